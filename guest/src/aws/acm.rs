@@ -1,0 +1,163 @@
+//! ACM `DescribeCertificate` (JSON 1.1 protocol).
+
+use super::{AwsRequest, AwsResponse, CallError, Operation};
+use crate::arn::CertificateArn;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+pub fn describe_certificate(endpoint: &str, certificate: &CertificateArn) -> AwsRequest {
+    let body = serde_json::json!({ "CertificateArn": certificate.as_str() }).to_string();
+    AwsRequest::new(Operation::DescribeCertificate, &certificate.arn().region, http::Method::POST, format!("{endpoint}/"), body.into_bytes())
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", "CertificateManager.DescribeCertificate")
+}
+
+/// What certwatch needs to know of a certificate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CertificateDetail {
+    pub arn: String,
+    pub domain_name: String,
+    pub subject_alternative_names: Vec<String>,
+    pub not_after: Option<OffsetDateTime>,
+    /// `ISSUED`, `PENDING_VALIDATION`, `EXPIRED`, ...
+    pub status: Option<String>,
+    /// `IMPORTED`, `AMAZON_ISSUED` or `PRIVATE`.
+    pub kind: Option<String>,
+    pub in_use_by: Vec<String>,
+    pub renewal_eligibility: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeCertificateReply {
+    certificate: WireCertificate,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireCertificate {
+    certificate_arn: String,
+    #[serde(default)]
+    domain_name: Option<String>,
+    #[serde(default)]
+    subject_alternative_names: Option<Vec<String>>,
+    #[serde(default)]
+    not_after: Option<Timestamp>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default, rename = "Type")]
+    kind: Option<String>,
+    #[serde(default)]
+    in_use_by: Option<Vec<String>>,
+    #[serde(default)]
+    renewal_eligibility: Option<String>,
+}
+
+/// JSON-protocol timestamps are epoch seconds: `1767225600`, `1767225600.5` or `1.7672256E9`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Timestamp {
+    Seconds(serde_json::Number),
+    Text(String),
+}
+
+impl Timestamp {
+    fn to_datetime(&self) -> Result<OffsetDateTime, String> {
+        match self {
+            Self::Seconds(n) => {
+                let seconds = n.as_f64().filter(|s| s.is_finite()).ok_or_else(|| format!("{n} is not a timestamp"))?;
+                let nanos = (seconds * 1e9).round() as i128;
+                OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|e| format!("{n} is not a timestamp: {e}"))
+            }
+            Self::Text(t) => OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .map_err(|e| format!("{t:?} is not a timestamp: {e}")),
+        }
+    }
+}
+
+pub fn parse_describe_certificate(response: &AwsResponse) -> Result<CertificateDetail, CallError> {
+    let operation = Operation::DescribeCertificate;
+    if !response.is_success() {
+        return Err(CallError::from_response(operation, response));
+    }
+    let unreadable = |message: String| CallError::Unreadable { operation, status: response.status, message };
+    let reply: DescribeCertificateReply = serde_json::from_slice(&response.body).map_err(|e| unreadable(e.to_string()))?;
+    let c = reply.certificate;
+    let not_after = c.not_after.as_ref().map(Timestamp::to_datetime).transpose().map_err(unreadable)?;
+    Ok(CertificateDetail {
+        arn: c.certificate_arn,
+        domain_name: c.domain_name.unwrap_or_default(),
+        subject_alternative_names: c.subject_alternative_names.unwrap_or_default(),
+        not_after,
+        status: c.status,
+        kind: c.kind,
+        in_use_by: c.in_use_by.unwrap_or_default(),
+        renewal_eligibility: c.renewal_eligibility,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+
+    fn ok(body: &str) -> AwsResponse {
+        AwsResponse { status: 200, headers: vec![], body: body.as_bytes().to_vec() }
+    }
+
+    #[test]
+    fn request_follows_the_json_1_1_protocol() {
+        let r = describe_certificate("https://acm.us-east-1.amazonaws.com", &CertificateArn::parse(ARN).unwrap());
+        assert_eq!(r.method, http::Method::POST);
+        assert_eq!(r.url, "https://acm.us-east-1.amazonaws.com/");
+        assert_eq!(r.region, "us-east-1");
+        assert_eq!(String::from_utf8(r.body).unwrap(), format!(r#"{{"CertificateArn":"{ARN}"}}"#));
+        assert!(r.headers.contains(&("x-amz-target".into(), "CertificateManager.DescribeCertificate".into())));
+        assert!(r.headers.contains(&("content-type".into(), "application/x-amz-json-1.1".into())));
+    }
+
+    #[test]
+    fn not_after_as_integer_decimal_or_exponent() {
+        for text in ["1796904000", "1796904000.0", "1.796904E9", "\"2026-12-10T12:00:00Z\""] {
+            let body = format!(r#"{{"Certificate":{{"CertificateArn":"{ARN}","DomainName":"example.com","NotAfter":{text}}}}}"#);
+            let c = parse_describe_certificate(&ok(&body)).unwrap();
+            assert_eq!(c.not_after, Some(datetime!(2026-12-10 12:00 UTC)), "{text}");
+        }
+    }
+
+    #[test]
+    fn reads_the_fields_certwatch_uses() {
+        let body = format!(
+            r#"{{"Certificate":{{"CertificateArn":"{ARN}","DomainName":"example.com","SubjectAlternativeNames":["example.com","www.example.com"],
+            "NotAfter":1796904000,"Status":"ISSUED","Type":"IMPORTED","InUseBy":["arn:aws:elasticloadbalancing:x"],"RenewalEligibility":"INELIGIBLE","KeyAlgorithm":"RSA-2048"}}}}"#
+        );
+        let c = parse_describe_certificate(&ok(&body)).unwrap();
+        assert_eq!(c.domain_name, "example.com");
+        assert_eq!(c.subject_alternative_names.len(), 2);
+        assert_eq!(c.kind.as_deref(), Some("IMPORTED"));
+        assert_eq!(c.status.as_deref(), Some("ISSUED"));
+        assert_eq!(c.in_use_by.len(), 1);
+    }
+
+    #[test]
+    fn pending_certificates_have_no_not_after() {
+        let body = format!(r#"{{"Certificate":{{"CertificateArn":"{ARN}","Status":"PENDING_VALIDATION","NextToken":null}}}}"#);
+        assert_eq!(parse_describe_certificate(&ok(&body)).unwrap().not_after, None);
+    }
+
+    #[test]
+    fn errors_and_unreadable_replies() {
+        let missing = AwsResponse {
+            status: 400,
+            headers: vec![],
+            body: br#"{"__type":"ResourceNotFoundException","message":"Could not find certificate"}"#.to_vec(),
+        };
+        assert_eq!(parse_describe_certificate(&missing).unwrap_err().code(), Some("ResourceNotFoundException"));
+        for body in ["", "{", "{}", r#"{"Certificate":{"NotAfter":1}}"#, &format!(r#"{{"Certificate":{{"CertificateArn":"{ARN}","NotAfter":"soon"}}}}"#)] {
+            let e = parse_describe_certificate(&ok(body)).unwrap_err();
+            assert!(matches!(e, CallError::Unreadable { .. }), "{body}: {e:?}");
+        }
+    }
+}

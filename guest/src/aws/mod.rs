@@ -1,0 +1,86 @@
+//! The AWS wire protocols certwatch speaks, as plain data: requests are built and responses
+//! parsed here without I/O; `crate::responder` sends them through a [`crate::responder::Platform`].
+
+pub mod acm;
+pub mod error;
+pub mod retry;
+pub mod securityhub;
+pub mod sign;
+pub mod sns;
+
+pub use error::CallError;
+
+use crate::config::Service;
+
+/// The AWS operations certwatch calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    DescribeCertificate,
+    DescribeHub,
+    BatchImportFindings,
+    Publish,
+}
+
+impl Operation {
+    pub fn service(self) -> Service {
+        match self {
+            Self::DescribeCertificate => Service::Acm,
+            Self::DescribeHub | Self::BatchImportFindings => Service::SecurityHub,
+            Self::Publish => Service::Sns,
+        }
+    }
+
+    /// The IAM action name, e.g. `acm:DescribeCertificate`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::DescribeCertificate => "acm:DescribeCertificate",
+            Self::DescribeHub => "securityhub:DescribeHub",
+            Self::BatchImportFindings => "securityhub:BatchImportFindings",
+            Self::Publish => "sns:Publish",
+        }
+    }
+}
+
+/// A request ready to be signed and sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsRequest {
+    pub operation: Operation,
+    /// The region the request is signed for.
+    pub region: String,
+    pub method: http::Method,
+    /// Absolute URL: endpoint, path and query.
+    pub url: String,
+    /// Headers besides the signature's own (lowercase names).
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsResponse {
+    pub status: u16,
+    /// Lowercase names.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl AwsResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+impl AwsRequest {
+    pub(crate) fn new(operation: Operation, region: &str, method: http::Method, url: String, body: Vec<u8>) -> Self {
+        Self { operation, region: region.to_owned(), method, url, headers: Vec::new(), body }
+    }
+
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+}

@@ -1,0 +1,61 @@
+//! When and how long to wait before sending a failed request again, as the AWS SDKs' standard
+//! retry mode does it: at most three attempts, exponential backoff with full jitter.
+
+use super::CallError;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { max_attempts: 3, base_delay: Duration::from_millis(200), max_delay: Duration::from_secs(5) }
+    }
+}
+
+impl RetryPolicy {
+    /// How long to wait before attempt `attempt + 1` after `error` ended attempt `attempt`
+    /// (counting from 1), or `None` to give up. `jitter` is uniform in `[0, 1)`.
+    pub fn delay_after(&self, attempt: u32, error: &CallError, jitter: f64) -> Option<Duration> {
+        if attempt >= self.max_attempts || !error.is_retryable() {
+            return None;
+        }
+        let ceiling = self.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(16)).min(self.max_delay);
+        Some(ceiling.mul_f64(jitter.clamp(0.0, 1.0)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::Operation;
+
+    fn throttled() -> CallError {
+        CallError::Service { operation: Operation::Publish, status: 400, code: "Throttling".into(), message: String::new() }
+    }
+
+    #[test]
+    fn retries_throttling_twice_with_growing_ceilings() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.delay_after(1, &throttled(), 0.999_999), Some(Duration::from_nanos(199_999_800)));
+        assert_eq!(policy.delay_after(2, &throttled(), 0.5), Some(Duration::from_millis(200)));
+        assert_eq!(policy.delay_after(3, &throttled(), 0.5), None);
+    }
+
+    #[test]
+    fn never_retries_a_client_error() {
+        let denied = CallError::Service { operation: Operation::Publish, status: 403, code: "AuthorizationError".into(), message: String::new() };
+        assert_eq!(RetryPolicy::default().delay_after(1, &denied, 0.5), None);
+    }
+
+    #[test]
+    fn full_jitter_can_be_zero_and_is_capped() {
+        let policy = RetryPolicy { max_attempts: 30, ..RetryPolicy::default() };
+        assert_eq!(policy.delay_after(1, &throttled(), 0.0), Some(Duration::ZERO));
+        assert_eq!(policy.delay_after(29, &throttled(), 1.0), Some(Duration::from_secs(5)));
+    }
+}

@@ -1,0 +1,243 @@
+//! Configuration, read from the environment the host hands the component.
+
+use crate::arn::{TopicArn, is_region};
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub const DEFAULT_EXPIRY_DAYS: u32 = 45;
+const MAX_EXPIRY_DAYS: u32 = 3650;
+
+/// Credentials used to sign requests. `Debug` never shows the secret parts.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"** redacted **")
+            .field("session_token", &self.session_token.as_ref().map(|_| "** redacted **"))
+            .finish()
+    }
+}
+
+/// The services certwatch calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Acm,
+    SecurityHub,
+    Sns,
+}
+
+impl Service {
+    /// The endpoint prefix and SigV4 signing name; the same for these three services.
+    pub fn signing_name(self) -> &'static str {
+        match self {
+            Self::Acm => "acm",
+            Self::SecurityHub => "securityhub",
+            Self::Sns => "sns",
+        }
+    }
+
+    /// The SDKs' `AWS_ENDPOINT_URL_<SERVICE>` variable.
+    fn endpoint_variable(self) -> &'static str {
+        match self {
+            Self::Acm => "AWS_ENDPOINT_URL_ACM",
+            Self::SecurityHub => "AWS_ENDPOINT_URL_SECURITYHUB",
+            Self::Sns => "AWS_ENDPOINT_URL_SNS",
+        }
+    }
+}
+
+/// Endpoint overrides following the AWS SDKs' convention: a service's own variable wins over
+/// `AWS_ENDPOINT_URL`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndpointOverrides {
+    all: Option<String>,
+    acm: Option<String>,
+    security_hub: Option<String>,
+    sns: Option<String>,
+}
+
+impl EndpointOverrides {
+    pub fn for_service(&self, service: Service) -> Option<&str> {
+        let specific = match service {
+            Service::Acm => &self.acm,
+            Service::SecurityHub => &self.security_hub,
+            Service::Sns => &self.sns,
+        };
+        specific.as_deref().or(self.all.as_deref())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Certificates expiring within this many days are acted upon.
+    pub expiry_days: u32,
+    pub sns_topic: Option<TopicArn>,
+    /// Where findings go; the certificate's own region when unset.
+    pub security_hub_region: Option<String>,
+    /// The region certwatch runs in (`AWS_REGION`, else `AWS_DEFAULT_REGION`).
+    pub region: Option<String>,
+    pub credentials: Credentials,
+    pub endpoints: EndpointOverrides,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl Config {
+    /// Reads and validates the configuration. Empty values count as unset, as Lambda's console
+    /// leaves them.
+    pub fn from_env<K: AsRef<str>, V: AsRef<str>>(vars: impl IntoIterator<Item = (K, V)>) -> Result<Self, ConfigError> {
+        let vars: BTreeMap<String, String> = vars
+            .into_iter()
+            .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().trim().to_owned()))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        let get = |name: &str| vars.get(name).map(String::as_str);
+        let fail = |variable, message: String| ConfigError { variable, message };
+
+        let expiry_days = match get("EXPIRY_DAYS") {
+            None => DEFAULT_EXPIRY_DAYS,
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|d| (1..=MAX_EXPIRY_DAYS).contains(d))
+                .ok_or_else(|| fail("EXPIRY_DAYS", format!("{text:?} is not a whole number of days from 1 to {MAX_EXPIRY_DAYS}")))?,
+        };
+        let sns_topic = get("SNS_TOPIC_ARN")
+            .map(|text| TopicArn::parse(text).map_err(|e| fail("SNS_TOPIC_ARN", e.to_string())))
+            .transpose()?;
+        let region_var = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            match get(name) {
+                Some(r) if !is_region(r) => Err(fail(name, format!("{r:?} is not a region name like us-east-1"))),
+                other => Ok(other.map(str::to_owned)),
+            }
+        };
+        let security_hub_region = region_var("SECURITY_HUB_REGION")?;
+        let region = match region_var("AWS_REGION")? {
+            Some(r) => Some(r),
+            None => region_var("AWS_DEFAULT_REGION")?,
+        };
+
+        let access_key_id = get("AWS_ACCESS_KEY_ID")
+            .ok_or_else(|| fail("AWS_ACCESS_KEY_ID", "is not set; certwatch needs credentials to call AWS".into()))?;
+        let secret_access_key = get("AWS_SECRET_ACCESS_KEY")
+            .ok_or_else(|| fail("AWS_SECRET_ACCESS_KEY", "is not set; certwatch needs credentials to call AWS".into()))?;
+        let credentials = Credentials {
+            access_key_id: access_key_id.to_owned(),
+            secret_access_key: secret_access_key.to_owned(),
+            session_token: get("AWS_SESSION_TOKEN").map(str::to_owned),
+        };
+
+        let endpoint_var = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            get(name).map(|url| check_endpoint(url).map_err(|m| fail(name, m))).transpose()
+        };
+        let endpoints = EndpointOverrides {
+            all: endpoint_var("AWS_ENDPOINT_URL")?,
+            acm: endpoint_var(Service::Acm.endpoint_variable())?,
+            security_hub: endpoint_var(Service::SecurityHub.endpoint_variable())?,
+            sns: endpoint_var(Service::Sns.endpoint_variable())?,
+        };
+
+        Ok(Self { expiry_days, sns_topic, security_hub_region, region, credentials, endpoints })
+    }
+}
+
+/// An endpoint override must be an `http(s)://host[:port]` base URL; the trailing `/` is dropped.
+fn check_endpoint(url: &str) -> Result<String, String> {
+    let uri: http::Uri = url.parse().map_err(|_| format!("{url:?} is not a URL"))?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    let path_ok = uri.path() == "/" || uri.path().is_empty();
+    if !scheme_ok || uri.host().is_none() || !path_ok || uri.query().is_some() {
+        return Err(format!("{url:?} is not an http(s)://host[:port] endpoint URL"));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CREDS: [(&str, &str); 2] = [("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "s3cr3t")];
+
+    fn with(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_env(CREDS.iter().chain(extra).copied())
+    }
+
+    #[test]
+    fn defaults() {
+        let config = with(&[]).unwrap();
+        assert_eq!(config.expiry_days, 45);
+        assert_eq!(config.sns_topic, None);
+        assert_eq!(config.security_hub_region, None);
+        assert_eq!(config.region, None);
+        assert_eq!(config.credentials.session_token, None);
+        assert_eq!(config.endpoints.for_service(Service::Acm), None);
+    }
+
+    #[test]
+    fn reads_every_setting() {
+        let config = with(&[
+            ("EXPIRY_DAYS", "30"),
+            ("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:alerts"),
+            ("SECURITY_HUB_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+            ("AWS_SESSION_TOKEN", "tok"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/"),
+            ("AWS_ENDPOINT_URL_SNS", "http://127.0.0.1:6000"),
+        ])
+        .unwrap();
+        assert_eq!(config.expiry_days, 30);
+        assert_eq!(config.sns_topic.unwrap().arn().account, "123456789012");
+        assert_eq!(config.security_hub_region.as_deref(), Some("eu-west-1"));
+        assert_eq!(config.region.as_deref(), Some("us-west-2"));
+        assert_eq!(config.credentials.session_token.as_deref(), Some("tok"));
+        assert_eq!(config.endpoints.for_service(Service::Acm), Some("http://127.0.0.1:5000"));
+        assert_eq!(config.endpoints.for_service(Service::Sns), Some("http://127.0.0.1:6000"));
+    }
+
+    #[test]
+    fn aws_region_wins_over_the_default_region_and_empty_values_are_unset() {
+        let config = with(&[("AWS_REGION", "eu-central-1"), ("AWS_DEFAULT_REGION", "us-west-2"), ("SNS_TOPIC_ARN", "  ")]).unwrap();
+        assert_eq!(config.region.as_deref(), Some("eu-central-1"));
+        assert_eq!(config.sns_topic, None);
+    }
+
+    #[test]
+    fn invalid_settings_name_the_variable() {
+        for (var, value) in [
+            ("EXPIRY_DAYS", "0"),
+            ("EXPIRY_DAYS", "-3"),
+            ("EXPIRY_DAYS", "forty"),
+            ("EXPIRY_DAYS", "99999"),
+            ("SNS_TOPIC_ARN", "alerts"),
+            ("SECURITY_HUB_REGION", "Europe"),
+            ("AWS_REGION", "us_east_1"),
+            ("AWS_ENDPOINT_URL", "localhost:5000"),
+            ("AWS_ENDPOINT_URL_ACM", "ftp://127.0.0.1"),
+            ("AWS_ENDPOINT_URL_SECURITYHUB", "http://127.0.0.1/some/path"),
+        ] {
+            let err = with(&[(var, value)]).unwrap_err();
+            assert_eq!(err.variable, var, "{err}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_required_and_never_printed() {
+        let err = Config::from_env([("AWS_ACCESS_KEY_ID", "AKID")]).unwrap_err();
+        assert_eq!(err.variable, "AWS_SECRET_ACCESS_KEY");
+        let config = with(&[("AWS_SESSION_TOKEN", "sessiontokenvalue")]).unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t") && !shown.contains("sessiontokenvalue"), "{shown}");
+    }
+}

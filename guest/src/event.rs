@@ -1,0 +1,169 @@
+//! EventBridge events: the envelope, and the ACM events certwatch acts on.
+
+use crate::arn::{ArnError, CertificateArn};
+use serde::Deserialize;
+
+/// Events larger than this are refused before parsing; EventBridge's own limit is 256 KiB.
+pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+
+pub const ACM_SOURCE: &str = "aws.acm";
+pub const APPROACHING_EXPIRATION: &str = "ACM Certificate Approaching Expiration";
+
+/// The envelope every EventBridge event shares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Envelope {
+    pub id: String,
+    pub detail_type: String,
+    pub source: String,
+    #[serde(default)]
+    pub account: Option<String>,
+    #[serde(default)]
+    pub time: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub detail: serde_json::Value,
+}
+
+/// `detail` of "ACM Certificate Approaching Expiration".
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ExpiryDetail {
+    #[serde(default)]
+    pub days_to_expiry: Option<i64>,
+    #[serde(default)]
+    pub common_name: Option<String>,
+}
+
+/// An event, classified by what certwatch does with it.
+#[derive(Debug, Clone)]
+pub enum Event {
+    ApproachingExpiration { envelope: Envelope, certificate: CertificateArn, detail: ExpiryDetail },
+    /// Well formed, but nothing certwatch acts on; says why.
+    NotHandled { envelope: Envelope, reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    #[error("the event is {size} bytes, over the {MAX_EVENT_BYTES}-byte limit")]
+    TooLarge { size: usize },
+    #[error("the event is not an EventBridge event: {0}")]
+    NotAnEnvelope(String),
+    #[error("the {detail_type} event names no certificate in `resources`")]
+    NoCertificate { detail_type: String },
+    #[error("the {detail_type} event's resources[0] is not usable: {source}")]
+    BadCertificate { detail_type: String, source: ArnError },
+    #[error("the {detail_type} event's detail is malformed: {message}")]
+    BadDetail { detail_type: String, message: String },
+}
+
+impl Event {
+    pub fn parse(text: &str) -> Result<Self, EventError> {
+        if text.len() > MAX_EVENT_BYTES {
+            return Err(EventError::TooLarge { size: text.len() });
+        }
+        // serde_json refuses nesting deeper than 128 levels on its own.
+        let envelope: Envelope =
+            serde_json::from_str(text).map_err(|e| EventError::NotAnEnvelope(e.to_string()))?;
+        Self::classify(envelope)
+    }
+
+    fn classify(envelope: Envelope) -> Result<Self, EventError> {
+        if envelope.source != ACM_SOURCE {
+            let reason = format!("certwatch acts on source {ACM_SOURCE:?}, not {:?}", envelope.source);
+            return Ok(Self::NotHandled { envelope, reason });
+        }
+        if envelope.detail_type != APPROACHING_EXPIRATION {
+            let reason = format!("certwatch does not act on {:?} events", envelope.detail_type);
+            return Ok(Self::NotHandled { envelope, reason });
+        }
+        let detail_type = envelope.detail_type.clone();
+        let first = envelope
+            .resources
+            .first()
+            .ok_or_else(|| EventError::NoCertificate { detail_type: detail_type.clone() })?;
+        let certificate = CertificateArn::parse(first)
+            .map_err(|source| EventError::BadCertificate { detail_type: detail_type.clone(), source })?;
+        let detail = if envelope.detail.is_null() {
+            ExpiryDetail::default()
+        } else {
+            ExpiryDetail::deserialize(&envelope.detail)
+                .map_err(|e| EventError::BadDetail { detail_type, message: e.to_string() })?
+        };
+        Ok(Self::ApproachingExpiration { envelope, certificate, detail })
+    }
+
+    pub fn envelope(&self) -> &Envelope {
+        match self {
+            Self::ApproachingExpiration { envelope, .. } | Self::NotHandled { envelope, .. } => envelope,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{
+        "version": "0",
+        "id": "9c95e8e4-96a4-ef3f-b739-b6aa5b193afb",
+        "detail-type": "ACM Certificate Approaching Expiration",
+        "source": "aws.acm",
+        "account": "123456789012",
+        "time": "2020-09-30T06:51:08Z",
+        "region": "us-east-1",
+        "resources": ["arn:aws:acm:us-east-1:123456789012:certificate/61f50cd4-45b9-4259-b049-d0a53682fa4b"],
+        "detail": {"DaysToExpiry": 31, "CommonName": "example.com"}
+    }"#;
+
+    #[test]
+    fn parses_the_documented_event() {
+        let Event::ApproachingExpiration { envelope, certificate, detail } = Event::parse(SAMPLE).unwrap() else {
+            panic!("not classified as approaching expiration");
+        };
+        assert_eq!(envelope.id, "9c95e8e4-96a4-ef3f-b739-b6aa5b193afb");
+        assert_eq!(certificate.id(), "61f50cd4-45b9-4259-b049-d0a53682fa4b");
+        assert_eq!(detail.days_to_expiry, Some(31));
+        assert_eq!(detail.common_name.as_deref(), Some("example.com"));
+    }
+
+    #[test]
+    fn other_events_are_not_handled_and_say_why() {
+        let other = SAMPLE.replace("ACM Certificate Approaching Expiration", "ACM Certificate Expired");
+        let Event::NotHandled { reason, .. } = Event::parse(&other).unwrap() else { panic!() };
+        assert!(reason.contains("ACM Certificate Expired"), "{reason}");
+
+        let scheduled = SAMPLE.replace("\"aws.acm\"", "\"aws.events\"");
+        let Event::NotHandled { reason, .. } = Event::parse(&scheduled).unwrap() else { panic!() };
+        assert!(reason.contains("aws.events"), "{reason}");
+    }
+
+    #[test]
+    fn malformed_events_get_a_clear_error() {
+        let cases: [(&str, &str); 6] = [
+            ("not json", "not an EventBridge event"),
+            ("[]", "not an EventBridge event"),
+            (r#"{"id":"x","source":"aws.acm"}"#, "detail-type"),
+            (&SAMPLE.replace("\"resources\"", "\"ignored\""), "names no certificate"),
+            (&SAMPLE.replace("arn:aws:acm", "arn:aws:iam"), "ACM certificate ARN"),
+            (&SAMPLE.replace("31,", "\"soon\","), "detail is malformed"),
+        ];
+        for (text, expected) in cases {
+            let err = Event::parse(text).unwrap_err().to_string();
+            assert!(err.contains(expected), "{err:?} should mention {expected:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_oversized_and_deeply_nested_events() {
+        let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(MAX_EVENT_BYTES));
+        assert!(matches!(Event::parse(&huge), Err(EventError::TooLarge { .. })));
+        let deep = format!("{}{}", "[".repeat(150_000), "]".repeat(150_000));
+        assert!(matches!(Event::parse(&deep), Err(EventError::TooLarge { .. })));
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(matches!(Event::parse(&deep), Err(EventError::NotAnEnvelope(_))));
+    }
+}

@@ -1,0 +1,20 @@
+//! certwatch's component: reacts to EventBridge "ACM Certificate Approaching Expiration"
+//! events by describing the certificate, deciding whether it is inside the expiry window, and
+//! if so importing a Security Hub finding and publishing an SNS notification.
+//!
+//! Everything but [`component`] is plain Rust without I/O, tested natively.
+
+pub mod arn;
+pub mod aws;
+pub mod config;
+pub mod event;
+pub mod expiry;
+pub mod finding;
+pub mod notification;
+pub mod outcome;
+pub mod partition;
+pub mod responder;
+pub mod timestamp;
+
+#[cfg(target_arch = "wasm32")]
+mod component;

@@ -1,0 +1,116 @@
+//! The SNS message a person reads and acts on.
+
+use crate::arn::CertificateArn;
+use crate::aws::acm::CertificateDetail;
+use crate::finding::display_domain;
+use crate::timestamp::human;
+use time::OffsetDateTime;
+
+/// The documented function's subject, kept so existing e-mail filters still match.
+pub const SUBJECT: &str = "Certificate Expiration Notification";
+
+#[derive(Debug, Clone)]
+pub struct ExpiryNotice<'a> {
+    pub certificate: &'a CertificateArn,
+    pub detail: &'a CertificateDetail,
+    pub not_after: OffsetDateTime,
+    pub days_left: i64,
+}
+
+impl ExpiryNotice<'_> {
+    pub fn subject(&self) -> &'static str {
+        SUBJECT
+    }
+
+    pub fn message(&self) -> String {
+        let arn = self.certificate.arn();
+        let domain = display_domain(self.detail);
+        let when = human(self.not_after);
+        let headline = match self.days_left {
+            d if d < 0 => format!("The ACM certificate for {domain} expired on {when}, {} days ago.", -d),
+            0 => format!("The ACM certificate for {domain} expires today, {when}."),
+            1 => format!("The ACM certificate for {domain} expires tomorrow, {when}."),
+            d => format!("The ACM certificate for {domain} expires in {d} days, on {when}."),
+        };
+        let mut lines = vec![headline, String::new()];
+        lines.push(format!("Certificate: {arn}"));
+        let others: Vec<&str> =
+            self.detail.subject_alternative_names.iter().map(String::as_str).filter(|n| *n != domain).collect();
+        if !others.is_empty() {
+            lines.push(format!("Also covers: {}", others.join(", ")));
+        }
+        lines.push(format!("Account:     {} ({})", arn.account, arn.region));
+        if let Some(kind) = &self.detail.kind {
+            lines.push(format!("Type:        {kind}"));
+        }
+        if !self.detail.in_use_by.is_empty() {
+            lines.push(format!("In use by:   {}", self.detail.in_use_by.join(", ")));
+        }
+        lines.push(String::new());
+        lines.push("What to do:".into());
+        if self.detail.kind.as_deref() == Some("IMPORTED") {
+            lines.push("ACM cannot renew an imported certificate. Get a renewed certificate from its issuer and".into());
+            lines.push("import it into the same ARN, so everything using it picks it up:".into());
+            lines.push(format!(
+                "  aws acm import-certificate --certificate-arn {arn} --certificate fileb://cert.pem --private-key fileb://key.pem --certificate-chain fileb://chain.pem --region {}",
+                arn.region
+            ));
+        } else {
+            lines.push("ACM renews the certificates it issues by itself, unless validation fails. Check the".into());
+            lines.push("renewal status and the domain's validation records (DNS CNAME or e-mail):".into());
+            lines.push(format!("  aws acm describe-certificate --certificate-arn {arn} --region {}", arn.region));
+        }
+        lines.push(String::new());
+        lines.push(format!("Console: {}", arn.partition.acm_console_url(&arn.region, self.certificate.id())));
+        lines.join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn message(kind: &str, days_left: i64) -> String {
+        let certificate = CertificateArn::parse("arn:aws:acm:us-east-1:123456789012:certificate/abc").unwrap();
+        let detail = CertificateDetail {
+            arn: certificate.to_string(),
+            domain_name: "example.com".into(),
+            subject_alternative_names: vec!["example.com".into(), "www.example.com".into()],
+            not_after: None,
+            status: None,
+            kind: Some(kind.into()),
+            in_use_by: vec!["arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/1".into()],
+            renewal_eligibility: None,
+        };
+        ExpiryNotice { certificate: &certificate, detail: &detail, not_after: datetime!(2026-12-10 12:00 UTC), days_left }.message()
+    }
+
+    #[test]
+    fn says_what_when_and_what_to_do() {
+        let m = message("IMPORTED", 11);
+        assert!(m.starts_with("The ACM certificate for example.com expires in 11 days, on 2026-12-10 12:00 UTC."), "{m}");
+        assert!(m.contains("Certificate: arn:aws:acm:us-east-1:123456789012:certificate/abc"));
+        assert!(m.contains("Also covers: www.example.com"));
+        assert!(m.contains("In use by:   arn:aws:elasticloadbalancing"));
+        assert!(m.contains("aws acm import-certificate --certificate-arn arn:aws:acm:us-east-1:123456789012:certificate/abc"));
+        assert!(m.contains("Console: https://console.aws.amazon.com/acm/home?region=us-east-1#/certificates/abc"));
+    }
+
+    #[test]
+    fn amazon_issued_certificates_get_renewal_advice() {
+        assert!(message("AMAZON_ISSUED", 30).contains("renewal status"));
+    }
+
+    #[test]
+    fn today_tomorrow_and_expired() {
+        assert!(message("IMPORTED", 0).starts_with("The ACM certificate for example.com expires today"));
+        assert!(message("IMPORTED", 1).contains("expires tomorrow"));
+        assert!(message("IMPORTED", -3).contains("expired on 2026-12-10 12:00 UTC, 3 days ago"));
+    }
+
+    #[test]
+    fn the_subject_fits_sns() {
+        assert!(SUBJECT.len() <= 100 && SUBJECT.is_ascii());
+    }
+}

@@ -1,0 +1,221 @@
+//! The responder: one event in, one outcome out. It decides and builds everything here and
+//! reaches the world only through a [`Platform`], so the same code runs in the component
+//! (WASI HTTP, WASI clocks) and natively under test.
+
+use crate::arn::CertificateArn;
+use crate::aws::acm::{self, CertificateDetail};
+use crate::aws::retry::RetryPolicy;
+use crate::aws::securityhub::{self, HubState};
+use crate::aws::sign::signed_headers;
+use crate::aws::{AwsRequest, AwsResponse, CallError, sns};
+use crate::config::{Config, Service};
+use crate::event::{Envelope, Event, ExpiryDetail};
+use crate::expiry::{ExpiryWindow, days_left};
+use crate::finding::{ExpiryFinding, display_domain};
+use crate::notification::ExpiryNotice;
+use crate::outcome::*;
+use crate::timestamp::rfc3339_seconds;
+use futures::future::join;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// What the responder needs from where it runs.
+pub trait Platform {
+    /// The wall clock, read afresh whenever it is needed.
+    fn now(&self) -> OffsetDateTime;
+    /// Sends a signed request; `Err` describes a failure to get any reply.
+    fn send(&self, request: &AwsRequest) -> impl Future<Output = Result<AwsResponse, String>>;
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()>;
+    /// Uniform in `[0, 1)`, for retry jitter.
+    fn jitter(&self) -> f64;
+}
+
+pub struct Responder<'a, P> {
+    config: &'a Config,
+    platform: &'a P,
+    retry: RetryPolicy,
+}
+
+/// Handles one event: configuration from `env`, the event from `event_text`.
+pub async fn handle<P: Platform>(platform: &P, env: &[(String, String)], event_text: &str) -> Result<Outcome, HandleError> {
+    let event = Event::parse(event_text)?;
+    let (envelope, certificate, detail) = match event {
+        Event::NotHandled { envelope, reason } => {
+            return Ok(Outcome::NotHandled(Ignored {
+                event_id: envelope.id,
+                source: envelope.source,
+                detail_type: envelope.detail_type,
+                reason,
+            }));
+        }
+        Event::ApproachingExpiration { envelope, certificate, detail } => (envelope, certificate, detail),
+    };
+    let config = Config::from_env(env.iter().map(|(k, v)| (k, v)))?;
+    let responder = Responder { config: &config, platform, retry: RetryPolicy::default() };
+    responder.approaching_expiration(&envelope, &certificate, &detail).await.map(Outcome::Handled)
+}
+
+impl<P: Platform> Responder<'_, P> {
+    fn endpoint(&self, service: Service, certificate: &CertificateArn, region: &str) -> String {
+        match self.config.endpoints.for_service(service) {
+            Some(url) => url.to_owned(),
+            None => certificate.arn().partition.endpoint(service.signing_name(), region),
+        }
+    }
+
+    async fn approaching_expiration(
+        &self,
+        envelope: &Envelope,
+        certificate: &CertificateArn,
+        _detail: &ExpiryDetail,
+    ) -> Result<Handled, HandleError> {
+        let cert_region = &certificate.arn().region;
+        let hub_region = self.config.security_hub_region.as_deref().unwrap_or(cert_region);
+        let describe = acm::describe_certificate(&self.endpoint(Service::Acm, certificate, cert_region), certificate);
+        let hub = securityhub::describe_hub(&self.endpoint(Service::SecurityHub, certificate, hub_region), hub_region);
+
+        // Both lookups at once: the hub's state is needed only if the certificate is expiring,
+        // but asking in parallel keeps an event to two round trips.
+        let (described, hub_state) =
+            join(self.call(describe, acm::parse_describe_certificate), self.call(hub, securityhub::parse_describe_hub)).await;
+        let detail = described?;
+        let now = self.platform.now();
+        let not_after = detail.not_after.ok_or_else(|| {
+            HandleError::new(
+                ErrorKind::Aws,
+                format!(
+                    "{certificate} has no expiry date yet (status {}): ACM gives NotAfter only once a certificate is issued",
+                    detail.status.as_deref().unwrap_or("unknown")
+                ),
+            )
+        })?;
+        let days_left = days_left(not_after, now);
+        let summary = Certificate {
+            arn: certificate.to_string(),
+            domain: display_domain(&detail).to_owned(),
+            not_after: rfc3339_seconds(not_after),
+            days_left,
+        };
+        let mut handled = Handled {
+            event_id: envelope.id.clone(),
+            certificate: summary,
+            decision: Decision::NotExpiring,
+            finding: None,
+            notification: None,
+            skipped: Vec::new(),
+        };
+        if !(ExpiryWindow { days: self.config.expiry_days }).contains(days_left) {
+            return Ok(handled);
+        }
+        handled.decision = Decision::Expiring;
+
+        let finding = ExpiryFinding { certificate, detail: &detail, not_after, days_left, hub_region, now };
+        let import = async {
+            match hub_state {
+                Ok(HubState::Subscribed { .. }) => {
+                    let request = securityhub::batch_import_findings(
+                        &self.endpoint(Service::SecurityHub, certificate, hub_region),
+                        hub_region,
+                        &[finding.to_asff()],
+                    );
+                    let result = self.call(request, securityhub::parse_batch_import_findings).await.map_err(Fail)?;
+                    Ok(Some(FindingImport { id: finding.id(), region: hub_region.to_owned(), imported: result.success_count }))
+                }
+                Ok(HubState::NotSubscribed { message }) => Err(Skip(Skipped {
+                    step: Step::SecurityHub,
+                    reason: format!("Security Hub is not enabled in {hub_region}: {message}"),
+                })),
+                Err(error) => Err(Fail(error)),
+            }
+        };
+        let publish = self.publish(certificate, &detail, not_after, days_left);
+        let (imported, published) = join(import, publish).await;
+
+        let mut failures = Vec::new();
+        match imported {
+            Ok(finding) => handled.finding = finding,
+            Err(Skip(skipped)) => handled.skipped.push(skipped),
+            Err(Fail(error)) => failures.push(error),
+        }
+        match published {
+            Ok(notification) => handled.notification = Some(notification),
+            Err(Skip(skipped)) => handled.skipped.push(skipped),
+            Err(Fail(error)) => failures.push(error),
+        }
+        match failures.len() {
+            0 => Ok(handled),
+            _ => Err(partial_failure(&handled, failures)),
+        }
+    }
+
+    async fn publish(
+        &self,
+        certificate: &CertificateArn,
+        detail: &CertificateDetail,
+        not_after: OffsetDateTime,
+        days_left: i64,
+    ) -> Result<Notification, StepError> {
+        let Some(topic) = &self.config.sns_topic else {
+            return Err(Skip(Skipped { step: Step::Notification, reason: "SNS_TOPIC_ARN is not set".into() }));
+        };
+        let notice = ExpiryNotice { certificate, detail, not_after, days_left };
+        let endpoint = self.endpoint(Service::Sns, certificate, &topic.arn().region);
+        let request = sns::publish(&endpoint, topic, notice.subject(), &notice.message());
+        let message_id = self.call(request, sns::parse_publish).await.map_err(Fail)?;
+        Ok(Notification { topic_arn: topic.to_string(), message_id })
+    }
+
+    /// Signs and sends `request`, retrying what the retry policy allows, and parses the reply.
+    async fn call<T>(&self, request: AwsRequest, parse: fn(&AwsResponse) -> Result<T, CallError>) -> Result<T, CallError> {
+        let operation = request.operation;
+        let mut attempt = 1;
+        loop {
+            let now = self.platform.now();
+            let headers = signed_headers(&request, &self.config.credentials, now.into())
+                .map_err(|e| CallError::Transport { operation, message: e.to_string() })?;
+            let signed = AwsRequest { headers, ..request.clone() };
+            let result = match self.platform.send(&signed).await {
+                Ok(response) => parse(&response),
+                Err(message) => Err(CallError::Transport { operation, message }),
+            };
+            let error = match result {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            match self.retry.delay_after(attempt, &error, self.platform.jitter()) {
+                Some(delay) => self.platform.sleep(delay).await,
+                None => return Err(error),
+            }
+            attempt += 1;
+        }
+    }
+}
+
+/// A step that did not happen: deliberately, or because it failed.
+enum StepError {
+    Skip(Skipped),
+    Fail(CallError),
+}
+use StepError::{Fail, Skip};
+
+/// One error for the event that also says what did get done, since a retry will redo it.
+fn partial_failure(handled: &Handled, failures: Vec<CallError>) -> HandleError {
+    let mut done = Vec::new();
+    if let Some(f) = &handled.finding {
+        done.push(format!("finding {} imported into {}", f.id, f.region));
+    }
+    if let Some(n) = &handled.notification {
+        done.push(format!("notification {} published", n.message_id));
+    }
+    let retryable = failures.iter().all(CallError::is_retryable);
+    let mut failures = failures.into_iter();
+    let first = failures.next().map(HandleError::from).unwrap_or_else(|| HandleError::new(ErrorKind::Aws, "failed"));
+    let mut message = format!("{} expires in {} days; {}", handled.certificate.arn, handled.certificate.days_left, first.message);
+    for other in failures {
+        message.push_str(&format!("; also {other}"));
+    }
+    if !done.is_empty() {
+        message.push_str(&format!(" (done before the failure: {})", done.join(", ")));
+    }
+    HandleError { message, retryable, ..first }
+}
