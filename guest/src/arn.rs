@@ -25,17 +25,26 @@ pub struct ArnError {
 
 impl Arn {
     fn parse(text: &str, expected: &'static str) -> Result<Self, ArnError> {
-        let fail = |reason| ArnError { text: text.chars().take(200).collect(), expected, reason };
+        let fail = |reason| ArnError {
+            text: text.chars().take(200).collect(),
+            expected,
+            reason,
+        };
         let mut parts = text.splitn(6, ':');
         if parts.next() != Some("arn") {
             return Err(fail("it does not start with \"arn:\""));
         }
-        let (Some(partition), Some(service), Some(region), Some(account), Some(resource)) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return Err(fail("it has fewer than six ':'-separated parts"));
         };
-        let partition = Partition::from_name(partition).ok_or_else(|| fail("its partition is not an AWS partition"))?;
+        let partition = Partition::from_name(partition)
+            .ok_or_else(|| fail("its partition is not an AWS partition"))?;
         if !is_region(region) {
             return Err(fail("its region is not a region name"));
         }
@@ -74,12 +83,15 @@ impl CertificateArn {
     pub fn parse(text: &str) -> Result<Self, ArnError> {
         const EXPECTED: &str = "an ACM certificate ARN";
         let arn = Arn::parse(text, EXPECTED)?;
-        let id_ok = arn
-            .resource
-            .strip_prefix("certificate/")
-            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+        let id_ok = arn.resource.strip_prefix("certificate/").is_some_and(|id| {
+            !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
         if arn.service != "acm" || !id_ok {
-            return Err(ArnError { text: text.chars().take(200).collect(), expected: EXPECTED, reason: "it does not name an acm certificate/<id>" });
+            return Err(ArnError {
+                text: text.chars().take(200).collect(),
+                expected: EXPECTED,
+                reason: "it does not name an acm certificate/<id>",
+            });
         }
         Ok(Self(arn))
     }
@@ -113,9 +125,16 @@ impl TopicArn {
         const EXPECTED: &str = "an SNS topic ARN";
         let arn = Arn::parse(text, EXPECTED)?;
         let name_ok = arn.resource.len() <= 256
-            && arn.resource.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+            && arn
+                .resource
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
         if arn.service != "sns" || !name_ok {
-            return Err(ArnError { text: text.chars().take(200).collect(), expected: EXPECTED, reason: "it does not name an sns topic" });
+            return Err(ArnError {
+                text: text.chars().take(200).collect(),
+                expected: EXPECTED,
+                reason: "it does not name an sns topic",
+            });
         }
         Ok(Self(arn))
     }
@@ -157,9 +176,21 @@ mod tests {
     #[test]
     fn certificate_arns_in_every_partition() {
         for (text, partition, region) in [
-            ("arn:aws:acm:us-east-1:123456789012:certificate/0a1b-2c3d", Partition::Aws, "us-east-1"),
-            ("arn:aws-cn:acm:cn-north-1:123456789012:certificate/abc", Partition::AwsCn, "cn-north-1"),
-            ("arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/abc", Partition::AwsUsGov, "us-gov-west-1"),
+            (
+                "arn:aws:acm:us-east-1:123456789012:certificate/0a1b-2c3d",
+                Partition::Aws,
+                "us-east-1",
+            ),
+            (
+                "arn:aws-cn:acm:cn-north-1:123456789012:certificate/abc",
+                Partition::AwsCn,
+                "cn-north-1",
+            ),
+            (
+                "arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/abc",
+                Partition::AwsUsGov,
+                "us-gov-west-1",
+            ),
         ] {
             let arn = CertificateArn::parse(text).unwrap();
             assert_eq!(arn.arn().partition, partition);
@@ -171,7 +202,8 @@ mod tests {
 
     #[test]
     fn certificate_id_is_the_part_after_the_slash() {
-        let arn = CertificateArn::parse("arn:aws:acm:eu-west-1:123456789012:certificate/f00-ba7").unwrap();
+        let arn = CertificateArn::parse("arn:aws:acm:eu-west-1:123456789012:certificate/f00-ba7")
+            .unwrap();
         assert_eq!(arn.id(), "f00-ba7");
     }
 
@@ -203,10 +235,24 @@ mod tests {
 
     #[test]
     fn region_names() {
-        for ok in ["us-east-1", "cn-northwest-1", "us-gov-west-1", "eu-isoe-west-1", "ap-southeast-5"] {
+        for ok in [
+            "us-east-1",
+            "cn-northwest-1",
+            "us-gov-west-1",
+            "eu-isoe-west-1",
+            "ap-southeast-5",
+        ] {
             assert!(is_region(ok), "{ok}");
         }
-        for bad in ["", "us", "us-east", "us-east-1a", "US-EAST-1", "us--1", "us-east-1-"] {
+        for bad in [
+            "",
+            "us",
+            "us-east",
+            "us-east-1a",
+            "US-EAST-1",
+            "us--1",
+            "us-east-1-",
+        ] {
             assert!(!is_region(bad), "{bad}");
         }
     }

@@ -20,7 +20,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"** redacted **")
-            .field("session_token", &self.session_token.as_ref().map(|_| "** redacted **"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "** redacted **"),
+            )
             .finish()
     }
 }
@@ -97,7 +100,9 @@ pub struct ConfigError {
 impl Config {
     /// Reads and validates the configuration. Empty values count as unset, as Lambda's console
     /// leaves them.
-    pub fn from_env<K: AsRef<str>, V: AsRef<str>>(vars: impl IntoIterator<Item = (K, V)>) -> Result<Self, ConfigError> {
+    pub fn from_env<K: AsRef<str>, V: AsRef<str>>(
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, ConfigError> {
         let vars: BTreeMap<String, String> = vars
             .into_iter()
             .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().trim().to_owned()))
@@ -112,14 +117,24 @@ impl Config {
                 .parse::<u32>()
                 .ok()
                 .filter(|d| (1..=MAX_EXPIRY_DAYS).contains(d))
-                .ok_or_else(|| fail("EXPIRY_DAYS", format!("{text:?} is not a whole number of days from 1 to {MAX_EXPIRY_DAYS}")))?,
+                .ok_or_else(|| {
+                    fail(
+                        "EXPIRY_DAYS",
+                        format!(
+                            "{text:?} is not a whole number of days from 1 to {MAX_EXPIRY_DAYS}"
+                        ),
+                    )
+                })?,
         };
         let sns_topic = get("SNS_TOPIC_ARN")
             .map(|text| TopicArn::parse(text).map_err(|e| fail("SNS_TOPIC_ARN", e.to_string())))
             .transpose()?;
         let region_var = |name: &'static str| -> Result<Option<String>, ConfigError> {
             match get(name) {
-                Some(r) if !is_region(r) => Err(fail(name, format!("{r:?} is not a region name like us-east-1"))),
+                Some(r) if !is_region(r) => Err(fail(
+                    name,
+                    format!("{r:?} is not a region name like us-east-1"),
+                )),
                 other => Ok(other.map(str::to_owned)),
             }
         };
@@ -129,10 +144,18 @@ impl Config {
             None => region_var("AWS_DEFAULT_REGION")?,
         };
 
-        let access_key_id = get("AWS_ACCESS_KEY_ID")
-            .ok_or_else(|| fail("AWS_ACCESS_KEY_ID", "is not set; certwatch needs credentials to call AWS".into()))?;
-        let secret_access_key = get("AWS_SECRET_ACCESS_KEY")
-            .ok_or_else(|| fail("AWS_SECRET_ACCESS_KEY", "is not set; certwatch needs credentials to call AWS".into()))?;
+        let access_key_id = get("AWS_ACCESS_KEY_ID").ok_or_else(|| {
+            fail(
+                "AWS_ACCESS_KEY_ID",
+                "is not set; certwatch needs credentials to call AWS".into(),
+            )
+        })?;
+        let secret_access_key = get("AWS_SECRET_ACCESS_KEY").ok_or_else(|| {
+            fail(
+                "AWS_SECRET_ACCESS_KEY",
+                "is not set; certwatch needs credentials to call AWS".into(),
+            )
+        })?;
         let credentials = Credentials {
             access_key_id: access_key_id.to_owned(),
             secret_access_key: secret_access_key.to_owned(),
@@ -140,7 +163,9 @@ impl Config {
         };
 
         let endpoint_var = |name: &'static str| -> Result<Option<String>, ConfigError> {
-            get(name).map(|url| check_endpoint(url).map_err(|m| fail(name, m))).transpose()
+            get(name)
+                .map(|url| check_endpoint(url).map_err(|m| fail(name, m)))
+                .transpose()
         };
         let endpoints = EndpointOverrides {
             all: endpoint_var("AWS_ENDPOINT_URL")?,
@@ -149,7 +174,14 @@ impl Config {
             sns: endpoint_var(Service::Sns.endpoint_variable())?,
         };
 
-        Ok(Self { expiry_days, sns_topic, security_hub_region, region, credentials, endpoints })
+        Ok(Self {
+            expiry_days,
+            sns_topic,
+            security_hub_region,
+            region,
+            credentials,
+            endpoints,
+        })
     }
 }
 
@@ -159,7 +191,9 @@ fn check_endpoint(url: &str) -> Result<String, String> {
     let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
     let path_ok = uri.path() == "/" || uri.path().is_empty();
     if !scheme_ok || uri.host().is_none() || !path_ok || uri.query().is_some() {
-        return Err(format!("{url:?} is not an http(s)://host[:port] endpoint URL"));
+        return Err(format!(
+            "{url:?} is not an http(s)://host[:port] endpoint URL"
+        ));
     }
     Ok(url.trim_end_matches('/').to_owned())
 }
@@ -168,7 +202,10 @@ fn check_endpoint(url: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    const CREDS: [(&str, &str); 2] = [("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "s3cr3t")];
+    const CREDS: [(&str, &str); 2] = [
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "s3cr3t"),
+    ];
 
     fn with(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
         Config::from_env(CREDS.iter().chain(extra).copied())
@@ -202,13 +239,24 @@ mod tests {
         assert_eq!(config.security_hub_region.as_deref(), Some("eu-west-1"));
         assert_eq!(config.region.as_deref(), Some("us-west-2"));
         assert_eq!(config.credentials.session_token.as_deref(), Some("tok"));
-        assert_eq!(config.endpoints.for_service(Service::Acm), Some("http://127.0.0.1:5000"));
-        assert_eq!(config.endpoints.for_service(Service::Sns), Some("http://127.0.0.1:6000"));
+        assert_eq!(
+            config.endpoints.for_service(Service::Acm),
+            Some("http://127.0.0.1:5000")
+        );
+        assert_eq!(
+            config.endpoints.for_service(Service::Sns),
+            Some("http://127.0.0.1:6000")
+        );
     }
 
     #[test]
     fn aws_region_wins_over_the_default_region_and_empty_values_are_unset() {
-        let config = with(&[("AWS_REGION", "eu-central-1"), ("AWS_DEFAULT_REGION", "us-west-2"), ("SNS_TOPIC_ARN", "  ")]).unwrap();
+        let config = with(&[
+            ("AWS_REGION", "eu-central-1"),
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+            ("SNS_TOPIC_ARN", "  "),
+        ])
+        .unwrap();
         assert_eq!(config.region.as_deref(), Some("eu-central-1"));
         assert_eq!(config.sns_topic, None);
     }
@@ -238,6 +286,9 @@ mod tests {
         assert_eq!(err.variable, "AWS_SECRET_ACCESS_KEY");
         let config = with(&[("AWS_SESSION_TOKEN", "sessiontokenvalue")]).unwrap();
         let shown = format!("{config:?}");
-        assert!(!shown.contains("s3cr3t") && !shown.contains("sessiontokenvalue"), "{shown}");
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("sessiontokenvalue"),
+            "{shown}"
+        );
     }
 }

@@ -41,7 +41,11 @@ pub struct ExpiryDetail {
 /// An event, classified by what certwatch does with it.
 #[derive(Debug, Clone)]
 pub enum Event {
-    ApproachingExpiration { envelope: Envelope, certificate: CertificateArn, detail: ExpiryDetail },
+    ApproachingExpiration {
+        envelope: Envelope,
+        certificate: CertificateArn,
+        detail: ExpiryDetail,
+    },
     /// Well formed, but nothing certwatch acts on; says why.
     NotHandled { envelope: Envelope, reason: String },
 }
@@ -55,9 +59,15 @@ pub enum EventError {
     #[error("the {detail_type} event names no certificate in `resources`")]
     NoCertificate { detail_type: String },
     #[error("the {detail_type} event's resources[0] is not usable: {source}")]
-    BadCertificate { detail_type: String, source: ArnError },
+    BadCertificate {
+        detail_type: String,
+        source: ArnError,
+    },
     #[error("the {detail_type} event's detail is malformed: {message}")]
-    BadDetail { detail_type: String, message: String },
+    BadDetail {
+        detail_type: String,
+        message: String,
+    },
 }
 
 impl Event {
@@ -73,32 +83,51 @@ impl Event {
 
     fn classify(envelope: Envelope) -> Result<Self, EventError> {
         if envelope.source != ACM_SOURCE {
-            let reason = format!("certwatch acts on source {ACM_SOURCE:?}, not {:?}", envelope.source);
+            let reason = format!(
+                "certwatch acts on source {ACM_SOURCE:?}, not {:?}",
+                envelope.source
+            );
             return Ok(Self::NotHandled { envelope, reason });
         }
         if envelope.detail_type != APPROACHING_EXPIRATION {
-            let reason = format!("certwatch does not act on {:?} events", envelope.detail_type);
+            let reason = format!(
+                "certwatch does not act on {:?} events",
+                envelope.detail_type
+            );
             return Ok(Self::NotHandled { envelope, reason });
         }
         let detail_type = envelope.detail_type.clone();
         let first = envelope
             .resources
             .first()
-            .ok_or_else(|| EventError::NoCertificate { detail_type: detail_type.clone() })?;
-        let certificate = CertificateArn::parse(first)
-            .map_err(|source| EventError::BadCertificate { detail_type: detail_type.clone(), source })?;
+            .ok_or_else(|| EventError::NoCertificate {
+                detail_type: detail_type.clone(),
+            })?;
+        let certificate =
+            CertificateArn::parse(first).map_err(|source| EventError::BadCertificate {
+                detail_type: detail_type.clone(),
+                source,
+            })?;
         let detail = if envelope.detail.is_null() {
             ExpiryDetail::default()
         } else {
-            ExpiryDetail::deserialize(&envelope.detail)
-                .map_err(|e| EventError::BadDetail { detail_type, message: e.to_string() })?
+            ExpiryDetail::deserialize(&envelope.detail).map_err(|e| EventError::BadDetail {
+                detail_type,
+                message: e.to_string(),
+            })?
         };
-        Ok(Self::ApproachingExpiration { envelope, certificate, detail })
+        Ok(Self::ApproachingExpiration {
+            envelope,
+            certificate,
+            detail,
+        })
     }
 
     pub fn envelope(&self) -> &Envelope {
         match self {
-            Self::ApproachingExpiration { envelope, .. } | Self::NotHandled { envelope, .. } => envelope,
+            Self::ApproachingExpiration { envelope, .. } | Self::NotHandled { envelope, .. } => {
+                envelope
+            }
         }
     }
 }
@@ -121,7 +150,12 @@ mod tests {
 
     #[test]
     fn parses_the_documented_event() {
-        let Event::ApproachingExpiration { envelope, certificate, detail } = Event::parse(SAMPLE).unwrap() else {
+        let Event::ApproachingExpiration {
+            envelope,
+            certificate,
+            detail,
+        } = Event::parse(SAMPLE).unwrap()
+        else {
             panic!("not classified as approaching expiration");
         };
         assert_eq!(envelope.id, "9c95e8e4-96a4-ef3f-b739-b6aa5b193afb");
@@ -132,12 +166,19 @@ mod tests {
 
     #[test]
     fn other_events_are_not_handled_and_say_why() {
-        let other = SAMPLE.replace("ACM Certificate Approaching Expiration", "ACM Certificate Expired");
-        let Event::NotHandled { reason, .. } = Event::parse(&other).unwrap() else { panic!() };
+        let other = SAMPLE.replace(
+            "ACM Certificate Approaching Expiration",
+            "ACM Certificate Expired",
+        );
+        let Event::NotHandled { reason, .. } = Event::parse(&other).unwrap() else {
+            panic!()
+        };
         assert!(reason.contains("ACM Certificate Expired"), "{reason}");
 
         let scheduled = SAMPLE.replace("\"aws.acm\"", "\"aws.events\"");
-        let Event::NotHandled { reason, .. } = Event::parse(&scheduled).unwrap() else { panic!() };
+        let Event::NotHandled { reason, .. } = Event::parse(&scheduled).unwrap() else {
+            panic!()
+        };
         assert!(reason.contains("aws.events"), "{reason}");
     }
 
@@ -147,23 +188,41 @@ mod tests {
             ("not json", "not an EventBridge event"),
             ("[]", "not an EventBridge event"),
             (r#"{"id":"x","source":"aws.acm"}"#, "detail-type"),
-            (&SAMPLE.replace("\"resources\"", "\"ignored\""), "names no certificate"),
-            (&SAMPLE.replace("arn:aws:acm", "arn:aws:iam"), "ACM certificate ARN"),
+            (
+                &SAMPLE.replace("\"resources\"", "\"ignored\""),
+                "names no certificate",
+            ),
+            (
+                &SAMPLE.replace("arn:aws:acm", "arn:aws:iam"),
+                "ACM certificate ARN",
+            ),
             (&SAMPLE.replace("31,", "\"soon\","), "detail is malformed"),
         ];
         for (text, expected) in cases {
             let err = Event::parse(text).unwrap_err().to_string();
-            assert!(err.contains(expected), "{err:?} should mention {expected:?}");
+            assert!(
+                err.contains(expected),
+                "{err:?} should mention {expected:?}"
+            );
         }
     }
 
     #[test]
     fn refuses_oversized_and_deeply_nested_events() {
         let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(MAX_EVENT_BYTES));
-        assert!(matches!(Event::parse(&huge), Err(EventError::TooLarge { .. })));
+        assert!(matches!(
+            Event::parse(&huge),
+            Err(EventError::TooLarge { .. })
+        ));
         let deep = format!("{}{}", "[".repeat(150_000), "]".repeat(150_000));
-        assert!(matches!(Event::parse(&deep), Err(EventError::TooLarge { .. })));
+        assert!(matches!(
+            Event::parse(&deep),
+            Err(EventError::TooLarge { .. })
+        ));
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        assert!(matches!(Event::parse(&deep), Err(EventError::NotAnEnvelope(_))));
+        assert!(matches!(
+            Event::parse(&deep),
+            Err(EventError::NotAnEnvelope(_))
+        ));
     }
 }

@@ -89,8 +89,16 @@ mod tests {
 
     #[test]
     fn severity_tiers() {
-        let tiers: Vec<_> = [-1, 0, 7, 8, 14, 15, 30, 31, 45].into_iter().map(Severity::for_days_left).collect();
+        let tiers: Vec<_> = [-1, 0, 7, 8, 14, 15, 30, 31, 45]
+            .into_iter()
+            .map(Severity::for_days_left)
+            .collect();
         use Severity::*;
-        assert_eq!(tiers, [Critical, Critical, Critical, High, High, Medium, Medium, Low, Low]);
+        assert_eq!(
+            tiers,
+            [
+                Critical, Critical, Critical, High, High, Medium, Medium, Low, Low
+            ]
+        );
     }
 }

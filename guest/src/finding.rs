@@ -44,18 +44,31 @@ impl ExpiryFinding<'_> {
         let (title, description) = if self.days_left < 0 {
             (
                 format!("ACM certificate for {domain} has expired"),
-                format!("The ACM certificate for {domain} ({arn}) expired on {when}, {} days ago.", -self.days_left),
+                format!(
+                    "The ACM certificate for {domain} ({arn}) expired on {when}, {} days ago.",
+                    -self.days_left
+                ),
             )
         } else {
             (
-                format!("ACM certificate for {domain} expires in {} days", self.days_left),
-                format!("The ACM certificate for {domain} ({arn}) expires on {when}, in {} days.", self.days_left),
+                format!(
+                    "ACM certificate for {domain} expires in {} days",
+                    self.days_left
+                ),
+                format!(
+                    "The ACM certificate for {domain} ({arn}) expires on {when}, in {} days.",
+                    self.days_left
+                ),
             )
         };
         let recommendation = if self.detail.kind.as_deref() == Some("IMPORTED") {
-            format!("Import a renewed certificate for {domain} into the same ARN (acm:ImportCertificate with --certificate-arn) before it expires.")
+            format!(
+                "Import a renewed certificate for {domain} into the same ARN (acm:ImportCertificate with --certificate-arn) before it expires."
+            )
         } else {
-            format!("Check why ACM has not renewed the certificate for {domain} (domain validation, renewal status), or request a new one and move its users over before it expires.")
+            format!(
+                "Check why ACM has not renewed the certificate for {domain} (domain validation, renewal status), or request a new one and move its users over before it expires."
+            )
         };
         json!({
             "SchemaVersion": "2018-10-08",
@@ -98,7 +111,11 @@ impl ExpiryFinding<'_> {
 
 /// The domain as people know it: ACM's `DomainName`, else the certificate id.
 pub fn display_domain(detail: &CertificateDetail) -> &str {
-    if detail.domain_name.is_empty() { detail.arn.rsplit('/').next().unwrap_or(&detail.arn) } else { &detail.domain_name }
+    if detail.domain_name.is_empty() {
+        detail.arn.rsplit('/').next().unwrap_or(&detail.arn)
+    } else {
+        &detail.domain_name
+    }
 }
 
 fn certificate_details(detail: &CertificateDetail, not_after: &str) -> Value {
@@ -107,13 +124,20 @@ fn certificate_details(detail: &CertificateDetail, not_after: &str) -> Value {
         fields.insert("DomainName".into(), detail.domain_name.clone().into());
     }
     fields.insert("NotAfter".into(), not_after.into());
-    for (name, value) in [("Status", &detail.status), ("Type", &detail.kind), ("RenewalEligibility", &detail.renewal_eligibility)] {
+    for (name, value) in [
+        ("Status", &detail.status),
+        ("Type", &detail.kind),
+        ("RenewalEligibility", &detail.renewal_eligibility),
+    ] {
         if let Some(value) = value {
             fields.insert(name.into(), value.clone().into());
         }
     }
     if !detail.subject_alternative_names.is_empty() {
-        fields.insert("SubjectAlternativeNames".into(), detail.subject_alternative_names.clone().into());
+        fields.insert(
+            "SubjectAlternativeNames".into(),
+            detail.subject_alternative_names.clone().into(),
+        );
     }
     if !detail.in_use_by.is_empty() {
         fields.insert("InUseBy".into(), detail.in_use_by.clone().into());
@@ -168,37 +192,79 @@ mod tests {
         assert_eq!(f["SchemaVersion"], "2018-10-08");
         assert_eq!(f["Id"], format!("{arn}/certwatch/expiry"));
         assert_eq!(f["AwsAccountId"], "123456789012");
-        assert_eq!(f["ProductArn"], "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default");
+        assert_eq!(
+            f["ProductArn"],
+            "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default"
+        );
         let resource = &f["Resources"][0];
         assert_eq!(resource["Type"], "AwsCertificateManagerCertificate");
         assert_eq!(resource["Id"], arn);
         assert_eq!(resource["Partition"], "aws");
         assert_eq!(resource["Region"], "us-east-1");
-        assert_eq!(resource["Details"]["AwsCertificateManagerCertificate"]["DomainName"], "example.com");
+        assert_eq!(
+            resource["Details"]["AwsCertificateManagerCertificate"]["DomainName"],
+            "example.com"
+        );
         assert_eq!(f["Compliance"]["Status"], "WARNING");
         assert_eq!(f["CreatedAt"], "2026-11-29T12:00:00.000Z");
-        assert_eq!(f["Title"], "ACM certificate for example.com expires in 11 days");
-        assert!(f["Description"].as_str().unwrap().contains("2026-12-10T12:00:00.000Z, in 11 days"));
+        assert_eq!(
+            f["Title"],
+            "ACM certificate for example.com expires in 11 days"
+        );
+        assert!(
+            f["Description"]
+                .as_str()
+                .unwrap()
+                .contains("2026-12-10T12:00:00.000Z, in 11 days")
+        );
         assert_eq!(f["Severity"]["Label"], "HIGH");
         assert_eq!(f["FindingProviderFields"]["Severity"]["Label"], "HIGH");
-        assert!(f["Remediation"]["Recommendation"]["Text"].as_str().unwrap().contains("Import a renewed certificate"));
+        assert!(
+            f["Remediation"]["Recommendation"]["Text"]
+                .as_str()
+                .unwrap()
+                .contains("Import a renewed certificate")
+        );
     }
 
     #[test]
     fn partitions_and_hub_regions() {
-        let f = finding("arn:aws-cn:acm:cn-north-1:123456789012:certificate/abc", "cn-northwest-1", 3);
-        assert_eq!(f["ProductArn"], "arn:aws-cn:securityhub:cn-northwest-1:123456789012:product/123456789012/default");
+        let f = finding(
+            "arn:aws-cn:acm:cn-north-1:123456789012:certificate/abc",
+            "cn-northwest-1",
+            3,
+        );
+        assert_eq!(
+            f["ProductArn"],
+            "arn:aws-cn:securityhub:cn-northwest-1:123456789012:product/123456789012/default"
+        );
         assert_eq!(f["Resources"][0]["Partition"], "aws-cn");
         assert_eq!(f["Resources"][0]["Region"], "cn-north-1");
-        assert_eq!(f["Remediation"]["Recommendation"]["Url"], "https://console.amazonaws.cn/acm/home?region=cn-north-1#/certificates/abc");
-        let f = finding("arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/abc", "us-gov-west-1", 3);
+        assert_eq!(
+            f["Remediation"]["Recommendation"]["Url"],
+            "https://console.amazonaws.cn/acm/home?region=cn-north-1#/certificates/abc"
+        );
+        let f = finding(
+            "arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/abc",
+            "us-gov-west-1",
+            3,
+        );
         assert_eq!(f["Resources"][0]["Partition"], "aws-us-gov");
-        assert!(f["Remediation"]["Recommendation"]["Url"].as_str().unwrap().starts_with("https://console.amazonaws-us-gov.com/"));
+        assert!(
+            f["Remediation"]["Recommendation"]["Url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://console.amazonaws-us-gov.com/")
+        );
     }
 
     #[test]
     fn expired_certificates_say_so() {
-        let f = finding("arn:aws:acm:us-east-1:123456789012:certificate/abc", "us-east-1", -2);
+        let f = finding(
+            "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+            "us-east-1",
+            -2,
+        );
         assert_eq!(f["Title"], "ACM certificate for example.com has expired");
         assert_eq!(f["Severity"]["Label"], "CRITICAL");
     }

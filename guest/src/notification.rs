@@ -27,15 +27,23 @@ impl ExpiryNotice<'_> {
         let domain = display_domain(self.detail);
         let when = human(self.not_after);
         let headline = match self.days_left {
-            d if d < 0 => format!("The ACM certificate for {domain} expired on {when}, {} days ago.", -d),
+            d if d < 0 => format!(
+                "The ACM certificate for {domain} expired on {when}, {} days ago.",
+                -d
+            ),
             0 => format!("The ACM certificate for {domain} expires today, {when}."),
             1 => format!("The ACM certificate for {domain} expires tomorrow, {when}."),
             d => format!("The ACM certificate for {domain} expires in {d} days, on {when}."),
         };
         let mut lines = vec![headline, String::new()];
         lines.push(format!("Certificate: {arn}"));
-        let others: Vec<&str> =
-            self.detail.subject_alternative_names.iter().map(String::as_str).filter(|n| *n != domain).collect();
+        let others: Vec<&str> = self
+            .detail
+            .subject_alternative_names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| *n != domain)
+            .collect();
         if !others.is_empty() {
             lines.push(format!("Also covers: {}", others.join(", ")));
         }
@@ -57,11 +65,20 @@ impl ExpiryNotice<'_> {
             ));
         } else {
             lines.push("ACM renews the certificates it issues by itself, unless validation fails. Check the".into());
-            lines.push("renewal status and the domain's validation records (DNS CNAME or e-mail):".into());
-            lines.push(format!("  aws acm describe-certificate --certificate-arn {arn} --region {}", arn.region));
+            lines.push(
+                "renewal status and the domain's validation records (DNS CNAME or e-mail):".into(),
+            );
+            lines.push(format!(
+                "  aws acm describe-certificate --certificate-arn {arn} --region {}",
+                arn.region
+            ));
         }
         lines.push(String::new());
-        lines.push(format!("Console: {}", arn.partition.acm_console_url(&arn.region, self.certificate.id())));
+        lines.push(format!(
+            "Console: {}",
+            arn.partition
+                .acm_console_url(&arn.region, self.certificate.id())
+        ));
         lines.join("\n")
     }
 }
@@ -72,7 +89,8 @@ mod tests {
     use time::macros::datetime;
 
     fn message(kind: &str, days_left: i64) -> String {
-        let certificate = CertificateArn::parse("arn:aws:acm:us-east-1:123456789012:certificate/abc").unwrap();
+        let certificate =
+            CertificateArn::parse("arn:aws:acm:us-east-1:123456789012:certificate/abc").unwrap();
         let detail = CertificateDetail {
             arn: certificate.to_string(),
             domain_name: "example.com".into(),
@@ -80,21 +98,36 @@ mod tests {
             not_after: None,
             status: None,
             kind: Some(kind.into()),
-            in_use_by: vec!["arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/1".into()],
+            in_use_by: vec![
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/1".into(),
+            ],
             renewal_eligibility: None,
         };
-        ExpiryNotice { certificate: &certificate, detail: &detail, not_after: datetime!(2026-12-10 12:00 UTC), days_left }.message()
+        ExpiryNotice {
+            certificate: &certificate,
+            detail: &detail,
+            not_after: datetime!(2026-12-10 12:00 UTC),
+            days_left,
+        }
+        .message()
     }
 
     #[test]
     fn says_what_when_and_what_to_do() {
         let m = message("IMPORTED", 11);
-        assert!(m.starts_with("The ACM certificate for example.com expires in 11 days, on 2026-12-10 12:00 UTC."), "{m}");
+        assert!(
+            m.starts_with(
+                "The ACM certificate for example.com expires in 11 days, on 2026-12-10 12:00 UTC."
+            ),
+            "{m}"
+        );
         assert!(m.contains("Certificate: arn:aws:acm:us-east-1:123456789012:certificate/abc"));
         assert!(m.contains("Also covers: www.example.com"));
         assert!(m.contains("In use by:   arn:aws:elasticloadbalancing"));
         assert!(m.contains("aws acm import-certificate --certificate-arn arn:aws:acm:us-east-1:123456789012:certificate/abc"));
-        assert!(m.contains("Console: https://console.aws.amazon.com/acm/home?region=us-east-1#/certificates/abc"));
+        assert!(m.contains(
+            "Console: https://console.aws.amazon.com/acm/home?region=us-east-1#/certificates/abc"
+        ));
     }
 
     #[test]
@@ -104,7 +137,9 @@ mod tests {
 
     #[test]
     fn today_tomorrow_and_expired() {
-        assert!(message("IMPORTED", 0).starts_with("The ACM certificate for example.com expires today"));
+        assert!(
+            message("IMPORTED", 0).starts_with("The ACM certificate for example.com expires today")
+        );
         assert!(message("IMPORTED", 1).contains("expires tomorrow"));
         assert!(message("IMPORTED", -3).contains("expired on 2026-12-10 12:00 UTC, 3 days ago"));
     }

@@ -89,7 +89,14 @@ pub struct HandleError {
 
 impl HandleError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), operation: None, code: None, status: None, retryable: false }
+        Self {
+            kind,
+            message: message.into(),
+            operation: None,
+            code: None,
+            status: None,
+            retryable: false,
+        }
     }
 }
 

@@ -56,8 +56,14 @@ mod tests {
 
     #[test]
     fn endpoints_and_consoles_follow_the_partition() {
-        assert_eq!(Partition::Aws.endpoint("acm", "us-east-1"), "https://acm.us-east-1.amazonaws.com");
-        assert_eq!(Partition::AwsCn.endpoint("sns", "cn-north-1"), "https://sns.cn-north-1.amazonaws.com.cn");
+        assert_eq!(
+            Partition::Aws.endpoint("acm", "us-east-1"),
+            "https://acm.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            Partition::AwsCn.endpoint("sns", "cn-north-1"),
+            "https://sns.cn-north-1.amazonaws.com.cn"
+        );
         assert_eq!(
             Partition::AwsUsGov.endpoint("securityhub", "us-gov-west-1"),
             "https://securityhub.us-gov-west-1.amazonaws.com"

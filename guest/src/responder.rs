@@ -37,7 +37,11 @@ pub struct Responder<'a, P> {
 }
 
 /// Handles one event: configuration from `env`, the event from `event_text`.
-pub async fn handle<P: Platform>(platform: &P, env: &[(String, String)], event_text: &str) -> Result<Outcome, HandleError> {
+pub async fn handle<P: Platform>(
+    platform: &P,
+    env: &[(String, String)],
+    event_text: &str,
+) -> Result<Outcome, HandleError> {
     let event = Event::parse(event_text)?;
     let (envelope, certificate, detail) = match event {
         Event::NotHandled { envelope, reason } => {
@@ -48,18 +52,32 @@ pub async fn handle<P: Platform>(platform: &P, env: &[(String, String)], event_t
                 reason,
             }));
         }
-        Event::ApproachingExpiration { envelope, certificate, detail } => (envelope, certificate, detail),
+        Event::ApproachingExpiration {
+            envelope,
+            certificate,
+            detail,
+        } => (envelope, certificate, detail),
     };
     let config = Config::from_env(env.iter().map(|(k, v)| (k, v)))?;
-    let responder = Responder { config: &config, platform, retry: RetryPolicy::default() };
-    responder.approaching_expiration(&envelope, &certificate, &detail).await.map(Outcome::Handled)
+    let responder = Responder {
+        config: &config,
+        platform,
+        retry: RetryPolicy::default(),
+    };
+    responder
+        .approaching_expiration(&envelope, &certificate, &detail)
+        .await
+        .map(Outcome::Handled)
 }
 
 impl<P: Platform> Responder<'_, P> {
     fn endpoint(&self, service: Service, certificate: &CertificateArn, region: &str) -> String {
         match self.config.endpoints.for_service(service) {
             Some(url) => url.to_owned(),
-            None => certificate.arn().partition.endpoint(service.signing_name(), region),
+            None => certificate
+                .arn()
+                .partition
+                .endpoint(service.signing_name(), region),
         }
     }
 
@@ -70,14 +88,27 @@ impl<P: Platform> Responder<'_, P> {
         _detail: &ExpiryDetail,
     ) -> Result<Handled, HandleError> {
         let cert_region = &certificate.arn().region;
-        let hub_region = self.config.security_hub_region.as_deref().unwrap_or(cert_region);
-        let describe = acm::describe_certificate(&self.endpoint(Service::Acm, certificate, cert_region), certificate);
-        let hub = securityhub::describe_hub(&self.endpoint(Service::SecurityHub, certificate, hub_region), hub_region);
+        let hub_region = self
+            .config
+            .security_hub_region
+            .as_deref()
+            .unwrap_or(cert_region);
+        let describe = acm::describe_certificate(
+            &self.endpoint(Service::Acm, certificate, cert_region),
+            certificate,
+        );
+        let hub = securityhub::describe_hub(
+            &self.endpoint(Service::SecurityHub, certificate, hub_region),
+            hub_region,
+        );
 
         // Both lookups at once: the hub's state is needed only if the certificate is expiring,
         // but asking in parallel keeps an event to two round trips.
-        let (described, hub_state) =
-            join(self.call(describe, acm::parse_describe_certificate), self.call(hub, securityhub::parse_describe_hub)).await;
+        let (described, hub_state) = join(
+            self.call(describe, acm::parse_describe_certificate),
+            self.call(hub, securityhub::parse_describe_hub),
+        )
+        .await;
         let detail = described?;
         let now = self.platform.now();
         let not_after = detail.not_after.ok_or_else(|| {
@@ -104,12 +135,23 @@ impl<P: Platform> Responder<'_, P> {
             notification: None,
             skipped: Vec::new(),
         };
-        if !(ExpiryWindow { days: self.config.expiry_days }).contains(days_left) {
+        if !(ExpiryWindow {
+            days: self.config.expiry_days,
+        })
+        .contains(days_left)
+        {
             return Ok(handled);
         }
         handled.decision = Decision::Expiring;
 
-        let finding = ExpiryFinding { certificate, detail: &detail, not_after, days_left, hub_region, now };
+        let finding = ExpiryFinding {
+            certificate,
+            detail: &detail,
+            not_after,
+            days_left,
+            hub_region,
+            now,
+        };
         let import = async {
             match hub_state {
                 Ok(HubState::Subscribed { .. }) => {
@@ -118,8 +160,15 @@ impl<P: Platform> Responder<'_, P> {
                         hub_region,
                         &[finding.to_asff()],
                     );
-                    let result = self.call(request, securityhub::parse_batch_import_findings).await.map_err(Fail)?;
-                    Ok(Some(FindingImport { id: finding.id(), region: hub_region.to_owned(), imported: result.success_count }))
+                    let result = self
+                        .call(request, securityhub::parse_batch_import_findings)
+                        .await
+                        .map_err(Fail)?;
+                    Ok(Some(FindingImport {
+                        id: finding.id(),
+                        region: hub_region.to_owned(),
+                        imported: result.success_count,
+                    }))
                 }
                 Ok(HubState::NotSubscribed { message }) => Err(Skip(Skipped {
                     step: Step::SecurityHub,
@@ -156,24 +205,47 @@ impl<P: Platform> Responder<'_, P> {
         days_left: i64,
     ) -> Result<Notification, StepError> {
         let Some(topic) = &self.config.sns_topic else {
-            return Err(Skip(Skipped { step: Step::Notification, reason: "SNS_TOPIC_ARN is not set".into() }));
+            return Err(Skip(Skipped {
+                step: Step::Notification,
+                reason: "SNS_TOPIC_ARN is not set".into(),
+            }));
         };
-        let notice = ExpiryNotice { certificate, detail, not_after, days_left };
+        let notice = ExpiryNotice {
+            certificate,
+            detail,
+            not_after,
+            days_left,
+        };
         let endpoint = self.endpoint(Service::Sns, certificate, &topic.arn().region);
         let request = sns::publish(&endpoint, topic, notice.subject(), &notice.message());
         let message_id = self.call(request, sns::parse_publish).await.map_err(Fail)?;
-        Ok(Notification { topic_arn: topic.to_string(), message_id })
+        Ok(Notification {
+            topic_arn: topic.to_string(),
+            message_id,
+        })
     }
 
     /// Signs and sends `request`, retrying what the retry policy allows, and parses the reply.
-    async fn call<T>(&self, request: AwsRequest, parse: fn(&AwsResponse) -> Result<T, CallError>) -> Result<T, CallError> {
+    async fn call<T>(
+        &self,
+        request: AwsRequest,
+        parse: fn(&AwsResponse) -> Result<T, CallError>,
+    ) -> Result<T, CallError> {
         let operation = request.operation;
         let mut attempt = 1;
         loop {
             let now = self.platform.now();
-            let headers = signed_headers(&request, &self.config.credentials, now.into())
-                .map_err(|e| CallError::Transport { operation, message: e.to_string() })?;
-            let signed = AwsRequest { headers, ..request.clone() };
+            let headers =
+                signed_headers(&request, &self.config.credentials, now.into()).map_err(|e| {
+                    CallError::Transport {
+                        operation,
+                        message: e.to_string(),
+                    }
+                })?;
+            let signed = AwsRequest {
+                headers,
+                ..request.clone()
+            };
             let result = match self.platform.send(&signed).await {
                 Ok(response) => parse(&response),
                 Err(message) => Err(CallError::Transport { operation, message }),
@@ -182,7 +254,10 @@ impl<P: Platform> Responder<'_, P> {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
-            match self.retry.delay_after(attempt, &error, self.platform.jitter()) {
+            match self
+                .retry
+                .delay_after(attempt, &error, self.platform.jitter())
+            {
                 Some(delay) => self.platform.sleep(delay).await,
                 None => return Err(error),
             }
@@ -209,13 +284,23 @@ fn partial_failure(handled: &Handled, failures: Vec<CallError>) -> HandleError {
     }
     let retryable = failures.iter().all(CallError::is_retryable);
     let mut failures = failures.into_iter();
-    let first = failures.next().map(HandleError::from).unwrap_or_else(|| HandleError::new(ErrorKind::Aws, "failed"));
-    let mut message = format!("{} expires in {} days; {}", handled.certificate.arn, handled.certificate.days_left, first.message);
+    let first = failures
+        .next()
+        .map(HandleError::from)
+        .unwrap_or_else(|| HandleError::new(ErrorKind::Aws, "failed"));
+    let mut message = format!(
+        "{} expires in {} days; {}",
+        handled.certificate.arn, handled.certificate.days_left, first.message
+    );
     for other in failures {
         message.push_str(&format!("; also {other}"));
     }
     if !done.is_empty() {
         message.push_str(&format!(" (done before the failure: {})", done.join(", ")));
     }
-    HandleError { message, retryable, ..first }
+    HandleError {
+        message,
+        retryable,
+        ..first
+    }
 }

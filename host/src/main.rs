@@ -1,1 +1,275 @@
-fn main() {}
+//! `certwatch`: handle EventBridge events with the responder component.
+
+use anyhow::{Context as _, bail};
+use certwatch::environment::{self, Credentials};
+use certwatch::fixture::Fixture;
+use certwatch::outbound::Route;
+use certwatch::outcome::Outcome;
+use certwatch::policy::{OutboundPolicy, regions_in_use};
+use certwatch::replay::{CaseReport, replay};
+use certwatch::runtime::{EventSetup, Limits, Runtime};
+use certwatch::sandbox::Determinism;
+use clap::{Parser, Subcommand};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Responds to ACM certificate expiry events: finding in Security Hub, message on SNS."
+)]
+struct Cli {
+    /// Run this component instead of the embedded one: a `.wasm` component, or a file written by
+    /// `certwatch compile`.
+    #[arg(long, global = true, env = "CERTWATCH_COMPONENT")]
+    component: Option<PathBuf>,
+    /// The most one event may take, in seconds.
+    #[arg(long, global = true, default_value_t = 30)]
+    deadline: u64,
+    /// The most memory one component instance may use, in MiB.
+    #[arg(long, global = true, default_value_t = 128)]
+    memory_mib: usize,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Handle one event against AWS with this environment's configuration and credentials.
+    Run {
+        /// The EventBridge event, as a JSON file, or `-` for standard input.
+        event: PathBuf,
+    },
+    /// Replay fixtures offline: each must send exactly its recorded requests and end in its
+    /// recorded outcome.
+    Replay {
+        /// Fixture folders, or folders holding them.
+        #[arg(default_value = "events")]
+        paths: Vec<PathBuf>,
+        /// Print each fixture's requests and outcome.
+        #[arg(long)]
+        show: bool,
+        /// Accept what the component sends and answers as the fixtures' new expectations.
+        #[arg(long)]
+        bless: bool,
+    },
+    /// Handle one event live and save it, with AWS's replies, as a replay fixture.
+    Record {
+        /// The EventBridge event, as a JSON file, or `-` for standard input.
+        event: PathBuf,
+        /// The fixture folder to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// What the fixture shows.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Precompile the embedded component for this host, for `--component`.
+    Compile {
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CERTWATCH_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("certwatch: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("certwatch: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let limits = Limits {
+        deadline: Duration::from_secs(cli.deadline),
+        memory_bytes: cli.memory_mib * 1024 * 1024,
+    };
+    if let Command::Compile { output } = &cli.command {
+        let bytes = wasm(Runtime::precompile_embedded())?;
+        std::fs::write(output, bytes).with_context(|| format!("writing {}", output.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let runtime = match &cli.component {
+        Some(path) => wasm(Runtime::from_file(path, limits))?,
+        None => wasm(Runtime::embedded(limits))?,
+    };
+    match cli.command {
+        Command::Run { event } => {
+            let event = read_event(&event)?;
+            let settings = environment::settings(std::env::vars());
+            let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
+            let regions = regions_in_use(&event, &settings);
+            let policy = OutboundPolicy::new(
+                regions.iter().map(String::as_str),
+                environment::endpoint_overrides(&settings),
+            );
+            let mut env = settings;
+            env.extend(credentials.to_env());
+            let setup = EventSetup {
+                env,
+                determinism: Determinism::Real,
+                route: Route::Live(Arc::new(policy)),
+            };
+            let outcome = runtime.handle(&event, setup).await;
+            println!("{}", outcome.to_pretty_json());
+            Ok(exit_for(&outcome))
+        }
+        Command::Record {
+            event,
+            out,
+            description,
+        } => {
+            let event = read_event(&event)?;
+            let settings = environment::settings(std::env::vars());
+            let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
+            let outcome = certwatch::record::record(
+                &runtime,
+                event,
+                settings,
+                &credentials,
+                &out,
+                description,
+            )
+            .await?;
+            println!("{}", outcome.to_pretty_json());
+            eprintln!("recorded {}", out.display());
+            Ok(exit_for(&outcome))
+        }
+        Command::Replay { paths, show, bless } => replay_all(&runtime, &paths, show, bless).await,
+        Command::Compile { .. } => unreachable!("handled above"),
+    }
+}
+
+/// wasmtime's errors, with their causes, as the binary's errors.
+fn wasm<T>(result: wasmtime::Result<T>) -> anyhow::Result<T> {
+    result.map_err(|e| anyhow::anyhow!("{e:?}"))
+}
+
+fn exit_for(outcome: &Outcome) -> ExitCode {
+    if outcome.is_error() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn read_event(path: &Path) -> anyhow::Result<String> {
+    let mut text = String::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the event from standard input")?;
+    } else {
+        text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    }
+    Ok(text)
+}
+
+async fn replay_all(
+    runtime: &Runtime,
+    paths: &[PathBuf],
+    show: bool,
+    bless: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut dirs = Vec::new();
+    for path in paths {
+        dirs.extend(Fixture::discover(path)?);
+    }
+    if dirs.is_empty() {
+        bail!(
+            "no fixtures found in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for dir in dirs {
+        let mut fixture = Fixture::load(&dir)?;
+        let report = replay(runtime, &mut fixture, bless).await?;
+        if bless {
+            fixture.save()?;
+        }
+        print_report(&report, &fixture, show);
+        if report.passed() {
+            passed += 1
+        } else {
+            failed += 1
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn print_report(report: &CaseReport, fixture: &Fixture, show: bool) {
+    let verdict = if report.passed() { "ok  " } else { "FAIL" };
+    println!("{verdict} {}  {}", report.name, summary(&report.outcome));
+    if show {
+        if !fixture.replay.description.is_empty() {
+            println!("     {}", fixture.replay.description);
+        }
+        for exchange in &report.exchanges {
+            println!(
+                "\n--> {}",
+                exchange.request.render().trim_end().replace('\n', "\n    ")
+            );
+            println!(
+                "<-- HTTP {}\n    {}",
+                exchange.response.status,
+                exchange.response.body.trim_end().replace('\n', "\n    ")
+            );
+        }
+        println!("\noutcome:\n{}\n", report.outcome.to_pretty_json());
+    }
+    for problem in &report.problems {
+        println!("     {}", problem.replace('\n', "\n     "));
+    }
+}
+
+fn summary(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Handled(h) => {
+            let mut parts = vec![format!(
+                "{} ({} days left)",
+                h.decision, h.certificate.days_left
+            )];
+            if h.finding.is_some() {
+                parts.push("finding imported".into());
+            }
+            if h.notification.is_some() {
+                parts.push("notification sent".into());
+            }
+            parts.extend(h.skipped.iter().map(|s| format!("{} skipped", s.step)));
+            parts.join(", ")
+        }
+        Outcome::NotHandled(i) => format!("not handled: {}", i.reason),
+        Outcome::Error(f) => format!("error ({}): {}", f.kind, f.message),
+    }
+}

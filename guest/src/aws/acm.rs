@@ -7,9 +7,15 @@ use time::OffsetDateTime;
 
 pub fn describe_certificate(endpoint: &str, certificate: &CertificateArn) -> AwsRequest {
     let body = serde_json::json!({ "CertificateArn": certificate.as_str() }).to_string();
-    AwsRequest::new(Operation::DescribeCertificate, &certificate.arn().region, http::Method::POST, format!("{endpoint}/"), body.into_bytes())
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", "CertificateManager.DescribeCertificate")
+    AwsRequest::new(
+        Operation::DescribeCertificate,
+        &certificate.arn().region,
+        http::Method::POST,
+        format!("{endpoint}/"),
+        body.into_bytes(),
+    )
+    .header("content-type", "application/x-amz-json-1.1")
+    .header("x-amz-target", "CertificateManager.DescribeCertificate")
 }
 
 /// What certwatch needs to know of a certificate.
@@ -65,12 +71,18 @@ impl Timestamp {
     fn to_datetime(&self) -> Result<OffsetDateTime, String> {
         match self {
             Self::Seconds(n) => {
-                let seconds = n.as_f64().filter(|s| s.is_finite()).ok_or_else(|| format!("{n} is not a timestamp"))?;
+                let seconds = n
+                    .as_f64()
+                    .filter(|s| s.is_finite())
+                    .ok_or_else(|| format!("{n} is not a timestamp"))?;
                 let nanos = (seconds * 1e9).round() as i128;
-                OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|e| format!("{n} is not a timestamp: {e}"))
+                OffsetDateTime::from_unix_timestamp_nanos(nanos)
+                    .map_err(|e| format!("{n} is not a timestamp: {e}"))
             }
-            Self::Text(t) => OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-                .map_err(|e| format!("{t:?} is not a timestamp: {e}")),
+            Self::Text(t) => {
+                OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                    .map_err(|e| format!("{t:?} is not a timestamp: {e}"))
+            }
         }
     }
 }
@@ -80,10 +92,20 @@ pub fn parse_describe_certificate(response: &AwsResponse) -> Result<CertificateD
     if !response.is_success() {
         return Err(CallError::from_response(operation, response));
     }
-    let unreadable = |message: String| CallError::Unreadable { operation, status: response.status, message };
-    let reply: DescribeCertificateReply = serde_json::from_slice(&response.body).map_err(|e| unreadable(e.to_string()))?;
+    let unreadable = |message: String| CallError::Unreadable {
+        operation,
+        status: response.status,
+        message,
+    };
+    let reply: DescribeCertificateReply =
+        serde_json::from_slice(&response.body).map_err(|e| unreadable(e.to_string()))?;
     let c = reply.certificate;
-    let not_after = c.not_after.as_ref().map(Timestamp::to_datetime).transpose().map_err(unreadable)?;
+    let not_after = c
+        .not_after
+        .as_ref()
+        .map(Timestamp::to_datetime)
+        .transpose()
+        .map_err(unreadable)?;
     Ok(CertificateDetail {
         arn: c.certificate_arn,
         domain_name: c.domain_name.unwrap_or_default(),
@@ -104,24 +126,47 @@ mod tests {
     const ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
 
     fn ok(body: &str) -> AwsResponse {
-        AwsResponse { status: 200, headers: vec![], body: body.as_bytes().to_vec() }
+        AwsResponse {
+            status: 200,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     #[test]
     fn request_follows_the_json_1_1_protocol() {
-        let r = describe_certificate("https://acm.us-east-1.amazonaws.com", &CertificateArn::parse(ARN).unwrap());
+        let r = describe_certificate(
+            "https://acm.us-east-1.amazonaws.com",
+            &CertificateArn::parse(ARN).unwrap(),
+        );
         assert_eq!(r.method, http::Method::POST);
         assert_eq!(r.url, "https://acm.us-east-1.amazonaws.com/");
         assert_eq!(r.region, "us-east-1");
-        assert_eq!(String::from_utf8(r.body).unwrap(), format!(r#"{{"CertificateArn":"{ARN}"}}"#));
-        assert!(r.headers.contains(&("x-amz-target".into(), "CertificateManager.DescribeCertificate".into())));
-        assert!(r.headers.contains(&("content-type".into(), "application/x-amz-json-1.1".into())));
+        assert_eq!(
+            String::from_utf8(r.body).unwrap(),
+            format!(r#"{{"CertificateArn":"{ARN}"}}"#)
+        );
+        assert!(r.headers.contains(&(
+            "x-amz-target".into(),
+            "CertificateManager.DescribeCertificate".into()
+        )));
+        assert!(
+            r.headers
+                .contains(&("content-type".into(), "application/x-amz-json-1.1".into()))
+        );
     }
 
     #[test]
     fn not_after_as_integer_decimal_or_exponent() {
-        for text in ["1796904000", "1796904000.0", "1.796904E9", "\"2026-12-10T12:00:00Z\""] {
-            let body = format!(r#"{{"Certificate":{{"CertificateArn":"{ARN}","DomainName":"example.com","NotAfter":{text}}}}}"#);
+        for text in [
+            "1796904000",
+            "1796904000.0",
+            "1.796904E9",
+            "\"2026-12-10T12:00:00Z\"",
+        ] {
+            let body = format!(
+                r#"{{"Certificate":{{"CertificateArn":"{ARN}","DomainName":"example.com","NotAfter":{text}}}}}"#
+            );
             let c = parse_describe_certificate(&ok(&body)).unwrap();
             assert_eq!(c.not_after, Some(datetime!(2026-12-10 12:00 UTC)), "{text}");
         }
@@ -143,8 +188,13 @@ mod tests {
 
     #[test]
     fn pending_certificates_have_no_not_after() {
-        let body = format!(r#"{{"Certificate":{{"CertificateArn":"{ARN}","Status":"PENDING_VALIDATION","NextToken":null}}}}"#);
-        assert_eq!(parse_describe_certificate(&ok(&body)).unwrap().not_after, None);
+        let body = format!(
+            r#"{{"Certificate":{{"CertificateArn":"{ARN}","Status":"PENDING_VALIDATION","NextToken":null}}}}"#
+        );
+        assert_eq!(
+            parse_describe_certificate(&ok(&body)).unwrap().not_after,
+            None
+        );
     }
 
     #[test]
@@ -152,10 +202,21 @@ mod tests {
         let missing = AwsResponse {
             status: 400,
             headers: vec![],
-            body: br#"{"__type":"ResourceNotFoundException","message":"Could not find certificate"}"#.to_vec(),
+            body:
+                br#"{"__type":"ResourceNotFoundException","message":"Could not find certificate"}"#
+                    .to_vec(),
         };
-        assert_eq!(parse_describe_certificate(&missing).unwrap_err().code(), Some("ResourceNotFoundException"));
-        for body in ["", "{", "{}", r#"{"Certificate":{"NotAfter":1}}"#, &format!(r#"{{"Certificate":{{"CertificateArn":"{ARN}","NotAfter":"soon"}}}}"#)] {
+        assert_eq!(
+            parse_describe_certificate(&missing).unwrap_err().code(),
+            Some("ResourceNotFoundException")
+        );
+        for body in [
+            "",
+            "{",
+            "{}",
+            r#"{"Certificate":{"NotAfter":1}}"#,
+            &format!(r#"{{"Certificate":{{"CertificateArn":"{ARN}","NotAfter":"soon"}}}}"#),
+        ] {
             let e = parse_describe_certificate(&ok(body)).unwrap_err();
             assert!(matches!(e, CallError::Unreadable { .. }), "{body}: {e:?}");
         }

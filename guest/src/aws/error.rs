@@ -7,13 +7,25 @@ use super::{AwsResponse, Operation};
 pub enum CallError {
     /// AWS answered with an error.
     #[error("{} failed: {code}: {message} (HTTP {status})", operation.name())]
-    Service { operation: Operation, status: u16, code: String, message: String },
+    Service {
+        operation: Operation,
+        status: u16,
+        code: String,
+        message: String,
+    },
     /// No answer: refused by policy, timed out, connection lost.
     #[error("{} failed: {message}", operation.name())]
-    Transport { operation: Operation, message: String },
+    Transport {
+        operation: Operation,
+        message: String,
+    },
     /// A success status whose body could not be read as the operation's reply.
     #[error("{} returned an unreadable reply (HTTP {status}): {message}", operation.name())]
-    Unreadable { operation: Operation, status: u16, message: String },
+    Unreadable {
+        operation: Operation,
+        status: u16,
+        message: String,
+    },
 }
 
 /// Error codes AWS uses for throttling, besides HTTP 429.
@@ -37,7 +49,9 @@ const THROTTLING_CODES: &[&str] = &[
 impl CallError {
     pub fn operation(&self) -> Operation {
         match self {
-            Self::Service { operation, .. } | Self::Transport { operation, .. } | Self::Unreadable { operation, .. } => *operation,
+            Self::Service { operation, .. }
+            | Self::Transport { operation, .. }
+            | Self::Unreadable { operation, .. } => *operation,
         }
     }
 
@@ -71,8 +85,14 @@ impl CallError {
     /// `x-amzn-ErrorType` header), XML (`<Code>`, `<Message>`), or neither.
     pub fn from_response(operation: Operation, response: &AwsResponse) -> Self {
         let (json_code, json_message) = json_error(&response.body);
-        let (xml_code, xml_message) = if json_code.is_none() { xml_error(&response.body) } else { (None, None) };
-        let header_code = response.header("x-amzn-errortype").map(|v| v.split(':').next().unwrap_or(v).to_owned());
+        let (xml_code, xml_message) = if json_code.is_none() {
+            xml_error(&response.body)
+        } else {
+            (None, None)
+        };
+        let header_code = response
+            .header("x-amzn-errortype")
+            .map(|v| v.split(':').next().unwrap_or(v).to_owned());
         let code = header_code
             .or(json_code)
             .or(xml_code)
@@ -82,9 +102,18 @@ impl CallError {
         let message = json_message.or(xml_message).unwrap_or_else(|| {
             let text = String::from_utf8_lossy(&response.body);
             let text = text.trim();
-            if text.is_empty() { "(empty reply)".to_owned() } else { text.chars().take(300).collect() }
+            if text.is_empty() {
+                "(empty reply)".to_owned()
+            } else {
+                text.chars().take(300).collect()
+            }
         });
-        Self::Service { operation, status: response.status, code, message }
+        Self::Service {
+            operation,
+            status: response.status,
+            code,
+            message,
+        }
     }
 }
 
@@ -94,11 +123,18 @@ fn shape_name(code: &str) -> &str {
 }
 
 fn json_error(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body) else {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
+    else {
         return (None, None);
     };
-    let text = |keys: &[&str]| keys.iter().find_map(|k| map.get(*k).and_then(|v| v.as_str()).map(str::to_owned));
-    (text(&["__type", "code", "Code"]), text(&["message", "Message", "errorMessage"]))
+    let text = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| map.get(*k).and_then(|v| v.as_str()).map(str::to_owned))
+    };
+    (
+        text(&["__type", "code", "Code"]),
+        text(&["message", "Message", "errorMessage"]),
+    )
 }
 
 /// `<Code>` and `<Message>` of an XML error document, in any of the shapes AWS uses:
@@ -123,9 +159,16 @@ fn xml_error(body: &[u8]) -> (Option<String>, Option<String>) {
         error: Option<Fields>,
         errors: Option<Errors>,
     }
-    let Ok(text) = std::str::from_utf8(body) else { return (None, None) };
-    let Ok(doc) = quick_xml::de::from_str::<Document>(text) else { return (None, None) };
-    let inner = doc.error.or(doc.errors.map(|e| e.error)).unwrap_or_default();
+    let Ok(text) = std::str::from_utf8(body) else {
+        return (None, None);
+    };
+    let Ok(doc) = quick_xml::de::from_str::<Document>(text) else {
+        return (None, None);
+    };
+    let inner = doc
+        .error
+        .or(doc.errors.map(|e| e.error))
+        .unwrap_or_default();
     (inner.code.or(doc.code), inner.message.or(doc.message))
 }
 
@@ -136,28 +179,47 @@ mod tests {
     fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> AwsResponse {
         AwsResponse {
             status,
-            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
             body: body.as_bytes().to_vec(),
         }
     }
 
     fn parts(e: &CallError) -> (&str, String, bool) {
-        let CallError::Service { code, message, .. } = e else { panic!("{e:?}") };
+        let CallError::Service { code, message, .. } = e else {
+            panic!("{e:?}")
+        };
         (code, message.clone(), e.is_retryable())
     }
 
     #[test]
     fn json_1_1_errors() {
-        let r = reply(400, &[], r#"{"__type":"com.amazonaws.acm#ResourceNotFoundException","message":"Could not find certificate"}"#);
+        let r = reply(
+            400,
+            &[],
+            r#"{"__type":"com.amazonaws.acm#ResourceNotFoundException","message":"Could not find certificate"}"#,
+        );
         let e = CallError::from_response(Operation::DescribeCertificate, &r);
-        assert_eq!(parts(&e), ("ResourceNotFoundException", "Could not find certificate".into(), false));
+        assert_eq!(
+            parts(&e),
+            (
+                "ResourceNotFoundException",
+                "Could not find certificate".into(),
+                false
+            )
+        );
     }
 
     #[test]
     fn rest_json_errors_and_the_error_type_header() {
         let r = reply(
             401,
-            &[("x-amzn-ErrorType", "InvalidAccessException:http://internal.amazon.com/")],
+            &[(
+                "x-amzn-ErrorType",
+                "InvalidAccessException:http://internal.amazon.com/",
+            )],
             r#"{"Code":"InvalidAccessException","Message":"Account 123456789012 is not subscribed to AWS Security Hub"}"#,
         );
         let e = CallError::from_response(Operation::DescribeHub, &r);
@@ -172,24 +234,44 @@ mod tests {
             &[],
             r#"<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error><RequestId>x</RequestId></ErrorResponse>"#,
         );
-        assert_eq!(parts(&CallError::from_response(Operation::Publish, &r)), ("NotFound", "Topic does not exist".into(), false));
+        assert_eq!(
+            parts(&CallError::from_response(Operation::Publish, &r)),
+            ("NotFound", "Topic does not exist".into(), false)
+        );
     }
 
     #[test]
     fn throttling_and_server_faults_are_retryable() {
-        let throttled = reply(400, &[], r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#);
-        assert!(CallError::from_response(Operation::DescribeCertificate, &throttled).is_retryable());
-        let xml_throttle = reply(400, &[], "<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>");
+        let throttled = reply(
+            400,
+            &[],
+            r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+        );
+        assert!(
+            CallError::from_response(Operation::DescribeCertificate, &throttled).is_retryable()
+        );
+        let xml_throttle = reply(
+            400,
+            &[],
+            "<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>",
+        );
         assert!(CallError::from_response(Operation::Publish, &xml_throttle).is_retryable());
         for status in [429, 500, 502, 503, 504] {
-            assert!(CallError::from_response(Operation::Publish, &reply(status, &[], "")).is_retryable(), "{status}");
+            assert!(
+                CallError::from_response(Operation::Publish, &reply(status, &[], ""))
+                    .is_retryable(),
+                "{status}"
+            );
         }
         assert!(!CallError::from_response(Operation::Publish, &reply(403, &[], "")).is_retryable());
     }
 
     #[test]
     fn unreadable_error_bodies_still_give_a_code_and_message() {
-        let e = CallError::from_response(Operation::Publish, &reply(502, &[], "<html>Bad Gateway</html>"));
+        let e = CallError::from_response(
+            Operation::Publish,
+            &reply(502, &[], "<html>Bad Gateway</html>"),
+        );
         let (code, message, retryable) = parts(&e);
         assert_eq!(code, "HTTP502");
         assert!(message.contains("Bad Gateway"));

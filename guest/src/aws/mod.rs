@@ -66,7 +66,10 @@ pub struct AwsResponse {
 
 impl AwsResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn is_success(&self) -> bool {
@@ -75,8 +78,21 @@ impl AwsResponse {
 }
 
 impl AwsRequest {
-    pub(crate) fn new(operation: Operation, region: &str, method: http::Method, url: String, body: Vec<u8>) -> Self {
-        Self { operation, region: region.to_owned(), method, url, headers: Vec::new(), body }
+    pub(crate) fn new(
+        operation: Operation,
+        region: &str,
+        method: http::Method,
+        url: String,
+        body: Vec<u8>,
+    ) -> Self {
+        Self {
+            operation,
+            region: region.to_owned(),
+            method,
+            url,
+            headers: Vec::new(),
+            body,
+        }
     }
 
     pub(crate) fn header(mut self, name: &str, value: &str) -> Self {

@@ -13,7 +13,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_attempts: 3, base_delay: Duration::from_millis(200), max_delay: Duration::from_secs(5) }
+        Self {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+        }
     }
 }
 
@@ -24,7 +28,10 @@ impl RetryPolicy {
         if attempt >= self.max_attempts || !error.is_retryable() {
             return None;
         }
-        let ceiling = self.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(16)).min(self.max_delay);
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+            .min(self.max_delay);
         Some(ceiling.mul_f64(jitter.clamp(0.0, 1.0)))
     }
 }
@@ -35,27 +42,52 @@ mod tests {
     use crate::aws::Operation;
 
     fn throttled() -> CallError {
-        CallError::Service { operation: Operation::Publish, status: 400, code: "Throttling".into(), message: String::new() }
+        CallError::Service {
+            operation: Operation::Publish,
+            status: 400,
+            code: "Throttling".into(),
+            message: String::new(),
+        }
     }
 
     #[test]
     fn retries_throttling_twice_with_growing_ceilings() {
         let policy = RetryPolicy::default();
-        assert_eq!(policy.delay_after(1, &throttled(), 0.999_999), Some(Duration::from_nanos(199_999_800)));
-        assert_eq!(policy.delay_after(2, &throttled(), 0.5), Some(Duration::from_millis(200)));
+        assert_eq!(
+            policy.delay_after(1, &throttled(), 0.999_999),
+            Some(Duration::from_nanos(199_999_800))
+        );
+        assert_eq!(
+            policy.delay_after(2, &throttled(), 0.5),
+            Some(Duration::from_millis(200))
+        );
         assert_eq!(policy.delay_after(3, &throttled(), 0.5), None);
     }
 
     #[test]
     fn never_retries_a_client_error() {
-        let denied = CallError::Service { operation: Operation::Publish, status: 403, code: "AuthorizationError".into(), message: String::new() };
+        let denied = CallError::Service {
+            operation: Operation::Publish,
+            status: 403,
+            code: "AuthorizationError".into(),
+            message: String::new(),
+        };
         assert_eq!(RetryPolicy::default().delay_after(1, &denied, 0.5), None);
     }
 
     #[test]
     fn full_jitter_can_be_zero_and_is_capped() {
-        let policy = RetryPolicy { max_attempts: 30, ..RetryPolicy::default() };
-        assert_eq!(policy.delay_after(1, &throttled(), 0.0), Some(Duration::ZERO));
-        assert_eq!(policy.delay_after(29, &throttled(), 1.0), Some(Duration::from_secs(5)));
+        let policy = RetryPolicy {
+            max_attempts: 30,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(
+            policy.delay_after(1, &throttled(), 0.0),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            policy.delay_after(29, &throttled(), 1.0),
+            Some(Duration::from_secs(5))
+        );
     }
 }

@@ -4,15 +4,25 @@ use super::{AwsRequest, AwsResponse, CallError, Operation};
 use serde::Deserialize;
 
 pub fn describe_hub(endpoint: &str, region: &str) -> AwsRequest {
-    AwsRequest::new(Operation::DescribeHub, region, http::Method::GET, format!("{endpoint}/accounts"), Vec::new())
+    AwsRequest::new(
+        Operation::DescribeHub,
+        region,
+        http::Method::GET,
+        format!("{endpoint}/accounts"),
+        Vec::new(),
+    )
 }
 
 /// Whether the account has Security Hub enabled in the region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HubState {
-    Subscribed { hub_arn: String },
+    Subscribed {
+        hub_arn: String,
+    },
     /// `InvalidAccessException`: the account is not subscribed; AWS's message says so.
-    NotSubscribed { message: String },
+    NotSubscribed {
+        message: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -28,19 +38,37 @@ pub fn parse_describe_hub(response: &AwsResponse) -> Result<HubState, CallError>
     if !response.is_success() {
         let error = CallError::from_response(operation, response);
         return match error {
-            CallError::Service { code, message, .. } if code == "InvalidAccessException" => Ok(HubState::NotSubscribed { message }),
+            CallError::Service { code, message, .. } if code == "InvalidAccessException" => {
+                Ok(HubState::NotSubscribed { message })
+            }
             other => Err(other),
         };
     }
-    let reply: DescribeHubReply = serde_json::from_slice(&response.body)
-        .map_err(|e| CallError::Unreadable { operation, status: response.status, message: e.to_string() })?;
-    Ok(HubState::Subscribed { hub_arn: reply.hub_arn.unwrap_or_default() })
+    let reply: DescribeHubReply =
+        serde_json::from_slice(&response.body).map_err(|e| CallError::Unreadable {
+            operation,
+            status: response.status,
+            message: e.to_string(),
+        })?;
+    Ok(HubState::Subscribed {
+        hub_arn: reply.hub_arn.unwrap_or_default(),
+    })
 }
 
-pub fn batch_import_findings(endpoint: &str, region: &str, findings: &[serde_json::Value]) -> AwsRequest {
+pub fn batch_import_findings(
+    endpoint: &str,
+    region: &str,
+    findings: &[serde_json::Value],
+) -> AwsRequest {
     let body = serde_json::json!({ "Findings": findings }).to_string();
-    AwsRequest::new(Operation::BatchImportFindings, region, http::Method::POST, format!("{endpoint}/findings/import"), body.into_bytes())
-        .header("content-type", "application/json")
+    AwsRequest::new(
+        Operation::BatchImportFindings,
+        region,
+        http::Method::POST,
+        format!("{endpoint}/findings/import"),
+        body.into_bytes(),
+    )
+    .header("content-type", "application/json")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,18 +102,41 @@ pub fn parse_batch_import_findings(response: &AwsResponse) -> Result<ImportResul
     if !response.is_success() {
         return Err(CallError::from_response(operation, response));
     }
-    let reply: ImportReply = serde_json::from_slice(&response.body)
-        .map_err(|e| CallError::Unreadable { operation, status: response.status, message: e.to_string() })?;
+    let reply: ImportReply =
+        serde_json::from_slice(&response.body).map_err(|e| CallError::Unreadable {
+            operation,
+            status: response.status,
+            message: e.to_string(),
+        })?;
     if reply.failed_count > 0 {
         let first = reply.failed_findings.as_deref().and_then(<[_]>::first);
-        let code = first.and_then(|f| f.error_code.clone()).unwrap_or_else(|| "FailedFindings".into());
+        let code = first
+            .and_then(|f| f.error_code.clone())
+            .unwrap_or_else(|| "FailedFindings".into());
         let detail = first
-            .map(|f| format!("finding {} rejected: {}", f.id.as_deref().unwrap_or("?"), f.error_message.as_deref().unwrap_or("no reason given")))
+            .map(|f| {
+                format!(
+                    "finding {} rejected: {}",
+                    f.id.as_deref().unwrap_or("?"),
+                    f.error_message.as_deref().unwrap_or("no reason given")
+                )
+            })
             .unwrap_or_default();
-        let message = format!("{} of {} findings failed to import; {detail}", reply.failed_count, reply.failed_count + reply.success_count);
-        return Err(CallError::Service { operation, status: response.status, code, message });
+        let message = format!(
+            "{} of {} findings failed to import; {detail}",
+            reply.failed_count,
+            reply.failed_count + reply.success_count
+        );
+        return Err(CallError::Service {
+            operation,
+            status: response.status,
+            code,
+            message,
+        });
     }
-    Ok(ImportResult { success_count: reply.success_count })
+    Ok(ImportResult {
+        success_count: reply.success_count,
+    })
 }
 
 #[cfg(test)]
@@ -93,22 +144,49 @@ mod tests {
     use super::*;
 
     fn reply(status: u16, body: &str) -> AwsResponse {
-        AwsResponse { status, headers: vec![("content-type".into(), "text/html; charset=utf-8".into())], body: body.as_bytes().to_vec() }
+        AwsResponse {
+            status,
+            headers: vec![("content-type".into(), "text/html; charset=utf-8".into())],
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     #[test]
     fn describe_hub_is_a_get_without_a_body() {
         let r = describe_hub("https://securityhub.eu-west-1.amazonaws.com", "eu-west-1");
-        assert_eq!((r.method, r.url.as_str(), r.body.len()), (http::Method::GET, "https://securityhub.eu-west-1.amazonaws.com/accounts", 0));
+        assert_eq!(
+            (r.method, r.url.as_str(), r.body.len()),
+            (
+                http::Method::GET,
+                "https://securityhub.eu-west-1.amazonaws.com/accounts",
+                0
+            )
+        );
     }
 
     #[test]
     fn only_invalid_access_means_not_subscribed() {
-        let hub = parse_describe_hub(&reply(200, r#"{"HubArn":"arn:aws:securityhub:us-east-1:123456789012:hub/default","SubscribedAt":"2026-01-01T00:00:00.000Z"}"#));
-        assert_eq!(hub.unwrap(), HubState::Subscribed { hub_arn: "arn:aws:securityhub:us-east-1:123456789012:hub/default".into() });
-        let off = parse_describe_hub(&reply(401, r#"{"Code":"InvalidAccessException","Message":"Account 123456789012 is not subscribed to AWS Security Hub"}"#));
-        assert!(matches!(off.unwrap(), HubState::NotSubscribed { message } if message.contains("not subscribed")));
-        let denied = parse_describe_hub(&reply(403, r#"{"__type":"AccessDeniedException","Message":"not authorized"}"#));
+        let hub = parse_describe_hub(&reply(
+            200,
+            r#"{"HubArn":"arn:aws:securityhub:us-east-1:123456789012:hub/default","SubscribedAt":"2026-01-01T00:00:00.000Z"}"#,
+        ));
+        assert_eq!(
+            hub.unwrap(),
+            HubState::Subscribed {
+                hub_arn: "arn:aws:securityhub:us-east-1:123456789012:hub/default".into()
+            }
+        );
+        let off = parse_describe_hub(&reply(
+            401,
+            r#"{"Code":"InvalidAccessException","Message":"Account 123456789012 is not subscribed to AWS Security Hub"}"#,
+        ));
+        assert!(
+            matches!(off.unwrap(), HubState::NotSubscribed { message } if message.contains("not subscribed"))
+        );
+        let denied = parse_describe_hub(&reply(
+            403,
+            r#"{"__type":"AccessDeniedException","Message":"not authorized"}"#,
+        ));
         assert_eq!(denied.unwrap_err().code(), Some("AccessDeniedException"));
         let throttled = parse_describe_hub(&reply(429, r#"{"Code":"TooManyRequestsException"}"#));
         assert!(throttled.unwrap_err().is_retryable());
@@ -116,10 +194,20 @@ mod tests {
 
     #[test]
     fn import_request_and_reply() {
-        let r = batch_import_findings("https://securityhub.us-east-1.amazonaws.com", "us-east-1", &[serde_json::json!({"Id": "x"})]);
-        assert_eq!(r.url, "https://securityhub.us-east-1.amazonaws.com/findings/import");
+        let r = batch_import_findings(
+            "https://securityhub.us-east-1.amazonaws.com",
+            "us-east-1",
+            &[serde_json::json!({"Id": "x"})],
+        );
+        assert_eq!(
+            r.url,
+            "https://securityhub.us-east-1.amazonaws.com/findings/import"
+        );
         assert_eq!(r.body, br#"{"Findings":[{"Id":"x"}]}"#);
-        let ok = parse_batch_import_findings(&reply(200, r#"{"FailedCount":0,"SuccessCount":1,"FailedFindings":[]}"#));
+        let ok = parse_batch_import_findings(&reply(
+            200,
+            r#"{"FailedCount":0,"SuccessCount":1,"FailedFindings":[]}"#,
+        ));
         assert_eq!(ok.unwrap(), ImportResult { success_count: 1 });
     }
 
@@ -128,6 +216,9 @@ mod tests {
         let body = r#"{"FailedCount":1,"SuccessCount":0,"FailedFindings":[{"Id":"x","ErrorCode":"InvalidInput","ErrorMessage":"Finding does not adhere to ASFF"}]}"#;
         let e = parse_batch_import_findings(&reply(200, body)).unwrap_err();
         assert_eq!(e.code(), Some("InvalidInput"));
-        assert!(e.to_string().contains("Finding does not adhere to ASFF"), "{e}");
+        assert!(
+            e.to_string().contains("Finding does not adhere to ASFF"),
+            "{e}"
+        );
     }
 }

@@ -16,8 +16,15 @@ pub struct SignError {
 
 /// Every header to send: the request's own, then `x-amz-date`, `x-amz-security-token` (with
 /// temporary credentials) and `authorization`.
-pub fn signed_headers(request: &AwsRequest, credentials: &Credentials, time: SystemTime) -> Result<Vec<(String, String)>, SignError> {
-    let fail = |e: &dyn std::fmt::Display| SignError { operation: request.operation.name(), message: e.to_string() };
+pub fn signed_headers(
+    request: &AwsRequest,
+    credentials: &Credentials,
+    time: SystemTime,
+) -> Result<Vec<(String, String)>, SignError> {
+    let fail = |e: &dyn std::fmt::Display| SignError {
+        operation: request.operation.name(),
+        message: e.to_string(),
+    };
     let identity: Identity = aws_credential_types::Credentials::new(
         &credentials.access_key_id,
         &credentials.secret_access_key,
@@ -38,14 +45,21 @@ pub fn signed_headers(request: &AwsRequest, credentials: &Credentials, time: Sys
     let signable = SignableRequest::new(
         request.method.as_str(),
         request.url.as_str(),
-        request.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str())),
         SignableBody::Bytes(&request.body),
     )
     .map_err(|e| fail(&e))?;
     let (instructions, _signature) = sign(signable, &params).map_err(|e| fail(&e))?.into_parts();
     let (added, _query) = instructions.into_parts();
     let mut headers = request.headers.clone();
-    headers.extend(added.iter().map(|h| (h.name().to_owned(), h.value().to_owned())));
+    headers.extend(
+        added
+            .iter()
+            .map(|h| (h.name().to_owned(), h.value().to_owned())),
+    );
     Ok(headers)
 }
 
@@ -81,7 +95,15 @@ mod tests {
     fn signs_with_date_and_authorization_headers() {
         let headers = signed_headers(&request(), &creds(None), UNIX_EPOCH + TIME).unwrap();
         let names: Vec<_> = headers.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["content-type", "x-amz-target", "x-amz-date", "authorization"]);
+        assert_eq!(
+            names,
+            [
+                "content-type",
+                "x-amz-target",
+                "x-amz-date",
+                "authorization"
+            ]
+        );
         assert_eq!(headers[2].1, "20150830T123600Z");
         let auth = &headers[3].1;
         assert!(

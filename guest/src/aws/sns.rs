@@ -7,7 +7,11 @@ use serde::Deserialize;
 
 /// Characters left as they are in form values: RFC 3986's unreserved set, as Python's
 /// `urllib.parse.urlencode` and the AWS SDKs leave them.
-const FORM_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const FORM_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 pub fn publish(endpoint: &str, topic: &TopicArn, subject: &str, message: &str) -> AwsRequest {
     let body = form(&[
@@ -17,14 +21,31 @@ pub fn publish(endpoint: &str, topic: &TopicArn, subject: &str, message: &str) -
         ("Subject", subject),
         ("Message", message),
     ]);
-    AwsRequest::new(Operation::Publish, &topic.arn().region, http::Method::POST, format!("{endpoint}/"), body.into_bytes())
-        .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
+    AwsRequest::new(
+        Operation::Publish,
+        &topic.arn().region,
+        http::Method::POST,
+        format!("{endpoint}/"),
+        body.into_bytes(),
+    )
+    .header(
+        "content-type",
+        "application/x-www-form-urlencoded; charset=utf-8",
+    )
 }
 
 /// `application/x-www-form-urlencoded`, spaces as `+`.
 fn form(fields: &[(&str, &str)]) -> String {
-    let encode = |s: &str| utf8_percent_encode(s, FORM_VALUE).to_string().replace("%20", "+");
-    fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
+    let encode = |s: &str| {
+        utf8_percent_encode(s, FORM_VALUE)
+            .to_string()
+            .replace("%20", "+")
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[derive(Deserialize)]
@@ -45,9 +66,14 @@ pub fn parse_publish(response: &AwsResponse) -> Result<String, CallError> {
     if !response.is_success() {
         return Err(CallError::from_response(operation, response));
     }
-    let unreadable = |message: String| CallError::Unreadable { operation, status: response.status, message };
+    let unreadable = |message: String| CallError::Unreadable {
+        operation,
+        status: response.status,
+        message,
+    };
     let text = std::str::from_utf8(&response.body).map_err(|e| unreadable(e.to_string()))?;
-    let reply: PublishResponse = quick_xml::de::from_str(text).map_err(|e| unreadable(e.to_string()))?;
+    let reply: PublishResponse =
+        quick_xml::de::from_str(text).map_err(|e| unreadable(e.to_string()))?;
     let id = reply.publish_result.message_id.trim().to_owned();
     if id.is_empty() {
         return Err(unreadable("the reply has an empty MessageId".into()));
@@ -62,13 +88,21 @@ mod tests {
     #[test]
     fn form_encoding_matches_python_urlencode() {
         // urllib.parse.urlencode({"Message": "Renew *now* ~ a+b=c & 100% ✓\nok"})
-        assert_eq!(form(&[("Message", "Renew *now* ~ a+b=c & 100% ✓\nok")]), "Message=Renew+%2Anow%2A+~+a%2Bb%3Dc+%26+100%25+%E2%9C%93%0Aok");
+        assert_eq!(
+            form(&[("Message", "Renew *now* ~ a+b=c & 100% ✓\nok")]),
+            "Message=Renew+%2Anow%2A+~+a%2Bb%3Dc+%26+100%25+%E2%9C%93%0Aok"
+        );
     }
 
     #[test]
     fn publish_request() {
         let topic = TopicArn::parse("arn:aws:sns:us-east-1:123456789012:alerts").unwrap();
-        let r = publish("https://sns.us-east-1.amazonaws.com", &topic, "Certificate Expiration Notification", "hi there");
+        let r = publish(
+            "https://sns.us-east-1.amazonaws.com",
+            &topic,
+            "Certificate Expiration Notification",
+            "hi there",
+        );
         assert_eq!(r.url, "https://sns.us-east-1.amazonaws.com/");
         assert_eq!(
             String::from_utf8(r.body).unwrap(),
@@ -82,18 +116,41 @@ mod tests {
             <PublishResult><MessageId>567910cd-659e-55d4-8ccb-5aaf14679dc0</MessageId></PublishResult>
             <ResponseMetadata><RequestId>d74b8436-ae13-5ab4-a9ff-ce54dfea72a0</RequestId></ResponseMetadata>
         </PublishResponse>"#;
-        let r = AwsResponse { status: 200, headers: vec![], body: body.as_bytes().to_vec() };
-        assert_eq!(parse_publish(&r).unwrap(), "567910cd-659e-55d4-8ccb-5aaf14679dc0");
+        let r = AwsResponse {
+            status: 200,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        };
+        assert_eq!(
+            parse_publish(&r).unwrap(),
+            "567910cd-659e-55d4-8ccb-5aaf14679dc0"
+        );
     }
 
     #[test]
     fn errors_and_unreadable_replies() {
         let body = "<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error></ErrorResponse>";
-        let r = AwsResponse { status: 404, headers: vec![], body: body.as_bytes().to_vec() };
+        let r = AwsResponse {
+            status: 404,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        };
         assert_eq!(parse_publish(&r).unwrap_err().code(), Some("NotFound"));
-        for body in ["", "<PublishResponse>", "<PublishResponse><PublishResult/></PublishResponse>", "{}"] {
-            let r = AwsResponse { status: 200, headers: vec![], body: body.as_bytes().to_vec() };
-            assert!(matches!(parse_publish(&r), Err(CallError::Unreadable { .. })), "{body}");
+        for body in [
+            "",
+            "<PublishResponse>",
+            "<PublishResponse><PublishResult/></PublishResponse>",
+            "{}",
+        ] {
+            let r = AwsResponse {
+                status: 200,
+                headers: vec![],
+                body: body.as_bytes().to_vec(),
+            };
+            assert!(
+                matches!(parse_publish(&r), Err(CallError::Unreadable { .. })),
+                "{body}"
+            );
         }
     }
 }

@@ -1,0 +1,236 @@
+//! The component's shell: the WIT export, and the [`Platform`] over WASI (HTTP, clocks, random).
+
+use crate::aws::{AwsRequest, AwsResponse};
+use crate::outcome;
+use crate::responder::{self, Platform};
+use std::time::{Duration, SystemTime};
+use time::OffsetDateTime;
+use wasip2::http::outgoing_handler;
+use wasip2::http::types::{Fields, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme};
+use wstd::io::{AsyncInputStream, AsyncOutputStream, AsyncPollable};
+
+wit_bindgen::generate!({
+    path: "../wit",
+    world: "responder",
+});
+
+use exports::certwatch::responder::handler as wit;
+
+/// Replies larger than this are refused; certwatch's replies are a few KiB.
+const MAX_REPLY_BYTES: usize = 8 * 1024 * 1024;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Component;
+
+impl wit::Guest for Component {
+    fn handle(event: String) -> Result<wit::Outcome, wit::Error> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let outcome = wstd::runtime::block_on(responder::handle(&Wasi, &env, &event));
+        outcome.map(Into::into).map_err(Into::into)
+    }
+}
+
+export!(Component);
+
+struct Wasi;
+
+impl Platform for Wasi {
+    fn now(&self) -> OffsetDateTime {
+        SystemTime::now().into()
+    }
+
+    async fn send(&self, request: &AwsRequest) -> Result<AwsResponse, String> {
+        send(request).await
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        wstd::task::sleep(duration.into()).await;
+    }
+
+    fn jitter(&self) -> f64 {
+        (wasip2::random::random::get_random_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// One exchange over `wasi:http/outgoing-handler`. The body is written and finished before the
+/// request is handed over, so the host always sees it whole.
+async fn send(request: &AwsRequest) -> Result<AwsResponse, String> {
+    let uri: http::Uri = request
+        .url
+        .parse()
+        .map_err(|e| format!("bad URL {}: {e}", request.url))?;
+    let mut headers: Vec<(String, Vec<u8>)> = request
+        .headers
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone().into_bytes()))
+        .collect();
+    if !request.body.is_empty() {
+        headers.push((
+            "content-length".into(),
+            request.body.len().to_string().into_bytes(),
+        ));
+    }
+    let fields = Fields::from_list(&headers).map_err(|e| format!("header rejected: {e:?}"))?;
+    let outgoing = OutgoingRequest::new(fields);
+    let method = match request.method {
+        http::Method::GET => Method::Get,
+        _ => Method::Post,
+    };
+    let scheme = match uri.scheme_str() {
+        Some("http") => Scheme::Http,
+        _ => Scheme::Https,
+    };
+    outgoing
+        .set_method(&method)
+        .map_err(|()| "method rejected".to_string())?;
+    outgoing
+        .set_scheme(Some(&scheme))
+        .map_err(|()| "scheme rejected".to_string())?;
+    outgoing
+        .set_authority(uri.authority().map(|a| a.as_str()))
+        .map_err(|()| "authority rejected".to_string())?;
+    outgoing
+        .set_path_with_query(uri.path_and_query().map(|p| p.as_str()))
+        .map_err(|()| "path rejected".to_string())?;
+
+    let body = outgoing
+        .body()
+        .map_err(|()| "request body unavailable".to_string())?;
+    {
+        let stream = AsyncOutputStream::new(
+            body.write()
+                .map_err(|()| "request body stream unavailable".to_string())?,
+        );
+        stream
+            .write_all(&request.body)
+            .await
+            .map_err(|e| format!("writing the request body: {e}"))?;
+        stream
+            .flush()
+            .await
+            .map_err(|e| format!("flushing the request body: {e}"))?;
+    }
+    OutgoingBody::finish(body, None).map_err(|e| format!("finishing the request body: {e}"))?;
+
+    let options = RequestOptions::new();
+    // Hosts that do not support a timeout refuse to set it; the host's deadline still applies.
+    let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT.as_nanos() as u64));
+    let _ = options.set_first_byte_timeout(Some(REPLY_TIMEOUT.as_nanos() as u64));
+    let _ = options.set_between_bytes_timeout(Some(REPLY_TIMEOUT.as_nanos() as u64));
+
+    let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(|e| e.to_string())?;
+    AsyncPollable::new(pending.subscribe()).wait_for().await;
+    let incoming = match pending.get() {
+        Some(Ok(Ok(response))) => response,
+        Some(Ok(Err(code))) => return Err(code.to_string()),
+        Some(Err(())) | None => return Err("the response was not available".into()),
+    };
+    let status = incoming.status();
+    let headers = incoming
+        .headers()
+        .entries()
+        .into_iter()
+        .map(|(name, value)| {
+            (
+                name.to_ascii_lowercase(),
+                String::from_utf8_lossy(&value).into_owned(),
+            )
+        })
+        .collect();
+    let reply_body = incoming
+        .consume()
+        .map_err(|()| "response body unavailable".to_string())?;
+    let mut body = Vec::new();
+    {
+        let stream = AsyncInputStream::new(
+            reply_body
+                .stream()
+                .map_err(|()| "response body stream unavailable".to_string())?,
+        );
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let n = stream
+                .read(&mut chunk)
+                .await
+                .map_err(|e| format!("reading the response body: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            if body.len() + n > MAX_REPLY_BYTES {
+                return Err(format!("the response body is over {MAX_REPLY_BYTES} bytes"));
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    }
+    drop(wasip2::http::types::IncomingBody::finish(reply_body));
+    Ok(AwsResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+impl From<outcome::Outcome> for wit::Outcome {
+    fn from(o: outcome::Outcome) -> Self {
+        match o {
+            outcome::Outcome::Handled(h) => wit::Outcome::Handled(wit::Handled {
+                event_id: h.event_id,
+                certificate: wit::Certificate {
+                    arn: h.certificate.arn,
+                    domain: h.certificate.domain,
+                    not_after: h.certificate.not_after,
+                    days_left: h.certificate.days_left,
+                },
+                decision: match h.decision {
+                    outcome::Decision::Expiring => wit::Decision::Expiring,
+                    outcome::Decision::NotExpiring => wit::Decision::NotExpiring,
+                },
+                finding: h.finding.map(|f| wit::FindingImport {
+                    id: f.id,
+                    region: f.region,
+                    imported: f.imported,
+                }),
+                notification: h.notification.map(|n| wit::Notification {
+                    topic_arn: n.topic_arn,
+                    message_id: n.message_id,
+                }),
+                skipped: h
+                    .skipped
+                    .into_iter()
+                    .map(|s| wit::Skipped {
+                        step: match s.step {
+                            outcome::Step::SecurityHub => wit::Step::SecurityHub,
+                            outcome::Step::Notification => wit::Step::Notification,
+                        },
+                        reason: s.reason,
+                    })
+                    .collect(),
+            }),
+            outcome::Outcome::NotHandled(i) => wit::Outcome::NotHandled(wit::Ignored {
+                event_id: i.event_id,
+                source: i.source,
+                detail_type: i.detail_type,
+                reason: i.reason,
+            }),
+        }
+    }
+}
+
+impl From<outcome::HandleError> for wit::Error {
+    fn from(e: outcome::HandleError) -> Self {
+        wit::Error {
+            kind: match e.kind {
+                outcome::ErrorKind::MalformedEvent => wit::ErrorKind::MalformedEvent,
+                outcome::ErrorKind::Configuration => wit::ErrorKind::Configuration,
+                outcome::ErrorKind::Aws => wit::ErrorKind::Aws,
+                outcome::ErrorKind::Transport => wit::ErrorKind::Transport,
+            },
+            message: e.message,
+            operation: e.operation.map(str::to_owned),
+            code: e.code,
+            status: e.status,
+            retryable: e.retryable,
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Builds the guest component for `wasm32-wasip2` and hands its path to the host as
+//! `CERTWATCH_GUEST_WASM`, so the binary carries the component it was built and tested with.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "wasm32-wasip2";
+
+fn main() {
+    let manifest_dir = PathBuf::from(env("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir
+        .parent()
+        .expect("host/ lives in the workspace")
+        .to_path_buf();
+    for watched in ["guest/src", "guest/Cargo.toml", "wit", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    ensure_target();
+
+    // A target directory of its own: the outer build holds the lock on the main one.
+    let target_dir = root.join("target").join("guest-build");
+    let status = Command::new(&cargo)
+        .current_dir(&root)
+        .args([
+            "build",
+            "--package",
+            "certwatch-guest",
+            "--target",
+            TARGET,
+            "--profile",
+            "guest",
+            "--locked",
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        // The outer build's flags are for the host, not for wasm.
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .status()
+        .expect("could not run cargo to build the guest component");
+    assert!(status.success(), "building the guest component failed");
+    let wasm = target_dir
+        .join(TARGET)
+        .join("guest")
+        .join("certwatch_guest.wasm");
+    assert!(
+        wasm.exists(),
+        "the guest build produced no {}",
+        wasm.display()
+    );
+    println!("cargo:rustc-env=CERTWATCH_GUEST_WASM={}", wasm.display());
+}
+
+/// `rust-toolchain.toml` names the target, but rustup does not add it to an installed
+/// toolchain by itself (and never when `RUSTUP_AUTO_INSTALL=0`), so the build does.
+fn ensure_target() {
+    let sysroot = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let installed = sysroot
+        .as_deref()
+        .is_some_and(|s| Path::new(s).join("lib/rustlib").join(TARGET).exists());
+    if installed {
+        return;
+    }
+    println!("cargo:warning=adding the {TARGET} target with rustup");
+    let status = Command::new("rustup")
+        .args(["target", "add", TARGET])
+        .status();
+    assert!(
+        matches!(status, Ok(s) if s.success()),
+        "the {TARGET} target is missing and `rustup target add {TARGET}` failed; install it and build again"
+    );
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"))
+}

@@ -1,0 +1,182 @@
+//! Replay fixtures: one folder per case under `events/`.
+//!
+//! - `event.json`: the EventBridge event, as EventBridge delivers it.
+//! - `replay.json`: the pinned "now", the environment, and the recorded HTTP exchanges.
+//! - `outcome.json`: the outcome the event must end in.
+
+use crate::outcome::Outcome;
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub url: String,
+    /// `[name, value]` pairs, names lowercase, in the order sent.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    #[serde(default)]
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedResponse {
+    pub status: u16,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    #[serde(default)]
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub request: RecordedRequest,
+    pub response: RecordedResponse,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replay {
+    #[serde(default)]
+    pub description: String,
+    /// The wall clock the component sees, RFC 3339.
+    pub now: String,
+    /// Configuration for the component; credentials are never stored, replay supplies fixed
+    /// test credentials.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub exchanges: Vec<Exchange>,
+}
+
+pub struct Fixture {
+    pub dir: PathBuf,
+    pub event: String,
+    pub replay: Replay,
+    pub outcome: Option<Outcome>,
+}
+
+pub const EVENT_FILE: &str = "event.json";
+pub const REPLAY_FILE: &str = "replay.json";
+pub const OUTCOME_FILE: &str = "outcome.json";
+
+impl Fixture {
+    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+        };
+        let event = read(EVENT_FILE)?;
+        let replay: Replay = serde_json::from_str(&read(REPLAY_FILE)?)
+            .with_context(|| format!("parsing {}", dir.join(REPLAY_FILE).display()))?;
+        let outcome_path = dir.join(OUTCOME_FILE);
+        let outcome = if outcome_path.exists() {
+            Some(
+                serde_json::from_str(&read(OUTCOME_FILE)?)
+                    .with_context(|| format!("parsing {}", outcome_path.display()))?,
+            )
+        } else {
+            None
+        };
+        Ok(Self {
+            dir: dir.to_owned(),
+            event,
+            replay,
+            outcome,
+        })
+    }
+
+    pub fn name(&self) -> String {
+        self.dir.display().to_string()
+    }
+
+    pub fn save(&self) -> anyhow::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        let write = |name: &str, text: String| {
+            let path = self.dir.join(name);
+            std::fs::write(&path, text + "\n")
+                .with_context(|| format!("writing {}", path.display()))
+        };
+        write(EVENT_FILE, self.event.trim_end().to_owned())?;
+        write(REPLAY_FILE, serde_json::to_string_pretty(&self.replay)?)?;
+        if let Some(outcome) = &self.outcome {
+            write(OUTCOME_FILE, outcome.to_pretty_json())?;
+        }
+        Ok(())
+    }
+
+    /// Every fixture folder below `path` (or `path` itself), sorted.
+    pub fn discover(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+        if path.join(REPLAY_FILE).exists() {
+            return Ok(vec![path.to_owned()]);
+        }
+        let mut found = Vec::new();
+        let entries =
+            std::fs::read_dir(path).with_context(|| format!("reading {}", path.display()))?;
+        for entry in entries {
+            let entry = entry?;
+            if entry.file_type()?.is_dir() {
+                found.extend(Self::discover(&entry.path())?);
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+}
+
+impl RecordedRequest {
+    /// What identifies the call a request makes, whatever its signature and timing: two
+    /// requests with the same key are the same operation on the same endpoint.
+    pub fn key(&self) -> (String, String, String, String) {
+        let target = self.header("x-amz-target").unwrap_or_default().to_owned();
+        let action = form_field(&self.body, "Action").unwrap_or_default();
+        (self.method.clone(), self.url.clone(), target, action)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A readable, stable rendering for diffs: JSON bodies pretty-printed, form bodies one
+    /// field a line.
+    pub fn render(&self) -> String {
+        let mut out = format!("{} {}\n", self.method, self.url);
+        for (name, value) in &self.headers {
+            out.push_str(&format!("{name}: {value}\n"));
+        }
+        out.push('\n');
+        out.push_str(&render_body(&self.body));
+        out
+    }
+}
+
+fn form_field(body: &str, name: &str) -> Option<String> {
+    body.split('&').find_map(|pair| {
+        pair.strip_prefix(name)?
+            .strip_prefix('=')
+            .map(str::to_owned)
+    })
+}
+
+fn render_body(body: &str) -> String {
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(body) {
+        return serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.to_owned()) + "\n";
+    }
+    if !body.is_empty() && body.contains('=') && !body.contains(char::is_whitespace) {
+        return body.split('&').map(|pair| format!("{pair}\n")).collect();
+    }
+    format!("{body}\n")
+}
+
+/// A unified diff of two texts, for people.
+pub fn diff(expected: &str, actual: &str) -> String {
+    similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .context_radius(3)
+        .header("expected", "actual")
+        .to_string()
+}

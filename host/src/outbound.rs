@@ -1,0 +1,276 @@
+//! Every request the component sends passes here (`WasiHttpHooks::send_request`): checked
+//! against the policy and sent, sent and recorded, or answered from a recording.
+
+use crate::fixture::{Exchange, RecordedRequest, RecordedResponse, diff};
+use crate::policy::OutboundPolicy;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use std::sync::{Arc, Mutex};
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+
+/// Replies larger than this are cut off as an error, as the component would refuse them anyway.
+const MAX_RECORDED_BODY: usize = 8 * 1024 * 1024;
+
+/// Where outgoing requests go.
+#[derive(Clone)]
+pub enum Route {
+    /// To AWS (or the endpoint overrides), within the policy.
+    Live(Arc<OutboundPolicy>),
+    /// As `Live`, keeping every exchange.
+    Record(Arc<OutboundPolicy>, Arc<Mutex<Vec<Exchange>>>),
+    /// Nowhere: answered from the recording.
+    Replay(Arc<Mutex<Cassette>>),
+}
+
+/// The recorded exchanges of one replay, and what the component actually sent.
+#[derive(Debug, Default)]
+pub struct Cassette {
+    pub exchanges: Vec<Exchange>,
+    used: Vec<bool>,
+    /// Take the component's requests as the new expectations instead of checking them.
+    bless: bool,
+    /// Requests that did not match the recording, with readable diffs.
+    pub mismatches: Vec<String>,
+}
+
+impl Cassette {
+    pub fn new(exchanges: Vec<Exchange>, bless: bool) -> Self {
+        let used = vec![false; exchanges.len()];
+        Self {
+            exchanges,
+            used,
+            bless,
+            mismatches: Vec::new(),
+        }
+    }
+
+    /// Recorded requests nobody sent.
+    pub fn unused(&self) -> impl Iterator<Item = &Exchange> {
+        self.exchanges
+            .iter()
+            .zip(&self.used)
+            .filter(|(_, used)| !**used)
+            .map(|(e, _)| e)
+    }
+
+    /// The recorded reply to `actual`: from the first unused exchange for the same operation
+    /// and URL, whose request must equal `actual` to the byte (signature included).
+    pub fn answer(&mut self, actual: &RecordedRequest) -> Result<RecordedResponse, String> {
+        let key = actual.key();
+        let candidate = (0..self.exchanges.len())
+            .find(|&i| !self.used[i] && self.exchanges[i].request.key() == key);
+        let Some(index) = candidate else {
+            let closest = (0..self.exchanges.len()).find(|&i| !self.used[i]);
+            let message = match closest {
+                Some(i) => format!(
+                    "unexpected request; the closest unused recorded one differs:\n{}",
+                    diff(&self.exchanges[i].request.render(), &actual.render())
+                ),
+                None => format!(
+                    "unexpected request; every recorded exchange is used:\n{}",
+                    actual.render()
+                ),
+            };
+            self.mismatches.push(message.clone());
+            return Err(message);
+        };
+        let recorded = &mut self.exchanges[index];
+        if self.bless {
+            recorded.request = actual.clone();
+        } else if recorded.request != *actual {
+            let message = format!(
+                "request differs from the recording:\n{}",
+                diff(&recorded.request.render(), &actual.render())
+            );
+            self.mismatches.push(message.clone());
+            return Err(message);
+        }
+        self.used[index] = true;
+        Ok(recorded.response.clone())
+    }
+}
+
+/// The hooks object a store's `WasiHttpCtxView` borrows.
+pub struct Outbound {
+    pub route: Route,
+}
+
+type SendResult = Result<
+    (
+        http::Response<WasiBody>,
+        Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ),
+    HttpError,
+>;
+
+impl WasiHttpHooks for Outbound {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ) -> Box<dyn Future<Output = SendResult> + Send> {
+        let route = self.route.clone();
+        Box::new(async move {
+            let (parts, body) = request.into_parts();
+            let body = body.collect().await?.to_bytes();
+            let recorded = RecordedRequest {
+                method: parts.method.to_string(),
+                url: parts.uri.to_string(),
+                headers: parts
+                    .headers
+                    .iter()
+                    .map(|(n, v)| {
+                        (
+                            n.as_str().to_owned(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect(),
+                body: String::from_utf8_lossy(&body).into_owned(),
+            };
+            let response = match route {
+                Route::Replay(cassette) => {
+                    let answer = cassette
+                        .lock()
+                        .map_err(|_| internal("the cassette lock is poisoned"))?
+                        .answer(&recorded);
+                    respond(answer.map_err(|message| internal(&format!("replay: {message}")))?)
+                }
+                Route::Live(policy) => {
+                    allow(&policy, &parts.uri)?;
+                    let request = http::Request::from_parts(parts, full(body));
+                    let (response, io) =
+                        wasmtime_wasi_http::default_send_request(request, options).await?;
+                    return Ok((
+                        response.map(BodyExt::boxed_unsync),
+                        Box::new(io) as Box<dyn Future<Output = _> + Send>,
+                    ));
+                }
+                Route::Record(policy, log) => {
+                    allow(&policy, &parts.uri)?;
+                    let request = http::Request::from_parts(parts, full(body));
+                    let (response, _io) =
+                        wasmtime_wasi_http::default_send_request(request, options).await?;
+                    let (parts, body) = response.into_parts();
+                    let body = http_body_util::Limited::new(body, MAX_RECORDED_BODY)
+                        .collect()
+                        .await
+                        .map_err(|e| internal(&format!("reading the reply: {e}")))?
+                        .to_bytes();
+                    let reply = RecordedResponse {
+                        status: parts.status.as_u16(),
+                        headers: parts
+                            .headers
+                            .iter()
+                            .map(|(n, v)| {
+                                (
+                                    n.as_str().to_owned(),
+                                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                                )
+                            })
+                            .collect(),
+                        body: String::from_utf8_lossy(&body).into_owned(),
+                    };
+                    log.lock()
+                        .map_err(|_| internal("the recording lock is poisoned"))?
+                        .push(Exchange {
+                            request: recorded,
+                            response: reply.clone(),
+                        });
+                    respond(reply)
+                }
+            };
+            Ok((
+                response?,
+                Box::new(async { Ok(()) }) as Box<dyn Future<Output = _> + Send>,
+            ))
+        })
+    }
+}
+
+fn allow(policy: &OutboundPolicy, uri: &http::Uri) -> Result<(), HttpError> {
+    policy.check(uri).map_err(|reason| {
+        tracing::warn!(%uri, "outgoing request refused by the host policy");
+        internal(&reason)
+    })
+}
+
+fn internal(message: &str) -> HttpError {
+    HttpError::InternalError(Some(message.to_owned()))
+}
+
+fn full(bytes: Bytes) -> WasiBody {
+    Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+fn respond(recorded: RecordedResponse) -> Result<http::Response<WasiBody>, HttpError> {
+    let mut builder = http::Response::builder().status(recorded.status);
+    for (name, value) in &recorded.headers {
+        builder = builder.header(name, value);
+    }
+    builder
+        .body(full(Bytes::from(recorded.body.into_bytes())))
+        .map_err(|e| internal(&format!("recorded reply is not valid HTTP: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(body: &str, auth: &str) -> RecordedRequest {
+        RecordedRequest {
+            method: "POST".into(),
+            url: "https://acm.us-east-1.amazonaws.com/".into(),
+            headers: vec![
+                (
+                    "x-amz-target".into(),
+                    "CertificateManager.DescribeCertificate".into(),
+                ),
+                ("authorization".into(), auth.into()),
+            ],
+            body: body.into(),
+        }
+    }
+
+    fn exchange(body: &str, auth: &str) -> Exchange {
+        Exchange {
+            request: request(body, auth),
+            response: RecordedResponse {
+                status: 200,
+                headers: vec![],
+                body: "{}".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn answers_exact_matches_once() {
+        let mut cassette = Cassette::new(vec![exchange("a", "sig")], false);
+        assert!(cassette.answer(&request("a", "sig")).is_ok());
+        assert_eq!(cassette.unused().count(), 0);
+        let again = cassette.answer(&request("a", "sig")).unwrap_err();
+        assert!(again.contains("every recorded exchange is used"), "{again}");
+    }
+
+    #[test]
+    fn a_different_signature_fails_with_a_diff() {
+        let mut cassette = Cassette::new(vec![exchange("a", "sig")], false);
+        let err = cassette.answer(&request("a", "other")).unwrap_err();
+        assert!(
+            err.contains("-authorization: sig") && err.contains("+authorization: other"),
+            "{err}"
+        );
+        assert_eq!(cassette.mismatches.len(), 1);
+        assert_eq!(cassette.unused().count(), 1);
+    }
+
+    #[test]
+    fn blessing_takes_the_actual_request() {
+        let mut cassette = Cassette::new(vec![exchange("a", "old")], true);
+        assert!(cassette.answer(&request("b", "new")).is_ok());
+        assert_eq!(cassette.exchanges[0].request, request("b", "new"));
+    }
+}

@@ -1,0 +1,160 @@
+//! The one outcome every event ends in, as the JSON that `run`, `replay` and the fixtures use.
+
+use crate::bindings::wit;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Outcome {
+    Handled(Handled),
+    NotHandled(Ignored),
+    Error(Failure),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handled {
+    pub event_id: String,
+    pub certificate: Certificate,
+    /// `expiring` or `not-expiring`.
+    pub decision: String,
+    pub finding: Option<Finding>,
+    pub notification: Option<Notification>,
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Certificate {
+    pub arn: String,
+    pub domain: String,
+    pub not_after: String,
+    pub days_left: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub region: String,
+    pub imported: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub topic_arn: String,
+    pub message_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// `security-hub` or `notification`.
+    pub step: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ignored {
+    pub event_id: String,
+    pub source: String,
+    pub detail_type: String,
+    pub reason: String,
+}
+
+/// Why an event was not handled: what the component reported, or what stopped it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// `malformed-event`, `configuration`, `aws`, `transport` (from the component), or
+    /// `input`, `deadline`, `trap` (from the host).
+    pub kind: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// Whether sending the same event again may succeed.
+    pub retryable: bool,
+}
+
+impl Outcome {
+    pub fn failure(kind: &str, message: impl Into<String>, retryable: bool) -> Self {
+        Self::Error(Failure {
+            kind: kind.into(),
+            message: message.into(),
+            operation: None,
+            code: None,
+            http_status: None,
+            retryable,
+        })
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Self::Error(_))
+    }
+
+    pub fn to_pretty_json(&self) -> String {
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"status\":\"error\",\"message\":\"{e}\"}}"))
+    }
+}
+
+impl From<Result<wit::Outcome, wit::Error>> for Outcome {
+    fn from(result: Result<wit::Outcome, wit::Error>) -> Self {
+        match result {
+            Ok(wit::Outcome::Handled(h)) => Self::Handled(Handled {
+                event_id: h.event_id,
+                certificate: Certificate {
+                    arn: h.certificate.arn,
+                    domain: h.certificate.domain,
+                    not_after: h.certificate.not_after,
+                    days_left: h.certificate.days_left,
+                },
+                decision: match h.decision {
+                    wit::Decision::Expiring => "expiring",
+                    wit::Decision::NotExpiring => "not-expiring",
+                }
+                .into(),
+                finding: h.finding.map(|f| Finding {
+                    id: f.id,
+                    region: f.region,
+                    imported: f.imported,
+                }),
+                notification: h.notification.map(|n| Notification {
+                    topic_arn: n.topic_arn,
+                    message_id: n.message_id,
+                }),
+                skipped: h
+                    .skipped
+                    .into_iter()
+                    .map(|s| Skipped {
+                        step: match s.step {
+                            wit::Step::SecurityHub => "security-hub",
+                            wit::Step::Notification => "notification",
+                        }
+                        .into(),
+                        reason: s.reason,
+                    })
+                    .collect(),
+            }),
+            Ok(wit::Outcome::NotHandled(i)) => Self::NotHandled(Ignored {
+                event_id: i.event_id,
+                source: i.source,
+                detail_type: i.detail_type,
+                reason: i.reason,
+            }),
+            Err(e) => Self::Error(Failure {
+                kind: match e.kind {
+                    wit::ErrorKind::MalformedEvent => "malformed-event",
+                    wit::ErrorKind::Configuration => "configuration",
+                    wit::ErrorKind::Aws => "aws",
+                    wit::ErrorKind::Transport => "transport",
+                }
+                .into(),
+                message: e.message,
+                operation: e.operation,
+                code: e.code,
+                http_status: e.status,
+                retryable: e.retryable,
+            }),
+        }
+    }
+}

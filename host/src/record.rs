@@ -1,0 +1,94 @@
+//! Recording: run an event live, keep what AWS answered, and turn it into a replay fixture that
+//! holds no credential of any kind.
+
+use crate::environment::Credentials;
+use crate::fixture::{Fixture, Replay};
+use crate::outbound::Route;
+use crate::outcome::Outcome;
+use crate::policy::{OutboundPolicy, regions_in_use};
+use crate::replay::replay;
+use crate::runtime::{EventSetup, Runtime};
+use crate::sandbox::Determinism;
+use anyhow::{Context as _, bail};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Runs `event` live with `settings` and `credentials`, and writes the fixture to `dir`.
+///
+/// The component's clock is frozen at the start (to the second), so replaying with the same
+/// "now" reproduces every request; the recorded requests are then re-signed with the replay
+/// credentials, and the fixture is checked to replay exactly and to contain no secret.
+pub async fn record(
+    runtime: &Runtime,
+    event: String,
+    settings: Vec<(String, String)>,
+    credentials: &Credentials,
+    dir: &Path,
+    description: String,
+) -> anyhow::Result<Outcome> {
+    let now_secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("the clock is before 1970")?
+        .as_secs();
+    let now = Duration::from_secs(now_secs);
+    let regions = regions_in_use(&event, &settings);
+    let policy = OutboundPolicy::new(
+        regions.iter().map(String::as_str),
+        crate::environment::endpoint_overrides(&settings),
+    );
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut env = settings.clone();
+    env.extend(credentials.to_env());
+    let setup = EventSetup {
+        env,
+        determinism: Determinism::FrozenClock { now },
+        route: Route::Record(Arc::new(policy), log.clone()),
+    };
+    let live = runtime.handle(&event, setup).await;
+
+    let exchanges = log
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the recording lock is poisoned"))?
+        .clone();
+    let at = OffsetDateTime::from_unix_timestamp(now_secs as i64)?;
+    let mut fixture = Fixture {
+        dir: dir.to_owned(),
+        event,
+        replay: Replay {
+            description,
+            now: at.format(&Rfc3339)?,
+            env: settings.into_iter().collect(),
+            exchanges,
+        },
+        outcome: Some(live.clone()),
+    };
+    // Re-sign with the replay credentials: the live signatures (and any session token) go.
+    let blessed = replay(runtime, &mut fixture, true).await?;
+    if !blessed.passed() {
+        bail!(
+            "the recording could not be re-signed: {}",
+            blessed.problems.join("\n")
+        );
+    }
+    fixture.outcome = Some(live.clone());
+    let check = replay(runtime, &mut fixture, false).await?;
+    if !check.passed() {
+        bail!(
+            "the recording does not replay as it ran live:\n{}",
+            check.problems.join("\n")
+        );
+    }
+    let written = serde_json::to_string(&fixture.replay)? + &fixture.event;
+    if credentials
+        .secrets()
+        .iter()
+        .any(|secret| !secret.is_empty() && written.contains(secret))
+    {
+        bail!("refusing to write a fixture that contains a credential");
+    }
+    fixture.save()?;
+    Ok(live)
+}

@@ -1,0 +1,179 @@
+//! Loads the component once and runs each event in a fresh, limited instance of it.
+
+use crate::bindings::ResponderPre;
+use crate::outbound::{Outbound, Route};
+use crate::outcome::Outcome;
+use crate::sandbox::{Determinism, Sandbox};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use wasmtime::component::{Component, Linker};
+use wasmtime::error::Context as _;
+use wasmtime::{Config, Engine, Store, StoreLimitsBuilder, UpdateDeadline};
+
+/// The component this binary was built with.
+pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("CERTWATCH_GUEST_WASM"));
+
+/// How often the epoch advances; a guest that computes yields to the host this often.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The most an event may take, start to finish (the documented Lambda's timeout).
+    pub deadline: Duration,
+    /// The most linear memory one instance may grow to.
+    pub memory_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            deadline: Duration::from_secs(30),
+            memory_bytes: 128 * 1024 * 1024,
+        }
+    }
+}
+
+/// What one event runs with.
+pub struct EventSetup {
+    pub env: Vec<(String, String)>,
+    pub determinism: Determinism,
+    pub route: Route,
+}
+
+pub struct Runtime {
+    engine: Engine,
+    pre: ResponderPre<Sandbox>,
+    limits: Limits,
+    ticker: Arc<AtomicBool>,
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker.store(false, Ordering::Relaxed);
+    }
+}
+
+pub fn engine() -> wasmtime::Result<Engine> {
+    let mut config = Config::new();
+    config.epoch_interruption(true).wasm_component_model(true);
+    Engine::new(&config)
+}
+
+impl Runtime {
+    /// The embedded component, compiled now.
+    pub fn embedded(limits: Limits) -> wasmtime::Result<Self> {
+        let engine = engine()?;
+        let component = Component::new(&engine, EMBEDDED_COMPONENT)
+            .context("compiling the embedded component")?;
+        Self::with_component(engine, component, limits)
+    }
+
+    /// A component from a file: a `.wasm` component (compiled now) or one precompiled by
+    /// `certwatch compile` for this very engine.
+    pub fn from_file(path: &Path, limits: Limits) -> wasmtime::Result<Self> {
+        let engine = engine()?;
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let component = match Engine::detect_precompiled(&bytes) {
+            // SAFETY: wasmtime checks the artifact's header and its engine compatibility; the
+            // file is one `certwatch compile` wrote, not untrusted input.
+            Some(_) => unsafe { Component::deserialize(&engine, &bytes) }
+                .with_context(|| format!("loading the precompiled component {}", path.display()))?,
+            None => Component::new(&engine, &bytes)
+                .with_context(|| format!("compiling {}", path.display()))?,
+        };
+        Self::with_component(engine, component, limits)
+    }
+
+    fn with_component(
+        engine: Engine,
+        component: Component,
+        limits: Limits,
+    ) -> wasmtime::Result<Self> {
+        let mut linker = Linker::<Sandbox>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        let pre = ResponderPre::new(linker.instantiate_pre(&component)?)?;
+        let ticker = Arc::new(AtomicBool::new(true));
+        let (running, ticking_engine) = (ticker.clone(), engine.clone());
+        std::thread::Builder::new()
+            .name("certwatch-epoch".into())
+            .spawn(move || {
+                while running.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    ticking_engine.increment_epoch();
+                }
+            })?;
+        Ok(Self {
+            engine,
+            pre,
+            limits,
+            ticker,
+        })
+    }
+
+    /// The embedded component, precompiled for this host's engine.
+    pub fn precompile_embedded() -> wasmtime::Result<Vec<u8>> {
+        Ok(engine()?.precompile_component(EMBEDDED_COMPONENT)?)
+    }
+
+    /// Runs one event in a fresh instance. Whatever happens, the result is one outcome.
+    pub async fn handle(&self, event: &str, setup: EventSetup) -> Outcome {
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(self.limits.memory_bytes)
+            .instances(4)
+            .build();
+        let sandbox = Sandbox::new(
+            &setup.env,
+            setup.determinism,
+            Outbound { route: setup.route },
+            limits,
+        );
+        let stderr = sandbox.stderr.clone();
+        let mut store = Store::new(&self.engine, sandbox);
+        store.limiter(|s| &mut s.limits);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
+
+        let run = async {
+            let responder = self.pre.instantiate_async(&mut store).await?;
+            responder
+                .certwatch_responder_handler()
+                .call_handle(&mut store, event)
+                .await
+        };
+        let outcome = match tokio::time::timeout(self.limits.deadline, run).await {
+            Ok(Ok(result)) => Outcome::from(result),
+            Ok(Err(trap)) => Outcome::failure(
+                "trap",
+                format!("the component stopped: {}", trap_summary(&trap)),
+                true,
+            ),
+            Err(_) => Outcome::failure(
+                "deadline",
+                format!(
+                    "the event was not handled within the {:?} deadline",
+                    self.limits.deadline
+                ),
+                true,
+            ),
+        };
+        let log = stderr.contents();
+        if !log.is_empty() {
+            tracing::warn!(component_stderr = %String::from_utf8_lossy(&log).trim_end(), "the component wrote to stderr");
+        }
+        outcome
+    }
+}
+
+/// A trap's cause without the wasm backtrace's noise.
+fn trap_summary(error: &wasmtime::Error) -> String {
+    let mut parts: Vec<String> = error.chain().map(|c| c.to_string()).collect();
+    parts.dedup();
+    parts
+        .into_iter()
+        .map(|p| p.lines().next().unwrap_or_default().to_owned())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
