@@ -167,7 +167,16 @@ fn render_body(body: &str) -> String {
         return serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.to_owned()) + "\n";
     }
     if !body.is_empty() && body.contains('=') && !body.contains(char::is_whitespace) {
-        return body.split('&').map(|pair| format!("{pair}\n")).collect();
+        // Form fields one a line, decoded; continuation lines of a value indented.
+        return body
+            .split('&')
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let value = value.replace('+', " ");
+                let value = percent_encoding::percent_decode_str(&value).decode_utf8_lossy();
+                format!("{name}={}\n", value.replace('\n', "\n    "))
+            })
+            .collect();
     }
     format!("{body}\n")
 }

@@ -115,7 +115,7 @@ impl Runtime {
 
     /// The embedded component, precompiled for this host's engine.
     pub fn precompile_embedded() -> wasmtime::Result<Vec<u8>> {
-        Ok(engine()?.precompile_component(EMBEDDED_COMPONENT)?)
+        engine()?.precompile_component(EMBEDDED_COMPONENT)
     }
 
     /// Runs one event in a fresh instance. Whatever happens, the result is one outcome.

@@ -1,0 +1,145 @@
+//! The `certwatch` binary as a user runs it.
+
+use crate::support::{certwatch, events_dir, run};
+use std::io::Read as _;
+use std::net::TcpListener;
+
+/// Recognisable fake credentials: none of them may show up in any output.
+const ACCESS_KEY: &str = "AKIACERTWATCHLEAKTEST";
+const SECRET_KEY: &str = "certwatch-leak-test-secret-0123456789abcd";
+const SESSION_TOKEN: &str = "certwatch-leak-test-session-token";
+
+fn with_credentials(command: &mut std::process::Command) -> &mut std::process::Command {
+    command
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
+}
+
+fn assert_no_secret(text: &str) {
+    for secret in [ACCESS_KEY, SECRET_KEY, SESSION_TOKEN] {
+        assert!(
+            !text.contains(secret),
+            "a credential leaked into the output:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn replay_command_passes_every_fixture_and_says_so() {
+    let ran = run(certwatch().arg("replay").arg(events_dir()));
+    assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
+    let last = ran.stdout.lines().last().unwrap_or_default();
+    assert!(last.ends_with("passed, 0 failed"), "{last}");
+}
+
+#[test]
+fn replay_show_prints_requests_and_outcome() {
+    let ran = run(certwatch()
+        .args(["replay", "--show"])
+        .arg(events_dir().join("in-window")));
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("--> POST https://sns.us-east-1.amazonaws.com/"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("Subject=Certificate Expiration Notification"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("\"status\": \"handled\""),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn a_malformed_event_is_a_clear_error_outcome() {
+    let ran =
+        run(with_credentials(certwatch().args(["run", "-"])).stdin(std::process::Stdio::null()));
+    assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
+    let outcome: serde_json::Value =
+        serde_json::from_str(&ran.stdout).expect("the outcome is JSON");
+    assert_eq!(outcome["status"], "error");
+    assert_eq!(outcome["kind"], "malformed-event");
+    assert!(
+        outcome["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not an EventBridge event")
+    );
+}
+
+#[test]
+fn missing_credentials_are_reported_before_anything_runs() {
+    let ran = run(certwatch()
+        .arg("run")
+        .arg(events_dir().join("in-window/event.json")));
+    assert_eq!(ran.code, Some(2), "{}\n{}", ran.stdout, ran.stderr);
+    assert!(ran.stderr.contains("no AWS credentials"), "{}", ran.stderr);
+}
+
+#[test]
+fn an_unreachable_endpoint_is_a_retryable_transport_error_without_secrets() {
+    // A port nothing listens on: connections are refused at once.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let ran = run(with_credentials(
+        certwatch()
+            .arg("run")
+            .arg(events_dir().join("in-window/event.json")),
+    )
+    .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+    .env(
+        "SNS_TOPIC_ARN",
+        "arn:aws:sns:us-east-1:123456789012:certificate-expiry",
+    )
+    .env("CERTWATCH_LOG", "debug"));
+    assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
+    let outcome: serde_json::Value =
+        serde_json::from_str(&ran.stdout).expect("the outcome is JSON");
+    assert_eq!(outcome["kind"], "transport", "{outcome}");
+    assert_eq!(outcome["retryable"], true, "{outcome}");
+    assert_no_secret(&ran.stdout);
+    assert_no_secret(&ran.stderr);
+}
+
+#[test]
+fn a_silent_endpoint_hits_the_deadline_and_the_event_is_not_lost() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("its address").port();
+    // Accept connections and never answer.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf);
+            held.push(stream);
+        }
+    });
+    let started = std::time::Instant::now();
+    let ran = run(with_credentials(
+        certwatch()
+            .args(["--deadline", "2", "run"])
+            .arg(events_dir().join("in-window/event.json")),
+    )
+    .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}")));
+    assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
+    let outcome: serde_json::Value =
+        serde_json::from_str(&ran.stdout).expect("the outcome is JSON");
+    assert_eq!(outcome["kind"], "deadline", "{outcome}");
+    assert_eq!(outcome["retryable"], true);
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "the deadline did not stop the event"
+    );
+    assert_no_secret(&ran.stdout);
+    assert_no_secret(&ran.stderr);
+}
