@@ -30,10 +30,16 @@ pub struct RecordedResponse {
     pub body: String,
 }
 
+/// One request and what came of it: a response, or a transport failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exchange {
     pub request: RecordedRequest,
-    pub response: RecordedResponse,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<RecordedResponse>,
+    /// No response: `connection-refused`, `connection-timeout`, `connection-read-timeout`,
+    /// `connection-terminated`, `response-timeout`, `protocol-error`, or another message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -240,11 +240,17 @@ fn print_report(report: &CaseReport, fixture: &Fixture, show: bool) {
                 "\n--> {}",
                 exchange.request.render().trim_end().replace('\n', "\n    ")
             );
-            println!(
-                "<-- HTTP {}\n    {}",
-                exchange.response.status,
-                exchange.response.body.trim_end().replace('\n', "\n    ")
-            );
+            match (&exchange.response, &exchange.failure) {
+                (Some(response), _) => println!(
+                    "<-- HTTP {}\n    {}",
+                    response.status,
+                    response.body.trim_end().replace('\n', "\n    ")
+                ),
+                (None, failure) => println!(
+                    "<-- no response: {}",
+                    failure.as_deref().unwrap_or("nothing recorded")
+                ),
+            }
         }
         println!("\noutcome:\n{}\n", report.outcome.to_pretty_json());
     }

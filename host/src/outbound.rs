@@ -54,8 +54,9 @@ impl Cassette {
     }
 
     /// The recorded reply to `actual`: from the first unused exchange for the same operation
-    /// and URL, whose request must equal `actual` to the byte (signature included).
-    pub fn answer(&mut self, actual: &RecordedRequest) -> Result<RecordedResponse, String> {
+    /// and URL, whose request must equal `actual` to the byte (signature included). `Err` is a
+    /// mismatch, with a readable diff.
+    pub fn answer(&mut self, actual: &RecordedRequest) -> Result<Reply, String> {
         let key = actual.key();
         let candidate = (0..self.exchanges.len())
             .find(|&i| !self.used[i] && self.exchanges[i].request.key() == key);
@@ -86,7 +87,52 @@ impl Cassette {
             return Err(message);
         }
         self.used[index] = true;
-        Ok(recorded.response.clone())
+        match (&recorded.response, &recorded.failure) {
+            (Some(response), _) => Ok(Reply::Response(response.clone())),
+            (None, Some(failure)) => Ok(Reply::Failure(failure.clone())),
+            (None, None) => {
+                Err("the recorded exchange has neither a response nor a failure".into())
+            }
+        }
+    }
+}
+
+/// What a recorded exchange answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Response(RecordedResponse),
+    Failure(String),
+}
+
+/// A transport failure as a fixture names it.
+pub fn failure_name(error: &HttpError) -> String {
+    match error {
+        HttpError::ConnectionRefused => "connection-refused".into(),
+        HttpError::Connect(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection-refused".into()
+        }
+        HttpError::ConnectionTimeout => "connection-timeout".into(),
+        HttpError::ConnectionReadTimeout => "connection-read-timeout".into(),
+        HttpError::ConnectionTerminated => "connection-terminated".into(),
+        HttpError::HttpResponseTimeout => "response-timeout".into(),
+        HttpError::HttpProtocolError => "protocol-error".into(),
+        HttpError::Hyper(e) if e.is_incomplete_message() || e.is_closed() => {
+            "connection-terminated".into()
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// The transport failure a fixture names, as the host's error.
+fn failure_error(name: &str) -> HttpError {
+    match name {
+        "connection-refused" => HttpError::ConnectionRefused,
+        "connection-timeout" => HttpError::ConnectionTimeout,
+        "connection-read-timeout" => HttpError::ConnectionReadTimeout,
+        "connection-terminated" => HttpError::ConnectionTerminated,
+        "response-timeout" => HttpError::HttpResponseTimeout,
+        "protocol-error" => HttpError::HttpProtocolError,
+        other => HttpError::InternalError(Some(other.to_owned())),
     }
 }
 
@@ -135,7 +181,10 @@ impl WasiHttpHooks for Outbound {
                         .lock()
                         .map_err(|_| internal("the cassette lock is poisoned"))?
                         .answer(&recorded);
-                    respond(answer.map_err(|message| internal(&format!("replay: {message}")))?)
+                    match answer.map_err(|message| internal(&format!("replay: {message}")))? {
+                        Reply::Response(response) => respond(response),
+                        Reply::Failure(name) => Err(failure_error(&name)),
+                    }
                 }
                 Route::Live(policy) => {
                     allow(&policy, &parts.uri)?;
@@ -150,35 +199,23 @@ impl WasiHttpHooks for Outbound {
                 Route::Record(policy, log) => {
                     allow(&policy, &parts.uri)?;
                     let request = http::Request::from_parts(parts, full(body));
-                    let (response, _io) =
-                        wasmtime_wasi_http::default_send_request(request, options).await?;
-                    let (parts, body) = response.into_parts();
-                    let body = http_body_util::Limited::new(body, MAX_RECORDED_BODY)
-                        .collect()
-                        .await
-                        .map_err(|e| internal(&format!("reading the reply: {e}")))?
-                        .to_bytes();
-                    let reply = RecordedResponse {
-                        status: parts.status.as_u16(),
-                        headers: parts
-                            .headers
-                            .iter()
-                            .map(|(n, v)| {
-                                (
-                                    n.as_str().to_owned(),
-                                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                                )
-                            })
-                            .collect(),
-                        body: String::from_utf8_lossy(&body).into_owned(),
+                    let reply = record_exchange(request, options).await;
+                    let exchange = match &reply {
+                        Ok(response) => Exchange {
+                            request: recorded,
+                            response: Some(response.clone()),
+                            failure: None,
+                        },
+                        Err(error) => Exchange {
+                            request: recorded,
+                            response: None,
+                            failure: Some(failure_name(error)),
+                        },
                     };
                     log.lock()
                         .map_err(|_| internal("the recording lock is poisoned"))?
-                        .push(Exchange {
-                            request: recorded,
-                            response: reply.clone(),
-                        });
-                    respond(reply)
+                        .push(exchange);
+                    respond(reply?)
                 }
             };
             Ok((
@@ -187,6 +224,40 @@ impl WasiHttpHooks for Outbound {
             ))
         })
     }
+}
+
+/// Sends `request` and reads the whole reply, so it can be kept.
+async fn record_exchange(
+    request: http::Request<WasiBody>,
+    options: Option<RequestOptions>,
+) -> Result<RecordedResponse, HttpError> {
+    let (response, connection) = wasmtime_wasi_http::default_send_request(request, options).await?;
+    // The connection future drives the socket: without it the body never arrives.
+    let connection = tokio::spawn(connection);
+    let (parts, body) = response.into_parts();
+    let body = http_body_util::Limited::new(body, MAX_RECORDED_BODY)
+        .collect()
+        .await
+        .map_err(|e| match e.downcast::<HttpError>() {
+            Ok(error) => *error,
+            Err(other) => internal(&format!("reading the reply: {other}")),
+        })?
+        .to_bytes();
+    connection.abort();
+    Ok(RecordedResponse {
+        status: parts.status.as_u16(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
 }
 
 fn allow(policy: &OutboundPolicy, uri: &http::Uri) -> Result<(), HttpError> {
@@ -236,13 +307,15 @@ mod tests {
     }
 
     fn exchange(body: &str, auth: &str) -> Exchange {
+        let response = RecordedResponse {
+            status: 200,
+            headers: vec![],
+            body: "{}".into(),
+        };
         Exchange {
             request: request(body, auth),
-            response: RecordedResponse {
-                status: 200,
-                headers: vec![],
-                body: "{}".into(),
-            },
+            response: Some(response),
+            failure: None,
         }
     }
 
@@ -265,6 +338,26 @@ mod tests {
         );
         assert_eq!(cassette.mismatches.len(), 1);
         assert_eq!(cassette.unused().count(), 1);
+    }
+
+    #[test]
+    fn recorded_failures_are_answered_as_failures() {
+        let mut failing = exchange("a", "sig");
+        failing.response = None;
+        failing.failure = Some("connection-terminated".into());
+        let mut cassette = Cassette::new(vec![failing], false);
+        assert_eq!(
+            cassette.answer(&request("a", "sig")),
+            Ok(Reply::Failure("connection-terminated".into()))
+        );
+        assert!(matches!(
+            failure_error("connection-terminated"),
+            HttpError::ConnectionTerminated
+        ));
+        assert_eq!(
+            failure_name(&failure_error("response-timeout")),
+            "response-timeout"
+        );
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub struct EventSetup {
 
 pub struct Runtime {
     engine: Engine,
+    component: Component,
     pre: ResponderPre<Sandbox>,
     limits: Limits,
     ticker: Arc<AtomicBool>,
@@ -107,10 +108,20 @@ impl Runtime {
             })?;
         Ok(Self {
             engine,
+            component,
             pre,
             limits,
             ticker,
         })
+    }
+
+    /// The names of everything the component imports.
+    pub fn component_imports(&self) -> Vec<String> {
+        self.component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_owned())
+            .collect()
     }
 
     /// The embedded component, precompiled for this host's engine.

@@ -101,7 +101,7 @@ fn an_unreachable_endpoint_is_a_retryable_transport_error_without_secrets() {
         "SNS_TOPIC_ARN",
         "arn:aws:sns:us-east-1:123456789012:certificate-expiry",
     )
-    .env("CERTWATCH_LOG", "debug"));
+    .env("CERTWATCH_LOG", "certwatch=debug"));
     assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
     let outcome: serde_json::Value =
         serde_json::from_str(&ran.stdout).expect("the outcome is JSON");

@@ -72,3 +72,4 @@ pub fn run(command: &mut Command) -> Ran {
         stderr: String::from_utf8_lossy(&stderr).into(),
     }
 }
+pub mod moto;

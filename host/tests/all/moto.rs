@@ -1,0 +1,409 @@
+//! End to end against moto: real certificates in ACM, a real hub and topic, every request
+//! signature-checked and IAM-authorised by moto, through the real `certwatch` binary and
+//! component.
+
+use crate::support::moto::{ACCOUNT, Keys, REGION, Session, session};
+use crate::support::{certwatch, run};
+use serde_json::{Value, json};
+use std::io::Write as _;
+use std::process::Stdio;
+
+const TOPIC: &str = "certificate-expiry";
+const SUBJECT: &str = "Certificate Expiration Notification";
+
+fn topic_arn() -> String {
+    format!("arn:aws:sns:{REGION}:{ACCOUNT}:{TOPIC}")
+}
+
+/// The repository's least-privilege policy, less `without`. moto checks every non-S3 request
+/// against the resource "*" (it knows no request's resource), so resource-scoped statements can
+/// never match there; the statements' resources are widened to "*" and their actions, which is
+/// what moto can judge, kept as they are.
+fn policy(without: &[&str]) -> Value {
+    let text = std::fs::read_to_string(crate::support::repo_root().join("deploy/iam-policy.json"))
+        .expect("reading the policy");
+    let mut policy: Value = serde_json::from_str(&text).expect("the policy is JSON");
+    let statements = policy["Statement"]
+        .as_array_mut()
+        .expect("the policy has statements");
+    statements.retain(|s| !without.contains(&s["Action"].as_str().unwrap_or_default()));
+    for statement in statements {
+        statement["Resource"] = json!("*");
+    }
+    policy
+}
+
+fn event(certificate_arn: &str, id: &str) -> String {
+    json!({
+        "version": "0",
+        "id": id,
+        "detail-type": "ACM Certificate Approaching Expiration",
+        "source": "aws.acm",
+        "account": ACCOUNT,
+        "time": "2026-11-29T12:00:00Z",
+        "region": REGION,
+        "resources": [certificate_arn],
+        "detail": { "DaysToExpiry": 10, "CommonName": "example.com" }
+    })
+    .to_string()
+}
+
+/// Runs one event through `certwatch run` against moto, as `keys`, and returns its outcome.
+fn certwatch_run(
+    moto: &Session,
+    keys: &Keys,
+    event: &str,
+    env: &[(&str, &str)],
+) -> (Option<i32>, Value) {
+    let mut command = certwatch();
+    command
+        .args(["run", "-"])
+        .env("AWS_ACCESS_KEY_ID", &keys.id)
+        .env("AWS_SECRET_ACCESS_KEY", &keys.secret)
+        .env("AWS_REGION", REGION)
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("EXPIRY_DAYS", "45")
+        .env("SNS_TOPIC_ARN", topic_arn())
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("starting certwatch");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(event.as_bytes())
+        .expect("writing the event");
+    let output = child.wait_with_output().expect("certwatch's output");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stdout.contains(&keys.secret) && !stderr.contains(&keys.secret),
+        "the secret key leaked:\n{stdout}\n{stderr}"
+    );
+    let outcome = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("no JSON outcome ({e}):\n{stdout}\n{stderr}"));
+    (output.status.code(), outcome)
+}
+
+/// An account with Security Hub on, the topic, certificates expiring in `days`, and a user
+/// holding the least-privilege policy; moto checks every request from here on.
+fn account(moto: &Session, days: &[u32], hub: bool) -> (Keys, Vec<String>) {
+    let mut commands = vec![json!({ "command": "create_topic", "name": TOPIC })];
+    if hub {
+        commands.push(json!({ "command": "enable_security_hub" }));
+    }
+    let arns: Vec<String> = days
+        .iter()
+        .map(|d| moto.aws_one(json!({ "command": "import_new_certificate", "domain": format!("d{d}.example.com"), "days": d })))
+        .map(|arn| arn.as_str().expect("an ARN").to_owned())
+        .collect();
+    for result in moto.aws(Value::Array(commands)) {
+        assert!(result.get("error").is_none(), "{result}");
+    }
+    let keys = moto.user("certwatch", &policy(&[]));
+    moto.enforce_auth();
+    (keys, arns)
+}
+
+fn findings(moto: &Session, region: &str) -> Vec<Value> {
+    let found = moto.aws_one(json!({ "command": "get_findings", "region": region }));
+    found.as_array().cloned().unwrap_or_default()
+}
+
+fn notifications(moto: &Session) -> Vec<Value> {
+    moto.aws_one(json!({ "command": "sent_notifications" }))
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_expiry_window_decides_which_certificates_get_a_finding_and_a_message() {
+    let moto = session();
+    let days = [1, 10, 44, 46, 300];
+    let (keys, arns) = account(&moto, &days, true);
+    let mut outcomes = Vec::new();
+    for (i, arn) in arns.iter().enumerate() {
+        let (code, outcome) = certwatch_run(&moto, &keys, &event(arn, &format!("event-{i}")), &[]);
+        assert_eq!(code, Some(0), "{outcome}");
+        outcomes.push(outcome);
+    }
+    moto.relax_auth();
+
+    for ((outcome, arn), days) in outcomes.iter().zip(&arns).zip(days) {
+        assert_eq!(outcome["status"], "handled", "{outcome}");
+        assert_eq!(outcome["certificate"]["arn"], arn.as_str());
+        assert_eq!(outcome["certificate"]["days_left"], days, "{outcome}");
+        assert_eq!(
+            outcome["certificate"]["domain"],
+            format!("d{days}.example.com")
+        );
+        let expiring = days <= 45;
+        assert_eq!(
+            outcome["decision"],
+            if expiring { "expiring" } else { "not-expiring" },
+            "{outcome}"
+        );
+        assert_eq!(outcome["finding"].is_object(), expiring, "{outcome}");
+        assert_eq!(outcome["notification"].is_object(), expiring, "{outcome}");
+    }
+
+    let findings = findings(&moto, REGION);
+    assert_eq!(findings.len(), 3, "{findings:#?}");
+    for (arn, days, severity) in [
+        (&arns[0], 1, "CRITICAL"),
+        (&arns[1], 10, "HIGH"),
+        (&arns[2], 44, "LOW"),
+    ] {
+        let id = format!("{arn}/certwatch/expiry");
+        let finding = findings
+            .iter()
+            .find(|f| f["Id"] == id.as_str())
+            .unwrap_or_else(|| panic!("no finding {id}"));
+        assert_eq!(finding["SchemaVersion"], "2018-10-08");
+        assert_eq!(finding["AwsAccountId"], ACCOUNT);
+        assert_eq!(
+            finding["ProductArn"],
+            format!("arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default")
+        );
+        assert_eq!(
+            finding["Title"],
+            format!("ACM certificate for d{days}.example.com expires in {days} days")
+        );
+        assert_eq!(finding["Severity"]["Label"], severity);
+        assert_eq!(finding["Compliance"]["Status"], "WARNING");
+        assert_eq!(finding["RecordState"], "ACTIVE");
+        let resource = &finding["Resources"][0];
+        assert_eq!(resource["Type"], "AwsCertificateManagerCertificate");
+        assert_eq!(resource["Id"], arn.as_str());
+        assert_eq!(resource["Partition"], "aws");
+        assert_eq!(resource["Region"], REGION);
+        assert_eq!(
+            resource["Details"]["AwsCertificateManagerCertificate"]["DomainName"],
+            format!("d{days}.example.com")
+        );
+    }
+
+    let sent = notifications(&moto);
+    assert_eq!(sent.len(), 3, "{sent:#?}");
+    for (outcome, days) in outcomes.iter().zip(days).take(3) {
+        let id = &outcome["notification"]["message_id"];
+        let message = sent
+            .iter()
+            .find(|m| m["message_id"] == *id)
+            .unwrap_or_else(|| panic!("message {id} not in moto"));
+        assert_eq!(message["subject"], SUBJECT);
+        assert_eq!(message["topic_arn"], topic_arn());
+        let text = message["message"].as_str().unwrap_or_default();
+        let when = if days == 1 {
+            "expires tomorrow, ".to_owned()
+        } else {
+            format!("expires in {days} days, on ")
+        };
+        assert!(
+            text.starts_with(&format!(
+                "The ACM certificate for d{days}.example.com {when}"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "Certificate: {}",
+                outcome["certificate"]["arn"].as_str().unwrap_or_default()
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("What to do:\nACM cannot renew an imported certificate."),
+            "{text}"
+        );
+        assert!(
+            text.contains("aws acm import-certificate --certificate-arn"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn the_same_event_twice_updates_one_finding() {
+    let moto = session();
+    let (keys, arns) = account(&moto, &[5], true);
+    for _ in 0..2 {
+        let (code, outcome) = certwatch_run(&moto, &keys, &event(&arns[0], "repeated"), &[]);
+        assert_eq!(code, Some(0), "{outcome}");
+    }
+    moto.relax_auth();
+    assert_eq!(findings(&moto, REGION).len(), 1);
+    assert_eq!(notifications(&moto).len(), 2);
+}
+
+#[test]
+fn without_security_hub_the_owner_is_still_told_and_the_outcome_says_why() {
+    let moto = session();
+    let (keys, arns) = account(&moto, &[5], false);
+    let (code, outcome) = certwatch_run(&moto, &keys, &event(&arns[0], "no-hub"), &[]);
+    assert_eq!(code, Some(0), "{outcome}");
+    assert_eq!(outcome["finding"], Value::Null, "{outcome}");
+    assert_eq!(outcome["skipped"][0]["step"], "security-hub", "{outcome}");
+    assert!(
+        outcome["skipped"][0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not subscribed"),
+        "{outcome}"
+    );
+    moto.relax_auth();
+    assert_eq!(findings(&moto, REGION).len(), 0);
+    assert_eq!(notifications(&moto).len(), 1);
+}
+
+#[test]
+fn findings_land_in_the_security_hub_region() {
+    let moto = session();
+    moto.aws_one(json!({ "command": "enable_security_hub", "region": "eu-west-1" }));
+    let (keys, arns) = account(&moto, &[5], false);
+    let (code, outcome) = certwatch_run(
+        &moto,
+        &keys,
+        &event(&arns[0], "elsewhere"),
+        &[("SECURITY_HUB_REGION", "eu-west-1")],
+    );
+    assert_eq!(code, Some(0), "{outcome}");
+    assert_eq!(outcome["finding"]["region"], "eu-west-1", "{outcome}");
+    moto.relax_auth();
+    let there = findings(&moto, "eu-west-1");
+    assert_eq!(there.len(), 1);
+    assert_eq!(
+        there[0]["ProductArn"],
+        format!("arn:aws:securityhub:eu-west-1:{ACCOUNT}:product/{ACCOUNT}/default")
+    );
+    assert_eq!(there[0]["Resources"][0]["Region"], REGION);
+    assert_eq!(findings(&moto, REGION).len(), 0);
+}
+
+#[test]
+fn an_unknown_certificate_is_a_clear_error() {
+    let moto = session();
+    let (keys, _) = account(&moto, &[], true);
+    let missing =
+        format!("arn:aws:acm:{REGION}:{ACCOUNT}:certificate/00000000-0000-0000-0000-000000000000");
+    let (code, outcome) = certwatch_run(&moto, &keys, &event(&missing, "missing"), &[]);
+    assert_eq!(code, Some(1), "{outcome}");
+    assert_eq!(outcome["kind"], "aws", "{outcome}");
+    assert_eq!(outcome["operation"], "acm:DescribeCertificate", "{outcome}");
+    assert_eq!(outcome["code"], "ResourceNotFoundException", "{outcome}");
+    assert_eq!(outcome["retryable"], false);
+}
+
+#[test]
+fn a_topic_that_does_not_exist_is_a_clear_error() {
+    let moto = session();
+    let (keys, arns) = account(&moto, &[5], true);
+    let missing_topic = format!("arn:aws:sns:{REGION}:{ACCOUNT}:no-such-topic");
+    let (code, outcome) = certwatch_run(
+        &moto,
+        &keys,
+        &event(&arns[0], "no-topic"),
+        &[("SNS_TOPIC_ARN", &missing_topic)],
+    );
+    assert_eq!(code, Some(1), "{outcome}");
+    assert_eq!(outcome["operation"], "sns:Publish", "{outcome}");
+    assert_eq!(outcome["code"], "NotFound", "{outcome}");
+    // The finding was imported before the publish failed, and the message says so.
+    assert!(
+        outcome["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("imported into us-east-1"),
+        "{outcome}"
+    );
+}
+
+#[test]
+fn a_corrupted_signature_is_rejected() {
+    let moto = session();
+    let (keys, arns) = account(&moto, &[5], true);
+    let wrong = Keys {
+        id: keys.id.clone(),
+        secret: format!("{}x", &keys.secret[..keys.secret.len() - 1]),
+    };
+    let (code, outcome) = certwatch_run(&moto, &wrong, &event(&arns[0], "forged"), &[]);
+    assert_eq!(code, Some(1), "{outcome}");
+    assert_eq!(outcome["code"], "SignatureDoesNotMatch", "{outcome}");
+    assert_eq!(outcome["http_status"], 403, "{outcome}");
+}
+
+#[test]
+fn without_batch_import_findings_the_import_fails_clearly() {
+    let moto = session();
+    let (_, arns) = account(&moto, &[5], true);
+    moto.relax_auth();
+    let keys = moto.user(
+        "certwatch-less",
+        &policy(&["securityhub:BatchImportFindings"]),
+    );
+    moto.enforce_auth();
+    let (code, outcome) = certwatch_run(&moto, &keys, &event(&arns[0], "denied"), &[]);
+    assert_eq!(code, Some(1), "{outcome}");
+    assert_eq!(
+        outcome["operation"], "securityhub:BatchImportFindings",
+        "{outcome}"
+    );
+    assert_eq!(outcome["code"], "AccessDenied", "{outcome}");
+    assert!(
+        outcome["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("notification"),
+        "{outcome}"
+    );
+}
+
+#[test]
+fn a_recording_against_moto_replays_offline() {
+    let moto = session();
+    let (keys, arns) = account(&moto, &[7], true);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("recorded-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let event_file = dir.with_extension("event.json");
+    std::fs::write(&event_file, event(&arns[0], "recorded")).expect("writing the event");
+    let ran = run(certwatch()
+        .arg("record")
+        .arg(&event_file)
+        .arg("--out")
+        .arg(&dir)
+        .env("AWS_ACCESS_KEY_ID", &keys.id)
+        .env("AWS_SECRET_ACCESS_KEY", &keys.secret)
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("SNS_TOPIC_ARN", topic_arn()));
+    assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
+    let replay = std::fs::read_to_string(dir.join("replay.json")).expect("the recording");
+    assert!(
+        !replay.contains(&keys.secret) && !replay.contains(&keys.id),
+        "a credential was recorded"
+    );
+    assert!(
+        replay.contains("AKIAIOSFODNN7EXAMPLE"),
+        "the recording is not re-signed with the replay credentials"
+    );
+
+    drop(moto); // the replay needs no AWS at all
+    for _ in 0..2 {
+        let replayed = run(certwatch().arg("replay").arg(&dir));
+        assert_eq!(
+            replayed.code,
+            Some(0),
+            "{}\n{}",
+            replayed.stdout,
+            replayed.stderr
+        );
+        assert!(
+            replayed.stdout.contains("1 passed, 0 failed"),
+            "{}",
+            replayed.stdout
+        );
+    }
+}

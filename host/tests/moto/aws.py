@@ -1,0 +1,119 @@
+"""Sets up and inspects moto's AWS for certwatch's integration tests, with boto3.
+
+Reads a JSON list of commands on stdin, runs them in order against the moto server named by
+--endpoint, and prints a JSON list of their results. A failing command prints
+{"error": "..."} in its place and the script goes on, so a test sees every result.
+"""
+
+import argparse
+import datetime
+import json
+import sys
+import urllib.request
+
+import boto3
+import botocore.config
+
+ACCOUNT = "123456789012"
+
+
+def client(endpoint, service, region, keys=None):
+    keys = keys or {"id": "AKIAIOSFODNN7EXAMPLE", "secret": "moto-setup-secret"}
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=keys["id"],
+        aws_secret_access_key=keys["secret"],
+        config=botocore.config.Config(retries={"max_attempts": 1}),
+    )
+
+
+def moto_api(endpoint, path, body=b""):
+    # A form content type would make moto's Flask app swallow the body.
+    headers = {"Content-Type": "text/plain"}
+    request = urllib.request.Request(endpoint + path, data=body, headers=headers, method="POST" if body is not None else "GET")
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        return reply.read().decode()
+
+
+def self_signed(domain, days):
+    """A real certificate for `domain` that expires `days` days and an hour from now (the hour
+    keeps whole days left at `days` while a test runs)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=days, hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem = certificate.public_bytes(serialization.Encoding.PEM)
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return pem, key_pem
+
+
+def run(endpoint, command):
+    name = command["command"]
+    region = command.get("region", "us-east-1")
+    keys = command.get("keys")
+    if name == "reset":
+        moto_api(endpoint, "/moto-api/reset")
+        return "ok"
+    if name == "auth":
+        # Requests after this many more are signature-checked and IAM-authorised by moto.
+        return json.loads(moto_api(endpoint, "/moto-api/reset-auth", str(command["after"]).encode()))
+    if name == "import_new_certificate":
+        certificate, private_key = self_signed(command["domain"], command["days"])
+        acm = client(endpoint, "acm", region, keys)
+        return acm.import_certificate(Certificate=certificate, PrivateKey=private_key)["CertificateArn"]
+    if name == "create_topic":
+        return client(endpoint, "sns", region, keys).create_topic(Name=command["name"])["TopicArn"]
+    if name == "enable_security_hub":
+        client(endpoint, "securityhub", region, keys).enable_security_hub()
+        return "ok"
+    if name == "get_findings":
+        return client(endpoint, "securityhub", region, keys).get_findings()["Findings"]
+    if name == "sent_notifications":
+        data = json.loads(moto_api(endpoint, "/moto-api/data.json", None))
+        sent = []
+        for topic in data.get("sns", {}).get("Topic", []):
+            for message_id, message, subject, *_ in topic.get("sent_notifications", []):
+                sent.append({"topic_arn": topic["arn"], "message_id": message_id, "subject": subject, "message": message})
+        return sent
+    if name == "create_user":
+        iam = client(endpoint, "iam", "us-east-1", keys)
+        iam.create_user(UserName=command["user"])
+        policy = iam.create_policy(PolicyName=command["user"] + "-policy", PolicyDocument=command["policy"])
+        iam.attach_user_policy(UserName=command["user"], PolicyArn=policy["Policy"]["Arn"])
+        key = iam.create_access_key(UserName=command["user"])["AccessKey"]
+        return {"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+    raise ValueError(f"unknown command {name!r}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--endpoint", required=True)
+    args = parser.parse_args()
+    results = []
+    for command in json.load(sys.stdin):
+        try:
+            results.append(run(args.endpoint, command))
+        except Exception as error:  # reported to the test, which decides
+            results.append({"error": f"{type(error).__name__}: {error}"})
+    json.dump(results, sys.stdout, default=str)
+
+
+if __name__ == "__main__":
+    main()
