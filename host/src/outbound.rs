@@ -163,16 +163,7 @@ impl WasiHttpHooks for Outbound {
             let recorded = RecordedRequest {
                 method: parts.method.to_string(),
                 url: parts.uri.to_string(),
-                headers: parts
-                    .headers
-                    .iter()
-                    .map(|(n, v)| {
-                        (
-                            n.as_str().to_owned(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect(),
+                headers: header_pairs(&parts.headers),
                 body: String::from_utf8_lossy(&body).into_owned(),
             };
             let response = match route {
@@ -246,18 +237,22 @@ async fn record_exchange(
     connection.abort();
     Ok(RecordedResponse {
         status: parts.status.as_u16(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
+        headers: header_pairs(&parts.headers),
         body: String::from_utf8_lossy(&body).into_owned(),
     })
+}
+
+/// Headers as a fixture keeps them: `[name, value]` pairs in the order sent.
+fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 fn allow(policy: &OutboundPolicy, uri: &http::Uri) -> Result<(), HttpError> {
