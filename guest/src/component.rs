@@ -29,6 +29,12 @@ impl wit::Guest for Component {
         let outcome = wstd::runtime::block_on(responder::handle(&Wasi, &env, &event));
         outcome.map(Into::into).map_err(Into::into)
     }
+
+    fn check_configuration() -> Result<(), wit::Error> {
+        crate::config::Config::from_env(std::env::vars())
+            .map(drop)
+            .map_err(|e| outcome::HandleError::from(e).into())
+    }
 }
 
 export!(Component);

@@ -88,6 +88,10 @@ pub struct Config {
     pub region: Option<String>,
     pub credentials: Credentials,
     pub endpoints: EndpointOverrides,
+    /// The finding's `GeneratorId` (`CERTWATCH_GENERATOR_ID`; on Lambda, the function's ARN).
+    pub generator_id: String,
+    /// X-Ray trace header to pass on to AWS (`_X_AMZN_TRACE_ID`, as Lambda sets it).
+    pub trace_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -174,6 +178,17 @@ impl Config {
             sns: endpoint_var(Service::Sns.endpoint_variable())?,
         };
 
+        let generator_id = get("CERTWATCH_GENERATOR_ID").unwrap_or(crate::finding::GENERATOR_ID);
+        if generator_id.len() > 512 {
+            return Err(fail(
+                "CERTWATCH_GENERATOR_ID",
+                "is longer than Security Hub's 512 characters".into(),
+            ));
+        }
+        let trace_id = get("_X_AMZN_TRACE_ID")
+            .filter(|t| t.is_ascii() && !t.contains(['\r', '\n']))
+            .map(str::to_owned);
+
         Ok(Self {
             expiry_days,
             sns_topic,
@@ -181,6 +196,8 @@ impl Config {
             region,
             credentials,
             endpoints,
+            generator_id: generator_id.to_owned(),
+            trace_id,
         })
     }
 }
@@ -220,6 +237,31 @@ mod tests {
         assert_eq!(config.region, None);
         assert_eq!(config.credentials.session_token, None);
         assert_eq!(config.endpoints.for_service(Service::Acm), None);
+        assert_eq!(config.generator_id, "certwatch/acm-certificate-expiry");
+        assert_eq!(config.trace_id, None);
+    }
+
+    #[test]
+    fn lambda_gives_the_generator_and_the_trace() {
+        let config = with(&[
+            (
+                "CERTWATCH_GENERATOR_ID",
+                "arn:aws:lambda:us-east-1:123456789012:function:certwatch",
+            ),
+            (
+                "_X_AMZN_TRACE_ID",
+                "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.generator_id,
+            "arn:aws:lambda:us-east-1:123456789012:function:certwatch"
+        );
+        assert_eq!(
+            config.trace_id.as_deref(),
+            Some("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+        );
     }
 
     #[test]

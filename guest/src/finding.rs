@@ -20,6 +20,8 @@ pub struct ExpiryFinding<'a> {
     /// The region whose hub receives the finding.
     pub hub_region: &'a str,
     pub now: OffsetDateTime,
+    /// Who raised the finding: certwatch's default, or the Lambda function's ARN.
+    pub generator_id: &'a str,
 }
 
 /// The finding's id: one per certificate, so a repeated or retried event updates the same
@@ -74,7 +76,7 @@ impl ExpiryFinding<'_> {
             "SchemaVersion": "2018-10-08",
             "Id": self.id(),
             "ProductArn": format!("arn:{}:securityhub:{}:{account}:product/{account}/default", partition.name(), self.hub_region),
-            "GeneratorId": GENERATOR_ID,
+            "GeneratorId": self.generator_id,
             "AwsAccountId": account,
             "Types": [FINDING_TYPE],
             "CreatedAt": now,
@@ -181,6 +183,7 @@ mod tests {
             days_left,
             hub_region,
             now: datetime!(2026-11-29 12:00 UTC),
+            generator_id: GENERATOR_ID,
         }
         .to_asff()
     }
@@ -192,6 +195,7 @@ mod tests {
         assert_eq!(f["SchemaVersion"], "2018-10-08");
         assert_eq!(f["Id"], format!("{arn}/certwatch/expiry"));
         assert_eq!(f["AwsAccountId"], "123456789012");
+        assert_eq!(f["GeneratorId"], GENERATOR_ID);
         assert_eq!(
             f["ProductArn"],
             "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default"

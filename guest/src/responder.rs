@@ -151,6 +151,7 @@ impl<P: Platform> Responder<'_, P> {
             days_left,
             hub_region,
             now,
+            generator_id: &self.config.generator_id,
         };
         let import = async {
             match hub_state {
@@ -232,6 +233,11 @@ impl<P: Platform> Responder<'_, P> {
         parse: fn(&AwsResponse) -> Result<T, CallError>,
     ) -> Result<T, CallError> {
         let operation = request.operation;
+        // The trace header travels unsigned, as the AWS SDKs send it.
+        let request = match &self.config.trace_id {
+            Some(trace) => request.header("x-amzn-trace-id", trace),
+            None => request,
+        };
         let mut attempt = 1;
         loop {
             let now = self.platform.now();

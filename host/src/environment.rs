@@ -15,6 +15,7 @@ pub const SETTINGS: &[&str] = &[
     "AWS_ENDPOINT_URL_ACM",
     "AWS_ENDPOINT_URL_SECURITYHUB",
     "AWS_ENDPOINT_URL_SNS",
+    "CERTWATCH_GENERATOR_ID",
 ];
 
 /// The settings among `vars`.

@@ -4,6 +4,7 @@
 pub mod bindings;
 pub mod environment;
 pub mod fixture;
+pub mod lambda;
 pub mod outbound;
 pub mod outcome;
 pub mod policy;

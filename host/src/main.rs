@@ -3,6 +3,7 @@
 use anyhow::{Context as _, bail};
 use certwatch::environment::{self, Credentials};
 use certwatch::fixture::Fixture;
+use certwatch::lambda::RuntimeApi;
 use certwatch::outbound::Route;
 use certwatch::outcome::Outcome;
 use certwatch::policy::{OutboundPolicy, regions_in_use};
@@ -72,7 +73,13 @@ enum Command {
         #[arg(long)]
         output: PathBuf,
     },
+    /// Serve the AWS Lambda Runtime API (`AWS_LAMBDA_RUNTIME_API`) as a custom runtime. A binary
+    /// named `bootstrap`, started without arguments, does this by itself.
+    Lambda,
 }
+
+/// The precompiled component a Lambda package carries beside `bootstrap`.
+const PACKAGED_COMPONENT: &str = "certwatch.cwasm";
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -82,7 +89,11 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let cli = if started_as_lambda_bootstrap() {
+        Cli::parse_from(["certwatch", "lambda"])
+    } else {
+        Cli::parse()
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -109,8 +120,22 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         std::fs::write(output, bytes).with_context(|| format!("writing {}", output.display()))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let runtime = match &cli.component {
-        Some(path) => wasm(Runtime::from_file(path, limits))?,
+    let component = match (&cli.component, &cli.command) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Command::Lambda) => packaged_component(),
+        (None, _) => None,
+    };
+    let runtime = match &component {
+        Some(path) => match Runtime::from_file(path, limits) {
+            Ok(runtime) => runtime,
+            // A packaged component that does not fit this build: compiling the embedded one
+            // costs a few hundred milliseconds once, which beats not starting.
+            Err(e) if cli.component.is_none() => {
+                tracing::warn!(path = %path.display(), error = %e, "the packaged component does not load; compiling the embedded one");
+                wasm(Runtime::embedded(limits))?
+            }
+            Err(e) => return Err(wasm::<()>(Err(e)).unwrap_err()),
+        },
         None => wasm(Runtime::embedded(limits))?,
     };
     match cli.command {
@@ -129,6 +154,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 env,
                 determinism: Determinism::Real,
                 route: Route::Live(Arc::new(policy)),
+                deadline: None,
             };
             let outcome = runtime.handle(&event, setup).await;
             println!("{}", outcome.to_pretty_json());
@@ -156,8 +182,35 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(exit_for(&outcome))
         }
         Command::Replay { paths, show, bless } => replay_all(&runtime, &paths, show, bless).await,
+        Command::Lambda => {
+            let address = std::env::var("AWS_LAMBDA_RUNTIME_API")
+                .context("AWS_LAMBDA_RUNTIME_API is not set: `certwatch lambda` runs inside Lambda or an emulator")?;
+            let api = RuntimeApi::new(&address)?;
+            certwatch::lambda::run(&runtime, &api, environment::settings(std::env::vars())).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Compile { .. } => unreachable!("handled above"),
     }
+}
+
+/// Lambda starts a custom runtime as `bootstrap`, without arguments.
+fn started_as_lambda_bootstrap() -> bool {
+    let mut args = std::env::args_os();
+    let name = args.next().map(PathBuf::from);
+    let is_bootstrap = name
+        .as_deref()
+        .and_then(Path::file_name)
+        .is_some_and(|n| n == "bootstrap");
+    is_bootstrap && args.next().is_none()
+}
+
+/// `certwatch.cwasm` beside the executable, if the package has one.
+fn packaged_component() -> Option<PathBuf> {
+    let path = std::env::current_exe()
+        .ok()?
+        .parent()?
+        .join(PACKAGED_COMPONENT);
+    path.exists().then_some(path)
 }
 
 /// wasmtime's errors, with their causes, as the binary's errors.

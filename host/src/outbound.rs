@@ -20,6 +20,8 @@ pub enum Route {
     Record(Arc<OutboundPolicy>, Arc<Mutex<Vec<Exchange>>>),
     /// Nowhere: answered from the recording.
     Replay(Arc<Mutex<Cassette>>),
+    /// Nowhere at all: every request is refused.
+    Refuse,
 }
 
 /// The recorded exchanges of one replay, and what the component actually sent.
@@ -177,6 +179,7 @@ impl WasiHttpHooks for Outbound {
                         Reply::Failure(name) => Err(failure_error(&name)),
                     }
                 }
+                Route::Refuse => Err(internal("this call may not send requests")),
                 Route::Live(policy) => {
                     allow(&policy, &parts.uri)?;
                     let request = http::Request::from_parts(parts, full(body));

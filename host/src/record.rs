@@ -46,6 +46,7 @@ pub async fn record(
         env,
         determinism: Determinism::FrozenClock { now },
         route: Route::Record(Arc::new(policy), log.clone()),
+        deadline: None,
     };
     let live = runtime.handle(&event, setup).await;
 

@@ -56,6 +56,7 @@ pub async fn replay(
         env,
         determinism: Determinism::Pinned { now },
         route: Route::Replay(cassette.clone()),
+        deadline: None,
     };
     let outcome = runtime.handle(&fixture.event, setup).await;
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 use wasmtime::component::{Component, Linker};
 use wasmtime::error::Context as _;
 use wasmtime::{Config, Engine, Store, StoreLimitsBuilder, UpdateDeadline};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 /// The component this binary was built with.
 pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("CERTWATCH_GUEST_WASM"));
@@ -40,6 +41,8 @@ pub struct EventSetup {
     pub env: Vec<(String, String)>,
     pub determinism: Determinism,
     pub route: Route,
+    /// A deadline shorter than the runtime's, such as what is left of a Lambda invocation.
+    pub deadline: Option<Duration>,
 }
 
 pub struct Runtime {
@@ -131,6 +134,63 @@ impl Runtime {
 
     /// Runs one event in a fresh instance. Whatever happens, the result is one outcome.
     pub async fn handle(&self, event: &str, setup: EventSetup) -> Outcome {
+        let deadline = setup
+            .deadline
+            .map_or(self.limits.deadline, |d| d.min(self.limits.deadline));
+        let (mut store, stderr) = self.store(setup);
+        let run = async {
+            let responder = self.pre.instantiate_async(&mut store).await?;
+            responder
+                .certwatch_responder_handler()
+                .call_handle(&mut store, event)
+                .await
+        };
+        let outcome = match tokio::time::timeout(deadline, run).await {
+            Ok(Ok(result)) => Outcome::from(result),
+            Ok(Err(trap)) => trapped(&trap),
+            Err(_) => Outcome::failure(
+                "deadline",
+                format!("the event was not handled within the {deadline:?} deadline"),
+                true,
+            ),
+        };
+        log_stderr(&stderr);
+        outcome
+    }
+
+    /// Asks the component whether `env` is a configuration it can work with.
+    pub async fn check_configuration(&self, env: Vec<(String, String)>) -> Result<(), Outcome> {
+        let setup = EventSetup {
+            env,
+            determinism: Determinism::Real,
+            route: Route::Refuse,
+            deadline: None,
+        };
+        let (mut store, stderr) = self.store(setup);
+        let run = async {
+            let responder = self.pre.instantiate_async(&mut store).await?;
+            responder
+                .certwatch_responder_handler()
+                .call_check_configuration(&mut store)
+                .await
+        };
+        let checked = match tokio::time::timeout(self.limits.deadline, run).await {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(error))) => Err(Outcome::from(Err(error))),
+            Ok(Err(trap)) => Err(trapped(&trap)),
+            Err(_) => Err(Outcome::failure(
+                "deadline",
+                "the configuration check did not finish",
+                true,
+            )),
+        };
+        log_stderr(&stderr);
+        checked
+    }
+
+    /// A fresh store for one call: the sandbox, the memory cap, and an epoch deadline that
+    /// makes a computing guest yield, so the caller's timeout can stop it.
+    fn store(&self, setup: EventSetup) -> (Store<Sandbox>, MemoryOutputPipe) {
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.memory_bytes)
             .instances(4)
@@ -146,35 +206,22 @@ impl Runtime {
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
+        (store, stderr)
+    }
+}
 
-        let run = async {
-            let responder = self.pre.instantiate_async(&mut store).await?;
-            responder
-                .certwatch_responder_handler()
-                .call_handle(&mut store, event)
-                .await
-        };
-        let outcome = match tokio::time::timeout(self.limits.deadline, run).await {
-            Ok(Ok(result)) => Outcome::from(result),
-            Ok(Err(trap)) => Outcome::failure(
-                "trap",
-                format!("the component stopped: {}", trap_summary(&trap)),
-                true,
-            ),
-            Err(_) => Outcome::failure(
-                "deadline",
-                format!(
-                    "the event was not handled within the {:?} deadline",
-                    self.limits.deadline
-                ),
-                true,
-            ),
-        };
-        let log = stderr.contents();
-        if !log.is_empty() {
-            tracing::warn!(component_stderr = %String::from_utf8_lossy(&log).trim_end(), "the component wrote to stderr");
-        }
-        outcome
+fn trapped(trap: &wasmtime::Error) -> Outcome {
+    Outcome::failure(
+        "trap",
+        format!("the component stopped: {}", trap_summary(trap)),
+        true,
+    )
+}
+
+fn log_stderr(stderr: &MemoryOutputPipe) {
+    let log = stderr.contents();
+    if !log.is_empty() {
+        tracing::warn!(component_stderr = %String::from_utf8_lossy(&log).trim_end(), "the component wrote to stderr");
     }
 }
 

@@ -16,6 +16,45 @@ pub fn events_dir() -> PathBuf {
     repo_root().join("events")
 }
 
+/// `.venv/`, made by `scripts/test-venv` once per test run: moto and cargo-lambda. If it
+/// cannot be made, the tests that need it fail; they never skip.
+pub fn venv() -> &'static Path {
+    static VENV: OnceLock<PathBuf> = OnceLock::new();
+    VENV.get_or_init(|| {
+        let root = repo_root();
+        let status = Command::new(root.join("scripts/test-venv"))
+            .status()
+            .expect("running scripts/test-venv");
+        assert!(
+            status.success(),
+            "scripts/test-venv could not install the test tools (moto, cargo-lambda)"
+        );
+        root.join(".venv")
+    })
+}
+
+/// Waits up to a minute for a server just started to accept connections on `port`.
+pub fn wait_for_port(port: u16, what: &str, log: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} did not start within a minute; see target/tmp/{log}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// A child process that is stopped when the test is done with it.
+pub struct Running(pub std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The embedded component, precompiled by `certwatch compile` once for the whole test run.
 pub fn precompiled_component() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();

@@ -2,18 +2,17 @@
 //! protocols, signatures and IAM policy.
 //!
 //! One server serves the whole test run; tests take turns (`session`) and each starts from a
-//! reset state. The server runs from the venv `scripts/moto-venv` makes, through
+//! reset state. The server runs from the venv `scripts/test-venv` makes, through
 //! `host/tests/moto/server.py`, which works around one moto defect (see there). If moto cannot
 //! be installed or started, the tests fail: they never skip.
 
 use super::repo_root;
 use serde_json::{Value, json};
 use std::io::Write as _;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant};
 
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "us-east-1";
@@ -23,22 +22,10 @@ struct Server {
     _child: Child,
 }
 
-fn venv_python() -> PathBuf {
-    let root = repo_root();
-    let status = Command::new(root.join("scripts/moto-venv"))
-        .status()
-        .expect("running scripts/moto-venv");
-    assert!(
-        status.success(),
-        "scripts/moto-venv could not install moto; the moto tests cannot run"
-    );
-    root.join(".venv/bin/python")
-}
-
 fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let python = venv_python_path();
+        let python = venv_python();
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -54,14 +41,7 @@ fn server() -> &'static Server {
             .stderr(log)
             .spawn()
             .expect("starting moto's server");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto's server did not start within a minute; see target/tmp/moto.log"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        super::wait_for_port(port, "moto's server", "moto.log");
         Server {
             endpoint: format!("http://127.0.0.1:{port}"),
             _child: child,
@@ -97,7 +77,7 @@ impl Session {
     /// Runs `host/tests/moto/aws.py` commands (boto3) and returns their results; a command
     /// that failed returns `{"error": …}`.
     pub fn aws(&self, commands: Value) -> Vec<Value> {
-        let mut child = Command::new(venv_python_path())
+        let mut child = Command::new(venv_python())
             .arg(repo_root().join("host/tests/moto/aws.py"))
             .args(["--endpoint", &self.endpoint])
             .stdin(Stdio::piped())
@@ -145,7 +125,6 @@ impl Session {
     }
 }
 
-fn venv_python_path() -> &'static PathBuf {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(venv_python)
+fn venv_python() -> PathBuf {
+    super::venv().join("bin/python")
 }
