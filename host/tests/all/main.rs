@@ -1,6 +1,7 @@
 //! certwatch's integration tests: the real component in the real host.
 
 mod cli;
+mod deploy;
 mod lambda;
 mod moto;
 mod replay;

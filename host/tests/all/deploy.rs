@@ -1,0 +1,41 @@
+//! The deployment files: the SAM template passes cfn-lint (from PyPI, nobody here wrote it)
+//! and grants exactly the actions of the least-privilege policy file.
+
+use crate::support::{repo_root, venv};
+use std::process::Command;
+
+#[test]
+fn the_sam_template_is_cfn_lint_clean() {
+    let output = Command::new(venv().join("bin/cfn-lint"))
+        .arg(repo_root().join("deploy/template.yaml"))
+        .output()
+        .expect("running cfn-lint");
+    assert!(
+        output.status.success(),
+        "cfn-lint:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_template_grants_the_policy_files_actions_and_no_others() {
+    let policy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("deploy/iam-policy.json")).expect("the policy"))
+            .expect("the policy is JSON");
+    let mut actions: Vec<String> = policy["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .map(|s| s["Action"].as_str().expect("one action a statement").to_owned())
+        .collect();
+    actions.sort();
+    let template = std::fs::read_to_string(repo_root().join("deploy/template.yaml")).expect("the template");
+    let mut granted: Vec<String> = template
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("Action: "))
+        .map(str::to_owned)
+        .collect();
+    granted.sort();
+    assert_eq!(granted, actions);
+}
