@@ -128,3 +128,155 @@ impl From<CallError> for HandleError {
         }
     }
 }
+
+/// The outcome as JSON, in the shape the `certwatch` host prints and its fixtures keep.
+pub fn to_json(result: &Result<Outcome, HandleError>) -> serde_json::Value {
+    use serde_json::json;
+    match result {
+        Ok(Outcome::Handled(h)) => json!({
+            "status": "handled",
+            "event_id": h.event_id,
+            "certificate": {
+                "arn": h.certificate.arn,
+                "domain": h.certificate.domain,
+                "not_after": h.certificate.not_after,
+                "days_left": h.certificate.days_left,
+            },
+            "decision": match h.decision {
+                Decision::Expiring => "expiring",
+                Decision::NotExpiring => "not-expiring",
+            },
+            "finding": h.finding.as_ref().map(|f| json!({ "id": f.id, "region": f.region, "imported": f.imported })),
+            "notification": h.notification.as_ref().map(|n| json!({ "topic_arn": n.topic_arn, "message_id": n.message_id })),
+            "skipped": h.skipped.iter().map(|s| json!({
+                "step": match s.step {
+                    Step::SecurityHub => "security-hub",
+                    Step::Notification => "notification",
+                },
+                "reason": s.reason,
+            })).collect::<Vec<_>>(),
+        }),
+        Ok(Outcome::NotHandled(i)) => json!({
+            "status": "not-handled",
+            "event_id": i.event_id,
+            "source": i.source,
+            "detail_type": i.detail_type,
+            "reason": i.reason,
+        }),
+        Err(e) => {
+            let mut error = json!({
+                "status": "error",
+                "kind": match e.kind {
+                    ErrorKind::MalformedEvent => "malformed-event",
+                    ErrorKind::Configuration => "configuration",
+                    ErrorKind::Aws => "aws",
+                    ErrorKind::Transport => "transport",
+                },
+                "message": e.message,
+                "retryable": e.retryable,
+            });
+            for (name, value) in [
+                ("operation", e.operation.map(|o| json!(o))),
+                ("code", e.code.as_ref().map(|c| json!(c))),
+                ("http_status", e.status.map(|s| json!(s))),
+            ] {
+                if let Some(value) = value {
+                    error[name] = value;
+                }
+            }
+            error
+        }
+    }
+}
+
+/// The HTTP status an outcome is answered with: 200 when handled (or deliberately not), 400
+/// for an event that will never work, 5xx for a failure, so that the sender retries.
+pub fn http_status(result: &Result<Outcome, HandleError>) -> u16 {
+    match result {
+        Ok(_) => 200,
+        Err(e) => match e.kind {
+            ErrorKind::MalformedEvent => 400,
+            ErrorKind::Configuration => 500,
+            ErrorKind::Aws | ErrorKind::Transport if e.retryable => 503,
+            ErrorKind::Aws | ErrorKind::Transport => 502,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handled() -> Outcome {
+        Outcome::Handled(Handled {
+            event_id: "e".into(),
+            certificate: Certificate {
+                arn: "arn".into(),
+                domain: "example.com".into(),
+                not_after: "2026-12-10T12:00:00Z".into(),
+                days_left: 11,
+            },
+            decision: Decision::Expiring,
+            finding: Some(FindingImport {
+                id: "f".into(),
+                region: "us-east-1".into(),
+                imported: 1,
+            }),
+            notification: None,
+            skipped: vec![Skipped {
+                step: Step::Notification,
+                reason: "SNS_TOPIC_ARN is not set".into(),
+            }],
+        })
+    }
+
+    #[test]
+    fn handled_outcomes_as_json() {
+        let json = to_json(&Ok(handled()));
+        assert_eq!(json["status"], "handled");
+        assert_eq!(json["certificate"]["days_left"], 11);
+        assert_eq!(json["decision"], "expiring");
+        assert_eq!(json["finding"]["imported"], 1);
+        assert!(json["notification"].is_null());
+        assert_eq!(json["skipped"][0]["step"], "notification");
+        assert_eq!(http_status(&Ok(handled())), 200);
+    }
+
+    #[test]
+    fn errors_as_json_and_status() {
+        let malformed = HandleError::new(ErrorKind::MalformedEvent, "no certificate");
+        assert_eq!(http_status(&Err(malformed.clone())), 400);
+        let json = to_json(&Err(malformed));
+        assert_eq!(json["kind"], "malformed-event");
+        assert!(json.get("code").is_none());
+        let throttled = HandleError {
+            code: Some("Throttling".into()),
+            status: Some(400),
+            retryable: true,
+            operation: Some("sns:Publish"),
+            ..HandleError::new(ErrorKind::Aws, "slow down")
+        };
+        assert_eq!(http_status(&Err(throttled.clone())), 503);
+        let json = to_json(&Err(throttled));
+        assert_eq!(
+            (
+                json["code"].as_str(),
+                json["http_status"].as_u64(),
+                json["operation"].as_str()
+            ),
+            (Some("Throttling"), Some(400), Some("sns:Publish"))
+        );
+        let denied = HandleError {
+            retryable: false,
+            ..HandleError::new(ErrorKind::Aws, "denied")
+        };
+        assert_eq!(http_status(&Err(denied)), 502);
+        assert_eq!(
+            http_status(&Err(HandleError::new(
+                ErrorKind::Configuration,
+                "EXPIRY_DAYS"
+            ))),
+            500
+        );
+    }
+}

@@ -12,3 +12,4 @@ pub mod record;
 pub mod replay;
 pub mod runtime;
 pub mod sandbox;
+pub mod serve;

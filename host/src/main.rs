@@ -10,6 +10,7 @@ use certwatch::policy::{OutboundPolicy, regions_in_use};
 use certwatch::replay::{CaseReport, replay};
 use certwatch::runtime::{EventSetup, Limits, Runtime};
 use certwatch::sandbox::Determinism;
+use certwatch::serve::{ApiKey, ServeOptions, serve};
 use clap::{Parser, Subcommand};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -73,6 +74,26 @@ enum Command {
         #[arg(long)]
         output: PathBuf,
     },
+    /// Serve events over HTTP: `POST /` an event, get its outcome; `GET /health`.
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Events handled at once; more wait their turn.
+        #[arg(long, default_value_t = 64)]
+        max_concurrency: usize,
+        /// The largest event accepted, in bytes (EventBridge's own limit is 256 KiB).
+        #[arg(long, default_value_t = 256 * 1024)]
+        max_body_bytes: usize,
+        /// Require this header on every request, with the value of `CERTWATCH_API_KEY`.
+        #[arg(long)]
+        api_key_header: Option<http::HeaderName>,
+    },
+    /// Write the embedded component (`.wasm`) to a file, for other WASI HTTP hosts.
+    Component {
+        #[arg(long)]
+        output: PathBuf,
+    },
     /// Serve the AWS Lambda Runtime API (`AWS_LAMBDA_RUNTIME_API`) as a custom runtime. A binary
     /// named `bootstrap`, started without arguments, does this by itself.
     Lambda,
@@ -115,6 +136,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         deadline: Duration::from_secs(cli.deadline),
         memory_bytes: cli.memory_mib * 1024 * 1024,
     };
+    if let Command::Component { output } = &cli.command {
+        std::fs::write(output, certwatch::runtime::EMBEDDED_COMPONENT)
+            .with_context(|| format!("writing {}", output.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Command::Compile { output } = &cli.command {
         let bytes = wasm(Runtime::precompile_embedded())?;
         std::fs::write(output, bytes).with_context(|| format!("writing {}", output.display()))?;
@@ -189,8 +215,64 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             certwatch::lambda::run(&runtime, &api, environment::settings(std::env::vars())).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Compile { .. } => unreachable!("handled above"),
+        Command::Serve {
+            listen,
+            max_concurrency,
+            max_body_bytes,
+            api_key_header,
+        } => {
+            let api_key = match api_key_header {
+                Some(header) => {
+                    let value = std::env::var("CERTWATCH_API_KEY")
+                        .ok()
+                        .filter(|v| !v.is_empty())
+                        .context("--api-key-header needs the key in CERTWATCH_API_KEY")?;
+                    Some(ApiKey { header, value })
+                }
+                None => None,
+            };
+            let settings = environment::settings(std::env::vars());
+            let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
+            let options = ServeOptions {
+                listen,
+                max_concurrency,
+                max_body_bytes,
+                api_key,
+            };
+            serve(
+                Arc::new(runtime),
+                options,
+                settings,
+                credentials,
+                shutdown_signal(),
+            )
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compile { .. } | Command::Component { .. } => unreachable!("handled above"),
     }
+}
+
+/// Ctrl-C or SIGTERM (what container platforms send before they stop a process).
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }
 
 /// Lambda starts a custom runtime as `bootstrap`, without arguments.

@@ -20,17 +20,24 @@ fn the_sam_template_is_cfn_lint_clean() {
 
 #[test]
 fn the_template_grants_the_policy_files_actions_and_no_others() {
-    let policy: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo_root().join("deploy/iam-policy.json")).expect("the policy"))
-            .expect("the policy is JSON");
+    let policy: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("deploy/iam-policy.json")).expect("the policy"),
+    )
+    .expect("the policy is JSON");
     let mut actions: Vec<String> = policy["Statement"]
         .as_array()
         .expect("statements")
         .iter()
-        .map(|s| s["Action"].as_str().expect("one action a statement").to_owned())
+        .map(|s| {
+            s["Action"]
+                .as_str()
+                .expect("one action a statement")
+                .to_owned()
+        })
         .collect();
     actions.sort();
-    let template = std::fs::read_to_string(repo_root().join("deploy/template.yaml")).expect("the template");
+    let template =
+        std::fs::read_to_string(repo_root().join("deploy/template.yaml")).expect("the template");
     let mut granted: Vec<String> = template
         .lines()
         .filter_map(|line| line.trim().strip_prefix("Action: "))

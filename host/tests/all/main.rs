@@ -6,4 +6,5 @@ mod lambda;
 mod moto;
 mod replay;
 mod sandbox;
+mod serve;
 mod support;

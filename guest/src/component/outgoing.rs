@@ -1,45 +1,20 @@
-//! The component's shell: the WIT export, and the [`Platform`] over WASI (HTTP, clocks, random).
+//! The [`Platform`] over WASI: `wasi:http/outgoing-handler`, the wall clock, sleeps and
+//! randomness.
 
 use crate::aws::{AwsRequest, AwsResponse};
-use crate::outcome;
-use crate::responder::{self, Platform};
+use crate::responder::Platform;
 use std::time::{Duration, SystemTime};
 use time::OffsetDateTime;
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{Fields, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme};
 use wstd::io::{AsyncInputStream, AsyncOutputStream, AsyncPollable};
 
-wit_bindgen::generate!({
-    path: "../wit",
-    world: "responder",
-});
-
-use exports::certwatch::responder::handler as wit;
-
 /// Replies larger than this are refused; certwatch's replies are a few KiB.
 const MAX_REPLY_BYTES: usize = 8 * 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
-struct Component;
-
-impl wit::Guest for Component {
-    fn handle(event: String) -> Result<wit::Outcome, wit::Error> {
-        let env: Vec<(String, String)> = std::env::vars().collect();
-        let outcome = wstd::runtime::block_on(responder::handle(&Wasi, &env, &event));
-        outcome.map(Into::into).map_err(Into::into)
-    }
-
-    fn check_configuration() -> Result<(), wit::Error> {
-        crate::config::Config::from_env(std::env::vars())
-            .map(drop)
-            .map_err(|e| outcome::HandleError::from(e).into())
-    }
-}
-
-export!(Component);
-
-struct Wasi;
+pub struct Wasi;
 
 impl Platform for Wasi {
     fn now(&self) -> OffsetDateTime {
@@ -147,28 +122,12 @@ async fn send(request: &AwsRequest) -> Result<AwsResponse, String> {
     let reply_body = incoming
         .consume()
         .map_err(|()| "response body unavailable".to_string())?;
-    let mut body = Vec::new();
-    {
-        let stream = AsyncInputStream::new(
-            reply_body
-                .stream()
-                .map_err(|()| "response body stream unavailable".to_string())?,
-        );
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            let n = stream
-                .read(&mut chunk)
-                .await
-                .map_err(|e| format!("reading the response body: {e}"))?;
-            if n == 0 {
-                break;
-            }
-            if body.len() + n > MAX_REPLY_BYTES {
-                return Err(format!("the response body is over {MAX_REPLY_BYTES} bytes"));
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-    }
+    let stream = reply_body
+        .stream()
+        .map_err(|()| "response body stream unavailable".to_string())?;
+    let body = read_all(stream, MAX_REPLY_BYTES)
+        .await
+        .map_err(|e| format!("the response body: {e}"))?;
     drop(wasip2::http::types::IncomingBody::finish(reply_body));
     Ok(AwsResponse {
         status,
@@ -177,66 +136,25 @@ async fn send(request: &AwsRequest) -> Result<AwsResponse, String> {
     })
 }
 
-impl From<outcome::Outcome> for wit::Outcome {
-    fn from(o: outcome::Outcome) -> Self {
-        match o {
-            outcome::Outcome::Handled(h) => wit::Outcome::Handled(wit::Handled {
-                event_id: h.event_id,
-                certificate: wit::Certificate {
-                    arn: h.certificate.arn,
-                    domain: h.certificate.domain,
-                    not_after: h.certificate.not_after,
-                    days_left: h.certificate.days_left,
-                },
-                decision: match h.decision {
-                    outcome::Decision::Expiring => wit::Decision::Expiring,
-                    outcome::Decision::NotExpiring => wit::Decision::NotExpiring,
-                },
-                finding: h.finding.map(|f| wit::FindingImport {
-                    id: f.id,
-                    region: f.region,
-                    imported: f.imported,
-                }),
-                notification: h.notification.map(|n| wit::Notification {
-                    topic_arn: n.topic_arn,
-                    message_id: n.message_id,
-                }),
-                skipped: h
-                    .skipped
-                    .into_iter()
-                    .map(|s| wit::Skipped {
-                        step: match s.step {
-                            outcome::Step::SecurityHub => wit::Step::SecurityHub,
-                            outcome::Step::Notification => wit::Step::Notification,
-                        },
-                        reason: s.reason,
-                    })
-                    .collect(),
-            }),
-            outcome::Outcome::NotHandled(i) => wit::Outcome::NotHandled(wit::Ignored {
-                event_id: i.event_id,
-                source: i.source,
-                detail_type: i.detail_type,
-                reason: i.reason,
-            }),
+/// A whole body stream, refusing more than `limit` bytes.
+pub async fn read_all(
+    stream: wasip2::io::streams::InputStream,
+    limit: usize,
+) -> Result<Vec<u8>, String> {
+    let stream = AsyncInputStream::new(stream);
+    let mut body = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| format!("reading failed: {e}"))?;
+        if n == 0 {
+            return Ok(body);
         }
-    }
-}
-
-impl From<outcome::HandleError> for wit::Error {
-    fn from(e: outcome::HandleError) -> Self {
-        wit::Error {
-            kind: match e.kind {
-                outcome::ErrorKind::MalformedEvent => wit::ErrorKind::MalformedEvent,
-                outcome::ErrorKind::Configuration => wit::ErrorKind::Configuration,
-                outcome::ErrorKind::Aws => wit::ErrorKind::Aws,
-                outcome::ErrorKind::Transport => wit::ErrorKind::Transport,
-            },
-            message: e.message,
-            operation: e.operation.map(str::to_owned),
-            code: e.code,
-            status: e.status,
-            retryable: e.retryable,
+        if body.len() + n > limit {
+            return Err(format!("over {limit} bytes"));
         }
+        body.extend_from_slice(&chunk[..n]);
     }
 }

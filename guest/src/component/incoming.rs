@@ -1,0 +1,75 @@
+//! `wasi:http/incoming-handler`: the same responder for WASI HTTP platforms (`wasmtime serve`,
+//! jco, ...). `POST` an EventBridge event, get its outcome as JSON: 200 handled (or not for
+//! certwatch), 400 a bad event, 5xx a failure, so the sender retries.
+
+use super::outgoing::read_all;
+use crate::event::MAX_EVENT_BYTES;
+use crate::outcome::{self, ErrorKind, HandleError};
+use wasip2::http::types::{
+    Fields, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
+};
+use wstd::io::AsyncOutputStream;
+
+struct HttpHandler;
+
+impl wasip2::exports::wasi::http::incoming_handler::Guest for HttpHandler {
+    fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
+        let (status, body) = wstd::runtime::block_on(answer(request));
+        wstd::runtime::block_on(respond(response_out, status, body));
+    }
+}
+
+wasip2::http::proxy::export!(HttpHandler with_types_in wasip2);
+
+async fn answer(request: IncomingRequest) -> (u16, String) {
+    if !matches!(request.method(), Method::Post) {
+        let error = HandleError::new(
+            ErrorKind::MalformedEvent,
+            "POST an EventBridge event as JSON",
+        );
+        return (405, outcome::to_json(&Err(error)).to_string());
+    }
+    let event = match read_event(&request).await {
+        Ok(event) => event,
+        Err((status, message)) => {
+            let error = HandleError::new(ErrorKind::MalformedEvent, message);
+            return (status, outcome::to_json(&Err(error)).to_string());
+        }
+    };
+    let result = super::handle_event_async(&event).await;
+    (
+        outcome::http_status(&result),
+        outcome::to_json(&result).to_string(),
+    )
+}
+
+/// The request body, as text, within EventBridge's size limit.
+async fn read_event(request: &IncomingRequest) -> Result<String, (u16, String)> {
+    let body = request
+        .consume()
+        .map_err(|()| (400, "the request has no body".to_string()))?;
+    let stream = body
+        .stream()
+        .map_err(|()| (400, "the request body cannot be read".to_string()))?;
+    let bytes = read_all(stream, MAX_EVENT_BYTES)
+        .await
+        .map_err(|e| (413, format!("the event body is {e}")))?;
+    String::from_utf8(bytes).map_err(|_| (400, "the event is not UTF-8 text".to_string()))
+}
+
+async fn respond(response_out: ResponseOutparam, status: u16, body: String) {
+    let headers = Fields::from_list(&[("content-type".to_string(), b"application/json".to_vec())]);
+    let Ok(headers) = headers else { return };
+    let response = OutgoingResponse::new(headers);
+    let _ = response.set_status_code(status);
+    let Ok(outgoing) = response.body() else {
+        return;
+    };
+    ResponseOutparam::set(response_out, Ok(response));
+    if let Ok(stream) = outgoing.write() {
+        let stream = AsyncOutputStream::new(stream);
+        let _ = stream.write_all(body.as_bytes()).await;
+        let _ = stream.flush().await;
+    }
+    let _ = OutgoingBody::finish(outgoing, None);
+}

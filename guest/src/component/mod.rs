@@ -1,0 +1,106 @@
+//! The component's shell: the WIT export (`handle`, `check-configuration`), the
+//! `wasi:http/incoming-handler` export for WASI HTTP platforms, and the [`Platform`] over WASI.
+
+mod incoming;
+mod outgoing;
+
+use crate::outcome;
+use crate::responder;
+use outgoing::Wasi;
+
+wit_bindgen::generate!({
+    path: "../wit",
+    world: "responder",
+});
+
+use exports::certwatch::responder::handler as wit;
+
+struct Component;
+
+impl wit::Guest for Component {
+    fn handle(event: String) -> Result<wit::Outcome, wit::Error> {
+        handle_event(&event).map(Into::into).map_err(Into::into)
+    }
+
+    fn check_configuration() -> Result<(), wit::Error> {
+        crate::config::Config::from_env(std::env::vars())
+            .map(drop)
+            .map_err(|e| outcome::HandleError::from(e).into())
+    }
+}
+
+export!(Component);
+
+/// One event, with the configuration the environment gives.
+fn handle_event(event: &str) -> Result<outcome::Outcome, outcome::HandleError> {
+    wstd::runtime::block_on(handle_event_async(event))
+}
+
+async fn handle_event_async(event: &str) -> Result<outcome::Outcome, outcome::HandleError> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    responder::handle(&Wasi, &env, event).await
+}
+
+impl From<outcome::Outcome> for wit::Outcome {
+    fn from(o: outcome::Outcome) -> Self {
+        match o {
+            outcome::Outcome::Handled(h) => wit::Outcome::Handled(wit::Handled {
+                event_id: h.event_id,
+                certificate: wit::Certificate {
+                    arn: h.certificate.arn,
+                    domain: h.certificate.domain,
+                    not_after: h.certificate.not_after,
+                    days_left: h.certificate.days_left,
+                },
+                decision: match h.decision {
+                    outcome::Decision::Expiring => wit::Decision::Expiring,
+                    outcome::Decision::NotExpiring => wit::Decision::NotExpiring,
+                },
+                finding: h.finding.map(|f| wit::FindingImport {
+                    id: f.id,
+                    region: f.region,
+                    imported: f.imported,
+                }),
+                notification: h.notification.map(|n| wit::Notification {
+                    topic_arn: n.topic_arn,
+                    message_id: n.message_id,
+                }),
+                skipped: h
+                    .skipped
+                    .into_iter()
+                    .map(|s| wit::Skipped {
+                        step: match s.step {
+                            outcome::Step::SecurityHub => wit::Step::SecurityHub,
+                            outcome::Step::Notification => wit::Step::Notification,
+                        },
+                        reason: s.reason,
+                    })
+                    .collect(),
+            }),
+            outcome::Outcome::NotHandled(i) => wit::Outcome::NotHandled(wit::Ignored {
+                event_id: i.event_id,
+                source: i.source,
+                detail_type: i.detail_type,
+                reason: i.reason,
+            }),
+        }
+    }
+}
+
+impl From<outcome::HandleError> for wit::Error {
+    fn from(e: outcome::HandleError) -> Self {
+        wit::Error {
+            kind: match e.kind {
+                outcome::ErrorKind::MalformedEvent => wit::ErrorKind::MalformedEvent,
+                outcome::ErrorKind::Configuration => wit::ErrorKind::Configuration,
+                outcome::ErrorKind::Aws => wit::ErrorKind::Aws,
+                outcome::ErrorKind::Transport => wit::ErrorKind::Transport,
+            },
+            message: e.message,
+            operation: e.operation.map(str::to_owned),
+            code: e.code,
+            status: e.status,
+            retryable: e.retryable,
+        }
+    }
+}

