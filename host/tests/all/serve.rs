@@ -201,3 +201,53 @@ fn the_same_component_runs_under_the_wasmtime_cli() {
     let findings = moto.aws_one(json!({ "command": "get_findings" }));
     assert_eq!(findings.as_array().map(Vec::len), Some(1), "{findings}");
 }
+
+#[test]
+fn the_same_component_runs_under_jco_on_node() {
+    let moto = session();
+    let event = account_and_event(&moto);
+    let wasm = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("certwatch-jco.wasm");
+    assert!(
+        certwatch()
+            .arg("component")
+            .arg("--output")
+            .arg(&wasm)
+            .status()
+            .expect("certwatch component")
+            .success()
+    );
+
+    let port = free_port();
+    let jco = crate::support::node_tools().join("node_modules/.bin/jco");
+    let _node = Running(
+        Command::new(jco)
+            .args(["serve", "--host", "127.0.0.1", "--port", &port.to_string()])
+            .arg(&wasm)
+            // jco hands the component Node's environment.
+            .envs(
+                settings(&moto.endpoint)
+                    .iter()
+                    .map(|(k, v)| (*k, v.as_str())),
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting jco serve"),
+    );
+    wait_for_port(port, "jco serve", "(none)");
+    let address = format!("127.0.0.1:{port}");
+
+    let (status, body) = http(&address, "POST", "/", &[], &event);
+    assert_eq!(status, 200, "{body}");
+    let Outcome::Handled(handled) = outcome(&body) else {
+        panic!("{body}")
+    };
+    assert_eq!(handled.certificate.days_left, 12);
+    assert!(
+        handled.finding.is_some() && handled.notification.is_some(),
+        "{body}"
+    );
+    let (status, body) = http(&address, "POST", "/", &[], "{}");
+    assert_eq!(status, 400, "{body}");
+}

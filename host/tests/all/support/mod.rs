@@ -16,20 +16,32 @@ pub fn events_dir() -> PathBuf {
     repo_root().join("events")
 }
 
-/// `.venv/`, made by `scripts/test-venv` once per test run: moto and cargo-lambda. If it
-/// cannot be made, the tests that need it fail; they never skip.
+/// `.venv/`, with moto, cargo-lambda, cfn-lint and the wasmtime CLI.
 pub fn venv() -> &'static Path {
     static VENV: OnceLock<PathBuf> = OnceLock::new();
-    VENV.get_or_init(|| {
+    VENV.get_or_init(|| test_tools().join(".venv"))
+}
+
+/// `.node-tools/`, with jco.
+pub fn node_tools() -> PathBuf {
+    test_tools().join(".node-tools")
+}
+
+/// The repository root, once `scripts/test-tools` has installed every tool the tests run
+/// (once per test run). If they cannot be installed, the tests that need them fail; they never
+/// skip.
+fn test_tools() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
         let root = repo_root();
-        let status = Command::new(root.join("scripts/test-venv"))
+        let status = Command::new(root.join("scripts/test-tools"))
             .status()
-            .expect("running scripts/test-venv");
+            .expect("running scripts/test-tools");
         assert!(
             status.success(),
-            "scripts/test-venv could not install the test tools (moto, cargo-lambda)"
+            "scripts/test-tools could not install the test tools (moto, cargo-lambda, cfn-lint, wasmtime, jco)"
         );
-        root.join(".venv")
+        root
     })
 }
 

@@ -2,7 +2,7 @@
 //! protocols, signatures and IAM policy.
 //!
 //! One server serves the whole test run; tests take turns (`session`) and each starts from a
-//! reset state. The server runs from the venv `scripts/test-venv` makes, through
+//! reset state. The server runs from the venv `scripts/test-tools` makes, through
 //! `host/tests/moto/server.py`, which works around one moto defect (see there). If moto cannot
 //! be installed or started, the tests fail: they never skip.
 
