@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub const DEFAULT_EXPIRY_DAYS: u32 = 45;
+pub const DEFAULT_SCAN_CONCURRENCY: usize = 8;
+const MAX_SCAN_CONCURRENCY: usize = 64;
 const MAX_EXPIRY_DAYS: u32 = 3650;
 
 /// Credentials used to sign requests. `Debug` never shows the secret parts.
@@ -92,6 +94,11 @@ pub struct Config {
     pub generator_id: String,
     /// X-Ray trace header to pass on to AWS (`_X_AMZN_TRACE_ID`, as Lambda sets it).
     pub trace_id: Option<String>,
+    /// Regions a scheduled scan covers (`SCAN_REGIONS`, comma-separated); empty for the
+    /// event's own region.
+    pub scan_regions: Vec<String>,
+    /// Certificate lookups a scan makes at once (`SCAN_CONCURRENCY`).
+    pub scan_concurrency: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -189,7 +196,41 @@ impl Config {
             .filter(|t| t.is_ascii() && !t.contains(['\r', '\n']))
             .map(str::to_owned);
 
+        let scan_regions = match get("SCAN_REGIONS") {
+            None => Vec::new(),
+            Some(list) => {
+                let regions: Vec<String> = list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                if let Some(bad) = regions.iter().find(|r| !is_region(r)) {
+                    return Err(fail(
+                        "SCAN_REGIONS",
+                        format!("{bad:?} is not a region name like us-east-1"),
+                    ));
+                }
+                regions
+            }
+        };
+        let scan_concurrency = match get("SCAN_CONCURRENCY") {
+            None => DEFAULT_SCAN_CONCURRENCY,
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_SCAN_CONCURRENCY).contains(n))
+                .ok_or_else(|| {
+                    fail(
+                        "SCAN_CONCURRENCY",
+                        format!("{text:?} is not a whole number from 1 to {MAX_SCAN_CONCURRENCY}"),
+                    )
+                })?,
+        };
+
         Ok(Self {
+            scan_regions,
+            scan_concurrency,
             expiry_days,
             sns_topic,
             security_hub_region,
@@ -239,6 +280,21 @@ mod tests {
         assert_eq!(config.endpoints.for_service(Service::Acm), None);
         assert_eq!(config.generator_id, "certwatch/acm-certificate-expiry");
         assert_eq!(config.trace_id, None);
+    }
+
+    #[test]
+    fn scan_settings() {
+        let config = with(&[
+            ("SCAN_REGIONS", " us-east-1, eu-west-1 ,"),
+            ("SCAN_CONCURRENCY", "4"),
+        ])
+        .unwrap();
+        assert_eq!(config.scan_regions, ["us-east-1", "eu-west-1"]);
+        assert_eq!(config.scan_concurrency, 4);
+        assert_eq!(
+            with(&[]).unwrap().scan_concurrency,
+            DEFAULT_SCAN_CONCURRENCY
+        );
     }
 
     #[test]
@@ -316,6 +372,9 @@ mod tests {
             ("AWS_ENDPOINT_URL", "localhost:5000"),
             ("AWS_ENDPOINT_URL_ACM", "ftp://127.0.0.1"),
             ("AWS_ENDPOINT_URL_SECURITYHUB", "http://127.0.0.1/some/path"),
+            ("SCAN_REGIONS", "us-east-1,Mars"),
+            ("SCAN_CONCURRENCY", "0"),
+            ("SCAN_CONCURRENCY", "1000"),
         ] {
             let err = with(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{err}");

@@ -8,6 +8,8 @@ pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 
 pub const ACM_SOURCE: &str = "aws.acm";
 pub const APPROACHING_EXPIRATION: &str = "ACM Certificate Approaching Expiration";
+pub const SCHEDULE_SOURCE: &str = "aws.events";
+pub const SCHEDULED_EVENT: &str = "Scheduled Event";
 
 /// The envelope every EventBridge event shares.
 #[derive(Debug, Clone, Deserialize)]
@@ -46,6 +48,8 @@ pub enum Event {
         certificate: CertificateArn,
         detail: ExpiryDetail,
     },
+    /// An EventBridge schedule: scan every certificate.
+    Scan { envelope: Envelope },
     /// Well formed, but nothing certwatch acts on; says why.
     NotHandled { envelope: Envelope, reason: String },
 }
@@ -82,6 +86,9 @@ impl Event {
     }
 
     fn classify(envelope: Envelope) -> Result<Self, EventError> {
+        if envelope.source == SCHEDULE_SOURCE && envelope.detail_type == SCHEDULED_EVENT {
+            return Ok(Self::Scan { envelope });
+        }
         if envelope.source != ACM_SOURCE {
             let reason = format!(
                 "certwatch acts on source {ACM_SOURCE:?}, not {:?}",
@@ -125,9 +132,9 @@ impl Event {
 
     pub fn envelope(&self) -> &Envelope {
         match self {
-            Self::ApproachingExpiration { envelope, .. } | Self::NotHandled { envelope, .. } => {
-                envelope
-            }
+            Self::ApproachingExpiration { envelope, .. }
+            | Self::Scan { envelope }
+            | Self::NotHandled { envelope, .. } => envelope,
         }
     }
 }
@@ -180,6 +187,15 @@ mod tests {
             panic!()
         };
         assert!(reason.contains("aws.events"), "{reason}");
+    }
+
+    #[test]
+    fn a_schedule_is_a_scan() {
+        let scheduled = r#"{"version":"0","id":"89d1a02d","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-29T12:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:123456789012:rule/daily"],"detail":{}}"#;
+        let Event::Scan { envelope } = Event::parse(scheduled).unwrap() else {
+            panic!("not a scan")
+        };
+        assert_eq!(envelope.region.as_deref(), Some("us-east-1"));
     }
 
     #[test]

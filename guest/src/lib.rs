@@ -14,6 +14,7 @@ pub mod notification;
 pub mod outcome;
 pub mod partition;
 pub mod responder;
+pub mod scan;
 pub mod timestamp;
 
 #[cfg(target_arch = "wasm32")]

@@ -53,6 +53,27 @@ pub struct Handled {
     pub skipped: Vec<Skipped>,
 }
 
+/// A certificate a scan could not judge, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedCertificate {
+    pub arn: String,
+    pub message: String,
+}
+
+/// What a scheduled scan found and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanReport {
+    pub event_id: String,
+    pub regions: Vec<String>,
+    pub certificates_seen: u32,
+    /// Soonest first.
+    pub expiring: Vec<Certificate>,
+    pub findings_imported: u32,
+    pub notifications: Vec<Notification>,
+    pub failed: Vec<FailedCertificate>,
+    pub skipped: Vec<Skipped>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ignored {
     pub event_id: String,
@@ -64,6 +85,7 @@ pub struct Ignored {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Handled(Handled),
+    Scanned(ScanReport),
     NotHandled(Ignored),
 }
 
@@ -136,25 +158,25 @@ pub fn to_json(result: &Result<Outcome, HandleError>) -> serde_json::Value {
         Ok(Outcome::Handled(h)) => json!({
             "status": "handled",
             "event_id": h.event_id,
-            "certificate": {
-                "arn": h.certificate.arn,
-                "domain": h.certificate.domain,
-                "not_after": h.certificate.not_after,
-                "days_left": h.certificate.days_left,
-            },
+            "certificate": certificate_json(&h.certificate),
             "decision": match h.decision {
                 Decision::Expiring => "expiring",
                 Decision::NotExpiring => "not-expiring",
             },
             "finding": h.finding.as_ref().map(|f| json!({ "id": f.id, "region": f.region, "imported": f.imported })),
             "notification": h.notification.as_ref().map(|n| json!({ "topic_arn": n.topic_arn, "message_id": n.message_id })),
-            "skipped": h.skipped.iter().map(|s| json!({
-                "step": match s.step {
-                    Step::SecurityHub => "security-hub",
-                    Step::Notification => "notification",
-                },
-                "reason": s.reason,
-            })).collect::<Vec<_>>(),
+            "skipped": h.skipped.iter().map(skipped_json).collect::<Vec<_>>(),
+        }),
+        Ok(Outcome::Scanned(r)) => json!({
+            "status": "scanned",
+            "event_id": r.event_id,
+            "regions": r.regions,
+            "certificates_seen": r.certificates_seen,
+            "expiring": r.expiring.iter().map(certificate_json).collect::<Vec<_>>(),
+            "findings_imported": r.findings_imported,
+            "notifications": r.notifications.iter().map(|n| json!({ "topic_arn": n.topic_arn, "message_id": n.message_id })).collect::<Vec<_>>(),
+            "failed": r.failed.iter().map(|f| json!({ "arn": f.arn, "message": f.message })).collect::<Vec<_>>(),
+            "skipped": r.skipped.iter().map(skipped_json).collect::<Vec<_>>(),
         }),
         Ok(Outcome::NotHandled(i)) => json!({
             "status": "not-handled",
@@ -187,6 +209,18 @@ pub fn to_json(result: &Result<Outcome, HandleError>) -> serde_json::Value {
             error
         }
     }
+}
+
+fn certificate_json(c: &Certificate) -> serde_json::Value {
+    serde_json::json!({ "arn": c.arn, "domain": c.domain, "not_after": c.not_after, "days_left": c.days_left })
+}
+
+fn skipped_json(s: &Skipped) -> serde_json::Value {
+    let step = match s.step {
+        Step::SecurityHub => "security-hub",
+        Step::Notification => "notification",
+    };
+    serde_json::json!({ "step": step, "reason": s.reason })
 }
 
 /// The HTTP status an outcome is answered with: 200 when handled (or deliberately not), 400

@@ -18,6 +18,17 @@ impl Partition {
         }
     }
 
+    /// The partition a region belongs to: `cn-*` is China, `us-gov-*` GovCloud.
+    pub fn for_region(region: &str) -> Self {
+        if region.starts_with("cn-") {
+            Self::AwsCn
+        } else if region.starts_with("us-gov-") {
+            Self::AwsUsGov
+        } else {
+            Self::Aws
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Aws => "aws",
@@ -76,6 +87,13 @@ mod tests {
             Partition::AwsUsGov.acm_console_url("us-gov-east-1", "abc"),
             "https://console.amazonaws-us-gov.com/acm/home?region=us-gov-east-1#/certificates/abc"
         );
+    }
+
+    #[test]
+    fn regions_name_their_partition() {
+        assert_eq!(Partition::for_region("eu-west-1"), Partition::Aws);
+        assert_eq!(Partition::for_region("cn-northwest-1"), Partition::AwsCn);
+        assert_eq!(Partition::for_region("us-gov-east-1"), Partition::AwsUsGov);
     }
 
     #[test]

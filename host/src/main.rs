@@ -410,6 +410,21 @@ fn summary(outcome: &Outcome) -> String {
             parts.extend(h.skipped.iter().map(|s| format!("{} skipped", s.step)));
             parts.join(", ")
         }
+        Outcome::Scanned(r) => {
+            let mut parts = vec![format!(
+                "scanned {}: {} certificates, {} expiring, {} findings imported, {} messages",
+                r.regions.join(", "),
+                r.certificates_seen,
+                r.expiring.len(),
+                r.findings_imported,
+                r.notifications.len()
+            )];
+            if !r.failed.is_empty() {
+                parts.push(format!("{} could not be checked", r.failed.len()));
+            }
+            parts.extend(r.skipped.iter().map(|s| format!("{} skipped", s.step)));
+            parts.join(", ")
+        }
         Outcome::NotHandled(i) => format!("not handled: {}", i.reason),
         Outcome::Error(f) => format!("error ({}): {}", f.kind, f.message),
     }

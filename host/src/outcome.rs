@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Outcome {
     Handled(Handled),
+    Scanned(ScanReport),
     NotHandled(Ignored),
     Error(Failure),
 }
@@ -48,6 +49,25 @@ pub struct Skipped {
     /// `security-hub` or `notification`.
     pub step: String,
     pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanReport {
+    pub event_id: String,
+    pub regions: Vec<String>,
+    pub certificates_seen: u32,
+    /// Inside the window, soonest first.
+    pub expiring: Vec<Certificate>,
+    pub findings_imported: u32,
+    pub notifications: Vec<Notification>,
+    pub failed: Vec<FailedCertificate>,
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedCertificate {
+    pub arn: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,12 +122,7 @@ impl From<Result<wit::Outcome, wit::Error>> for Outcome {
         match result {
             Ok(wit::Outcome::Handled(h)) => Self::Handled(Handled {
                 event_id: h.event_id,
-                certificate: Certificate {
-                    arn: h.certificate.arn,
-                    domain: h.certificate.domain,
-                    not_after: h.certificate.not_after,
-                    days_left: h.certificate.days_left,
-                },
+                certificate: h.certificate.into(),
                 decision: match h.decision {
                     wit::Decision::Expiring => "expiring",
                     wit::Decision::NotExpiring => "not-expiring",
@@ -118,22 +133,25 @@ impl From<Result<wit::Outcome, wit::Error>> for Outcome {
                     region: f.region,
                     imported: f.imported,
                 }),
-                notification: h.notification.map(|n| Notification {
-                    topic_arn: n.topic_arn,
-                    message_id: n.message_id,
-                }),
-                skipped: h
-                    .skipped
+                notification: h.notification.map(Into::into),
+                skipped: h.skipped.into_iter().map(Into::into).collect(),
+            }),
+            Ok(wit::Outcome::Scanned(r)) => Self::Scanned(ScanReport {
+                event_id: r.event_id,
+                regions: r.regions,
+                certificates_seen: r.certificates_seen,
+                expiring: r.expiring.into_iter().map(Into::into).collect(),
+                findings_imported: r.findings_imported,
+                notifications: r.notifications.into_iter().map(Into::into).collect(),
+                failed: r
+                    .failed
                     .into_iter()
-                    .map(|s| Skipped {
-                        step: match s.step {
-                            wit::Step::SecurityHub => "security-hub",
-                            wit::Step::Notification => "notification",
-                        }
-                        .into(),
-                        reason: s.reason,
+                    .map(|f| FailedCertificate {
+                        arn: f.arn,
+                        message: f.message,
                     })
                     .collect(),
+                skipped: r.skipped.into_iter().map(Into::into).collect(),
             }),
             Ok(wit::Outcome::NotHandled(i)) => Self::NotHandled(Ignored {
                 event_id: i.event_id,
@@ -155,6 +173,39 @@ impl From<Result<wit::Outcome, wit::Error>> for Outcome {
                 http_status: e.status,
                 retryable: e.retryable,
             }),
+        }
+    }
+}
+
+impl From<wit::Certificate> for Certificate {
+    fn from(c: wit::Certificate) -> Self {
+        Self {
+            arn: c.arn,
+            domain: c.domain,
+            not_after: c.not_after,
+            days_left: c.days_left,
+        }
+    }
+}
+
+impl From<wit::Notification> for Notification {
+    fn from(n: wit::Notification) -> Self {
+        Self {
+            topic_arn: n.topic_arn,
+            message_id: n.message_id,
+        }
+    }
+}
+
+impl From<wit::Skipped> for Skipped {
+    fn from(s: wit::Skipped) -> Self {
+        let step = match s.step {
+            wit::Step::SecurityHub => "security-hub",
+            wit::Step::Notification => "notification",
+        };
+        Self {
+            step: step.into(),
+            reason: s.reason,
         }
     }
 }

@@ -171,7 +171,7 @@ impl Service {
 /// As the component's own `wasi:http/incoming-handler` answers.
 pub fn status_for(outcome: &Outcome) -> StatusCode {
     match outcome {
-        Outcome::Handled(_) | Outcome::NotHandled(_) => StatusCode::OK,
+        Outcome::Handled(_) | Outcome::Scanned(_) | Outcome::NotHandled(_) => StatusCode::OK,
         Outcome::Error(failure) => match failure.kind.as_str() {
             "malformed-event" => StatusCode::BAD_REQUEST,
             "configuration" | "trap" => StatusCode::INTERNAL_SERVER_ERROR,

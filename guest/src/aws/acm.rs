@@ -18,6 +18,108 @@ pub fn describe_certificate(endpoint: &str, certificate: &CertificateArn) -> Aws
     .header("x-amz-target", "CertificateManager.DescribeCertificate")
 }
 
+/// Every key type ACM has. `ListCertificates` without `Includes.keyTypes` silently leaves out
+/// ECDSA and RSA keys of 3072 bits and more.
+pub const KEY_TYPES: [&str; 7] = [
+    "RSA_1024",
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "EC_prime256v1",
+    "EC_secp384r1",
+    "EC_secp521r1",
+];
+
+/// One page of `ListCertificates` in `region`, every key type included.
+pub fn list_certificates(endpoint: &str, region: &str, next_token: Option<&str>) -> AwsRequest {
+    let mut body = serde_json::json!({ "Includes": { "keyTypes": KEY_TYPES }, "MaxItems": 1000 });
+    if let Some(token) = next_token {
+        body["NextToken"] = token.into();
+    }
+    AwsRequest::new(
+        Operation::ListCertificates,
+        region,
+        http::Method::POST,
+        format!("{endpoint}/"),
+        body.to_string().into_bytes(),
+    )
+    .header("content-type", "application/x-amz-json-1.1")
+    .header("x-amz-target", "CertificateManager.ListCertificates")
+}
+
+/// A page of certificates and the token for the next, if there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CertificatePage {
+    pub certificates: Vec<CertificateDetail>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListCertificatesReply {
+    #[serde(default)]
+    certificate_summary_list: Option<Vec<WireSummary>>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireSummary {
+    certificate_arn: String,
+    #[serde(default)]
+    domain_name: Option<String>,
+    #[serde(default)]
+    subject_alternative_name_summaries: Option<Vec<String>>,
+    #[serde(default)]
+    not_after: Option<Timestamp>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default, rename = "Type")]
+    kind: Option<String>,
+    #[serde(default)]
+    renewal_eligibility: Option<String>,
+}
+
+pub fn parse_list_certificates(response: &AwsResponse) -> Result<CertificatePage, CallError> {
+    let operation = Operation::ListCertificates;
+    if !response.is_success() {
+        return Err(CallError::from_response(operation, response));
+    }
+    let unreadable = |message: String| CallError::Unreadable {
+        operation,
+        status: response.status,
+        message,
+    };
+    let reply: ListCertificatesReply =
+        serde_json::from_slice(&response.body).map_err(|e| unreadable(e.to_string()))?;
+    let mut certificates = Vec::new();
+    for s in reply.certificate_summary_list.unwrap_or_default() {
+        let not_after = s
+            .not_after
+            .as_ref()
+            .map(Timestamp::to_datetime)
+            .transpose()
+            .map_err(unreadable)?;
+        certificates.push(CertificateDetail {
+            arn: s.certificate_arn,
+            domain_name: s.domain_name.unwrap_or_default(),
+            subject_alternative_names: s.subject_alternative_name_summaries.unwrap_or_default(),
+            not_after,
+            status: s.status,
+            kind: s.kind,
+            in_use_by: Vec::new(),
+            renewal_eligibility: s.renewal_eligibility,
+        });
+    }
+    // An empty token ends the list as surely as a missing or null one.
+    let next_token = reply.next_token.filter(|t| !t.is_empty());
+    Ok(CertificatePage {
+        certificates,
+        next_token,
+    })
+}
+
 /// What certwatch needs to know of a certificate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CertificateDetail {
@@ -184,6 +286,57 @@ mod tests {
         assert_eq!(c.kind.as_deref(), Some("IMPORTED"));
         assert_eq!(c.status.as_deref(), Some("ISSUED"));
         assert_eq!(c.in_use_by.len(), 1);
+    }
+
+    #[test]
+    fn list_requests_every_key_type_and_pages_on() {
+        let first = list_certificates("https://acm.eu-west-1.amazonaws.com", "eu-west-1", None);
+        let body: serde_json::Value = serde_json::from_slice(&first.body).unwrap();
+        assert_eq!(body["Includes"]["keyTypes"].as_array().unwrap().len(), 7);
+        assert!(
+            body["Includes"]["keyTypes"]
+                .as_array()
+                .unwrap()
+                .contains(&"EC_prime256v1".into())
+        );
+        assert!(body.get("NextToken").is_none());
+        assert!(first.headers.contains(&(
+            "x-amz-target".into(),
+            "CertificateManager.ListCertificates".into()
+        )));
+        let next = list_certificates(
+            "https://acm.eu-west-1.amazonaws.com",
+            "eu-west-1",
+            Some("page-2"),
+        );
+        let body: serde_json::Value = serde_json::from_slice(&next.body).unwrap();
+        assert_eq!(body["NextToken"], "page-2");
+    }
+
+    #[test]
+    fn list_pages_and_their_ends() {
+        let page = parse_list_certificates(&ok(&format!(
+            r#"{{"CertificateSummaryList":[{{"CertificateArn":"{ARN}","DomainName":"example.com","SubjectAlternativeNameSummaries":["example.com"],"Status":"ISSUED","Type":"IMPORTED","KeyAlgorithm":"EC-prime256v1","NotAfter":1796904000,"InUse":true}},{{"CertificateArn":"{ARN}2"}}],"NextToken":"t2"}}"#
+        )))
+        .unwrap();
+        assert_eq!(page.certificates.len(), 2);
+        assert_eq!(
+            page.certificates[0].not_after,
+            Some(datetime!(2026-12-10 12:00 UTC))
+        );
+        assert_eq!(page.certificates[1].not_after, None);
+        assert_eq!(page.next_token.as_deref(), Some("t2"));
+        for end in [
+            r#"{"CertificateSummaryList":[]}"#,
+            r#"{"CertificateSummaryList":[],"NextToken":null}"#,
+            r#"{"NextToken":""}"#,
+        ] {
+            assert_eq!(
+                parse_list_certificates(&ok(end)).unwrap().next_token,
+                None,
+                "{end}"
+            );
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::config::Service;
 /// The AWS operations certwatch calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
+    ListCertificates,
     DescribeCertificate,
     DescribeHub,
     BatchImportFindings,
@@ -24,7 +25,7 @@ pub enum Operation {
 impl Operation {
     pub fn service(self) -> Service {
         match self {
-            Self::DescribeCertificate => Service::Acm,
+            Self::ListCertificates | Self::DescribeCertificate => Service::Acm,
             Self::DescribeHub | Self::BatchImportFindings => Service::SecurityHub,
             Self::Publish => Service::Sns,
         }
@@ -33,6 +34,7 @@ impl Operation {
     /// The IAM action name, e.g. `acm:DescribeCertificate`.
     pub fn name(self) -> &'static str {
         match self {
+            Self::ListCertificates => "acm:ListCertificates",
             Self::DescribeCertificate => "acm:DescribeCertificate",
             Self::DescribeHub => "securityhub:DescribeHub",
             Self::BatchImportFindings => "securityhub:BatchImportFindings",

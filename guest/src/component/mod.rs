@@ -46,12 +46,7 @@ impl From<outcome::Outcome> for wit::Outcome {
         match o {
             outcome::Outcome::Handled(h) => wit::Outcome::Handled(wit::Handled {
                 event_id: h.event_id,
-                certificate: wit::Certificate {
-                    arn: h.certificate.arn,
-                    domain: h.certificate.domain,
-                    not_after: h.certificate.not_after,
-                    days_left: h.certificate.days_left,
-                },
+                certificate: h.certificate.into(),
                 decision: match h.decision {
                     outcome::Decision::Expiring => wit::Decision::Expiring,
                     outcome::Decision::NotExpiring => wit::Decision::NotExpiring,
@@ -61,21 +56,25 @@ impl From<outcome::Outcome> for wit::Outcome {
                     region: f.region,
                     imported: f.imported,
                 }),
-                notification: h.notification.map(|n| wit::Notification {
-                    topic_arn: n.topic_arn,
-                    message_id: n.message_id,
-                }),
-                skipped: h
-                    .skipped
+                notification: h.notification.map(Into::into),
+                skipped: h.skipped.into_iter().map(Into::into).collect(),
+            }),
+            outcome::Outcome::Scanned(r) => wit::Outcome::Scanned(wit::ScanReport {
+                event_id: r.event_id,
+                regions: r.regions,
+                certificates_seen: r.certificates_seen,
+                expiring: r.expiring.into_iter().map(Into::into).collect(),
+                findings_imported: r.findings_imported,
+                notifications: r.notifications.into_iter().map(Into::into).collect(),
+                failed: r
+                    .failed
                     .into_iter()
-                    .map(|s| wit::Skipped {
-                        step: match s.step {
-                            outcome::Step::SecurityHub => wit::Step::SecurityHub,
-                            outcome::Step::Notification => wit::Step::Notification,
-                        },
-                        reason: s.reason,
+                    .map(|f| wit::FailedCertificate {
+                        arn: f.arn,
+                        message: f.message,
                     })
                     .collect(),
+                skipped: r.skipped.into_iter().map(Into::into).collect(),
             }),
             outcome::Outcome::NotHandled(i) => wit::Outcome::NotHandled(wit::Ignored {
                 event_id: i.event_id,
@@ -83,6 +82,39 @@ impl From<outcome::Outcome> for wit::Outcome {
                 detail_type: i.detail_type,
                 reason: i.reason,
             }),
+        }
+    }
+}
+
+impl From<outcome::Certificate> for wit::Certificate {
+    fn from(c: outcome::Certificate) -> Self {
+        wit::Certificate {
+            arn: c.arn,
+            domain: c.domain,
+            not_after: c.not_after,
+            days_left: c.days_left,
+        }
+    }
+}
+
+impl From<outcome::Notification> for wit::Notification {
+    fn from(n: outcome::Notification) -> Self {
+        wit::Notification {
+            topic_arn: n.topic_arn,
+            message_id: n.message_id,
+        }
+    }
+}
+
+impl From<outcome::Skipped> for wit::Skipped {
+    fn from(s: outcome::Skipped) -> Self {
+        let step = match s.step {
+            outcome::Step::SecurityHub => wit::Step::SecurityHub,
+            outcome::Step::Notification => wit::Step::Notification,
+        };
+        wit::Skipped {
+            step,
+            reason: s.reason,
         }
     }
 }

@@ -108,6 +108,7 @@ pub fn error_report(outcome: &Outcome) -> ErrorReport {
 fn status_of(outcome: &Outcome) -> &'static str {
     match outcome {
         Outcome::Handled(_) => "handled",
+        Outcome::Scanned(_) => "scanned",
         Outcome::NotHandled(_) => "not-handled",
         Outcome::Error(_) => "error",
     }

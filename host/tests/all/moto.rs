@@ -407,3 +407,75 @@ fn a_recording_against_moto_replays_offline() {
         );
     }
 }
+
+#[test]
+fn a_scheduled_scan_finds_every_expiring_certificate_and_sends_one_digest() {
+    let moto = session();
+    let days = [300, 44, 1, 46, 10];
+    let (keys, arns) = account(&moto, &days, true);
+    let scheduled = json!({
+        "version": "0",
+        "id": "scan-1",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": "2026-11-29T12:00:00Z",
+        "region": REGION,
+        "resources": [format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/certwatch-daily-scan")],
+        "detail": {}
+    })
+    .to_string();
+    // moto answers ListCertificates in one page whatever MaxItems says (AWS pages by it); the
+    // replay fixture `events/scan` follows AWS and pages.
+    let (code, outcome) = certwatch_run(&moto, &keys, &scheduled, &[("SCAN_CONCURRENCY", "2")]);
+    assert_eq!(code, Some(0), "{outcome}");
+    moto.relax_auth();
+
+    assert_eq!(outcome["status"], "scanned", "{outcome}");
+    assert_eq!(outcome["certificates_seen"], 5, "{outcome}");
+    let expiring: Vec<(i64, String)> = outcome["expiring"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| {
+            (
+                c["days_left"].as_i64().unwrap_or_default(),
+                c["arn"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(i64, String)> = [(1, &arns[2]), (10, &arns[4]), (44, &arns[1])]
+        .into_iter()
+        .map(|(d, a)| (d, a.clone()))
+        .collect();
+    assert_eq!(expiring, expected);
+    assert_eq!(outcome["findings_imported"], 3, "{outcome}");
+    assert_eq!(outcome["failed"], json!([]), "{outcome}");
+
+    assert_eq!(findings(&moto, REGION).len(), 3);
+    let sent = notifications(&moto);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(
+        sent[0]["message_id"],
+        outcome["notifications"][0]["message_id"]
+    );
+    assert_eq!(sent[0]["subject"], SUBJECT);
+    let text = sent[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with("3 ACM certificates expire within 45 days (scan of us-east-1 at "),
+        "{text}"
+    );
+    let at = |domain: &str| {
+        text.find(domain)
+            .unwrap_or_else(|| panic!("{domain} missing from {text}"))
+    };
+    assert!(
+        at("d1.example.com") < at("d10.example.com")
+            && at("d10.example.com") < at("d44.example.com"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("d46.example.com") && !text.contains("d300.example.com"),
+        "{text}"
+    );
+}

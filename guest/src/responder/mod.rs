@@ -14,9 +14,12 @@ use crate::expiry::{ExpiryWindow, days_left};
 use crate::finding::{ExpiryFinding, display_domain};
 use crate::notification::ExpiryNotice;
 use crate::outcome::*;
+use crate::partition::Partition;
 use crate::timestamp::rfc3339_seconds;
 use futures::future::join;
 use std::time::Duration;
+
+mod scheduled;
 use time::OffsetDateTime;
 
 /// What the responder needs from where it runs.
@@ -43,41 +46,43 @@ pub async fn handle<P: Platform>(
     event_text: &str,
 ) -> Result<Outcome, HandleError> {
     let event = Event::parse(event_text)?;
-    let (envelope, certificate, detail) = match event {
-        Event::NotHandled { envelope, reason } => {
-            return Ok(Outcome::NotHandled(Ignored {
-                event_id: envelope.id,
-                source: envelope.source,
-                detail_type: envelope.detail_type,
-                reason,
-            }));
-        }
-        Event::ApproachingExpiration {
-            envelope,
-            certificate,
-            detail,
-        } => (envelope, certificate, detail),
-    };
+    if let Event::NotHandled { envelope, reason } = event {
+        return Ok(Outcome::NotHandled(Ignored {
+            event_id: envelope.id,
+            source: envelope.source,
+            detail_type: envelope.detail_type,
+            reason,
+        }));
+    }
     let config = Config::from_env(env.iter().map(|(k, v)| (k, v)))?;
     let responder = Responder {
         config: &config,
         platform,
         retry: RetryPolicy::default(),
     };
-    responder
-        .approaching_expiration(&envelope, &certificate, &detail)
-        .await
-        .map(Outcome::Handled)
+    match event {
+        Event::ApproachingExpiration {
+            envelope,
+            certificate,
+            detail,
+        } => responder
+            .approaching_expiration(&envelope, &certificate, &detail)
+            .await
+            .map(Outcome::Handled),
+        Event::Scan { envelope } => responder.scan(&envelope).await.map(Outcome::Scanned),
+        Event::NotHandled { .. } => unreachable!("answered above"),
+    }
 }
 
 impl<P: Platform> Responder<'_, P> {
     fn endpoint(&self, service: Service, certificate: &CertificateArn, region: &str) -> String {
+        self.endpoint_in(service, certificate.arn().partition, region)
+    }
+
+    fn endpoint_in(&self, service: Service, partition: Partition, region: &str) -> String {
         match self.config.endpoints.for_service(service) {
             Some(url) => url.to_owned(),
-            None => certificate
-                .arn()
-                .partition
-                .endpoint(service.signing_name(), region),
+            None => partition.endpoint(service.signing_name(), region),
         }
     }
 

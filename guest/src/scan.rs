@@ -1,0 +1,248 @@
+//! The scheduled scan's pure parts: which certificates to look up, the digest message, and
+//! the finding batches.
+
+use crate::arn::CertificateArn;
+use crate::aws::acm::CertificateDetail;
+use crate::finding::display_domain;
+use crate::timestamp::human;
+use time::OffsetDateTime;
+
+/// SNS's limit on a message, in bytes.
+pub const SNS_MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// `BatchImportFindings` takes at most 100 findings…
+pub const MAX_FINDINGS_PER_BATCH: usize = 100;
+/// …in a request of at most 6 MB; a margin is kept for the envelope.
+pub const MAX_IMPORT_BYTES: usize = 6 * 1000 * 1000 - 64 * 1024;
+
+/// A certificate a scan found inside the window.
+#[derive(Debug, Clone)]
+pub struct Expiring {
+    pub certificate: CertificateArn,
+    pub detail: CertificateDetail,
+    pub not_after: OffsetDateTime,
+    pub days_left: i64,
+}
+
+/// Whether the summary lacks what the decision needs and `DescribeCertificate` can give it:
+/// an issued (or unknown) certificate without `NotAfter`. Pending, failed and revoked ones
+/// have no expiry to watch.
+pub fn needs_description(detail: &CertificateDetail) -> bool {
+    detail.not_after.is_none()
+        && matches!(detail.status.as_deref(), None | Some("ISSUED" | "INACTIVE"))
+}
+
+/// One digest, soonest first, split into messages SNS accepts; none when nothing expires.
+pub fn digest_messages(
+    expiring: &[Expiring],
+    window_days: u32,
+    regions: &[String],
+    now: OffsetDateTime,
+) -> Vec<String> {
+    if expiring.is_empty() {
+        return Vec::new();
+    }
+    let mut sorted: Vec<&Expiring> = expiring.iter().collect();
+    sorted.sort_by(|a, b| {
+        a.days_left
+            .cmp(&b.days_left)
+            .then_with(|| a.detail.arn.cmp(&b.detail.arn))
+    });
+    let count = sorted.len();
+    let noun = if count == 1 {
+        "certificate expires"
+    } else {
+        "certificates expire"
+    };
+    let header = format!(
+        "{count} ACM {noun} within {window_days} days (scan of {} at {}).",
+        regions.join(", "),
+        human(now)
+    );
+    let footer = "What to do:\n\
+        - IMPORTED: ACM cannot renew these. Import a renewed certificate into the same ARN \
+        (aws acm import-certificate --certificate-arn ARN ...).\n\
+        - AMAZON_ISSUED: ACM renews these unless validation fails. Check the renewal status and \
+        the domain's validation records (aws acm describe-certificate --certificate-arn ARN)."
+        .to_owned();
+    let lines: Vec<String> = sorted.iter().map(|e| line(e)).collect();
+
+    // Fill messages line by line, leaving room for the header, the footer and the part number.
+    let budget = SNS_MAX_MESSAGE_BYTES - header.len() - footer.len() - 64;
+    let mut parts: Vec<Vec<&str>> = vec![Vec::new()];
+    let mut used = 0;
+    for line in &lines {
+        let size = line.len() + 1;
+        if used + size > budget && !parts.last().is_some_and(Vec::is_empty) {
+            parts.push(Vec::new());
+            used = 0;
+        }
+        used += size;
+        if let Some(part) = parts.last_mut() {
+            part.push(line);
+        }
+    }
+    let total = parts.len();
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let title = if total > 1 {
+                format!("{header} Part {} of {total}.", i + 1)
+            } else {
+                header.clone()
+            };
+            format!("{title}\n\n{}\n\n{footer}", part.join("\n"))
+        })
+        .collect()
+}
+
+fn line(expiring: &Expiring) -> String {
+    let when = match expiring.days_left {
+        d if d < 0 => format!("expired {} days ago", -d),
+        0 => "expires today".to_owned(),
+        1 => "expires tomorrow".to_owned(),
+        d => format!("in {d} days"),
+    };
+    format!(
+        "- {} {} ({}, {}): {}",
+        display_domain(&expiring.detail),
+        when,
+        human(expiring.not_after),
+        expiring.detail.kind.as_deref().unwrap_or("unknown type"),
+        expiring.certificate
+    )
+}
+
+/// Findings in the batches `BatchImportFindings` accepts.
+pub fn finding_batches(findings: Vec<serde_json::Value>) -> Vec<Vec<serde_json::Value>> {
+    let mut batches: Vec<Vec<serde_json::Value>> = Vec::new();
+    let mut size = 0;
+    for finding in findings {
+        let finding_size = finding.to_string().len() + 1;
+        let full = batches.last().is_none_or(|batch| {
+            batch.len() >= MAX_FINDINGS_PER_BATCH || size + finding_size > MAX_IMPORT_BYTES
+        });
+        if full {
+            batches.push(Vec::new());
+            size = 0;
+        }
+        size += finding_size;
+        if let Some(batch) = batches.last_mut() {
+            batch.push(finding);
+        }
+    }
+    batches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn expiring(id: usize, days_left: i64) -> Expiring {
+        let arn = format!("arn:aws:acm:us-east-1:123456789012:certificate/{id:08}");
+        Expiring {
+            certificate: CertificateArn::parse(&arn).unwrap(),
+            detail: CertificateDetail {
+                arn,
+                domain_name: format!("d{id}.example.com"),
+                subject_alternative_names: vec![],
+                not_after: None,
+                status: Some("ISSUED".into()),
+                kind: Some("IMPORTED".into()),
+                in_use_by: vec![],
+                renewal_eligibility: None,
+            },
+            not_after: datetime!(2026-12-10 12:00 UTC),
+            days_left,
+        }
+    }
+
+    #[test]
+    fn the_digest_lists_the_soonest_first() {
+        let messages = digest_messages(
+            &[expiring(1, 44), expiring(2, 1), expiring(3, 10)],
+            45,
+            &["us-east-1".into()],
+            datetime!(2026-11-29 12:00 UTC),
+        );
+        assert_eq!(messages.len(), 1);
+        let m = &messages[0];
+        assert!(m.starts_with("3 ACM certificates expire within 45 days (scan of us-east-1 at 2026-11-29 12:00 UTC)."), "{m}");
+        let (a, b, c) = (
+            m.find("d2.example.com").unwrap(),
+            m.find("d3.example.com").unwrap(),
+            m.find("d1.example.com").unwrap(),
+        );
+        assert!(a < b && b < c, "{m}");
+        assert!(m.contains("- d2.example.com expires tomorrow (2026-12-10 12:00 UTC, IMPORTED): arn:aws:acm:us-east-1:123456789012:certificate/00000002"), "{m}");
+        assert!(m.contains("What to do:"));
+    }
+
+    #[test]
+    fn nothing_expiring_sends_nothing() {
+        assert!(
+            digest_messages(
+                &[],
+                45,
+                &["us-east-1".into()],
+                datetime!(2026-11-29 12:00 UTC)
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_long_digest_is_split_under_the_sns_limit() {
+        let many: Vec<_> = (0..3000).map(|i| expiring(i, (i % 40) as i64)).collect();
+        let messages = digest_messages(
+            &many,
+            45,
+            &["us-east-1".into()],
+            datetime!(2026-11-29 12:00 UTC),
+        );
+        assert!(messages.len() > 1);
+        for (i, m) in messages.iter().enumerate() {
+            assert!(
+                m.len() <= SNS_MAX_MESSAGE_BYTES,
+                "part {i} is {} bytes",
+                m.len()
+            );
+            assert!(m.contains(&format!("Part {} of {}.", i + 1, messages.len())));
+        }
+        let listed: usize = messages.iter().map(|m| m.matches("\n- d").count()).sum();
+        assert_eq!(listed, 3000);
+    }
+
+    #[test]
+    fn findings_go_in_batches_of_at_most_100() {
+        let findings: Vec<_> = (0..250).map(|i| serde_json::json!({ "Id": i })).collect();
+        let sizes: Vec<_> = finding_batches(findings).iter().map(Vec::len).collect();
+        assert_eq!(sizes, [100, 100, 50]);
+        assert!(finding_batches(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn large_findings_split_batches_by_size() {
+        let big = "x".repeat(100_000);
+        let findings: Vec<_> = (0..100)
+            .map(|i| serde_json::json!({ "Id": i, "Description": big }))
+            .collect();
+        let batches = finding_batches(findings);
+        assert!(batches.len() >= 2);
+        for batch in &batches {
+            assert!(serde_json::json!({ "Findings": batch }).to_string().len() <= 6_000_000);
+        }
+    }
+
+    #[test]
+    fn only_issued_certificates_without_an_expiry_are_looked_up() {
+        let mut detail = expiring(1, 1).detail;
+        assert!(needs_description(&detail));
+        detail.status = Some("PENDING_VALIDATION".into());
+        assert!(!needs_description(&detail));
+        detail.not_after = Some(datetime!(2026-12-10 12:00 UTC));
+        detail.status = Some("ISSUED".into());
+        assert!(!needs_description(&detail));
+    }
+}
