@@ -58,27 +58,9 @@ pub struct CertificatePage {
 #[serde(rename_all = "PascalCase")]
 struct ListCertificatesReply {
     #[serde(default)]
-    certificate_summary_list: Option<Vec<WireSummary>>,
+    certificate_summary_list: Option<Vec<WireCertificate>>,
     #[serde(default)]
     next_token: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WireSummary {
-    certificate_arn: String,
-    #[serde(default)]
-    domain_name: Option<String>,
-    #[serde(default)]
-    subject_alternative_name_summaries: Option<Vec<String>>,
-    #[serde(default)]
-    not_after: Option<Timestamp>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default, rename = "Type")]
-    kind: Option<String>,
-    #[serde(default)]
-    renewal_eligibility: Option<String>,
 }
 
 pub fn parse_list_certificates(response: &AwsResponse) -> Result<CertificatePage, CallError> {
@@ -94,23 +76,8 @@ pub fn parse_list_certificates(response: &AwsResponse) -> Result<CertificatePage
     let reply: ListCertificatesReply =
         serde_json::from_slice(&response.body).map_err(|e| unreadable(e.to_string()))?;
     let mut certificates = Vec::new();
-    for s in reply.certificate_summary_list.unwrap_or_default() {
-        let not_after = s
-            .not_after
-            .as_ref()
-            .map(Timestamp::to_datetime)
-            .transpose()
-            .map_err(unreadable)?;
-        certificates.push(CertificateDetail {
-            arn: s.certificate_arn,
-            domain_name: s.domain_name.unwrap_or_default(),
-            subject_alternative_names: s.subject_alternative_name_summaries.unwrap_or_default(),
-            not_after,
-            status: s.status,
-            kind: s.kind,
-            in_use_by: Vec::new(),
-            renewal_eligibility: s.renewal_eligibility,
-        });
+    for summary in reply.certificate_summary_list.unwrap_or_default() {
+        certificates.push(summary.into_detail().map_err(unreadable)?);
     }
     // An empty token ends the list as surely as a missing or null one.
     let next_token = reply.next_token.filter(|t| !t.is_empty());
@@ -149,6 +116,9 @@ struct WireCertificate {
     domain_name: Option<String>,
     #[serde(default)]
     subject_alternative_names: Option<Vec<String>>,
+    /// `ListCertificates` names them so.
+    #[serde(default)]
+    subject_alternative_name_summaries: Option<Vec<String>>,
     #[serde(default)]
     not_after: Option<Timestamp>,
     #[serde(default)]
@@ -159,6 +129,30 @@ struct WireCertificate {
     in_use_by: Option<Vec<String>>,
     #[serde(default)]
     renewal_eligibility: Option<String>,
+}
+
+impl WireCertificate {
+    /// A description or a list summary, as certwatch keeps it.
+    fn into_detail(self) -> Result<CertificateDetail, String> {
+        let not_after = self
+            .not_after
+            .as_ref()
+            .map(Timestamp::to_datetime)
+            .transpose()?;
+        Ok(CertificateDetail {
+            arn: self.certificate_arn,
+            domain_name: self.domain_name.unwrap_or_default(),
+            subject_alternative_names: self
+                .subject_alternative_names
+                .or(self.subject_alternative_name_summaries)
+                .unwrap_or_default(),
+            not_after,
+            status: self.status,
+            kind: self.kind,
+            in_use_by: self.in_use_by.unwrap_or_default(),
+            renewal_eligibility: self.renewal_eligibility,
+        })
+    }
 }
 
 /// JSON-protocol timestamps are epoch seconds: `1767225600`, `1767225600.5` or `1.7672256E9`.
@@ -201,23 +195,7 @@ pub fn parse_describe_certificate(response: &AwsResponse) -> Result<CertificateD
     };
     let reply: DescribeCertificateReply =
         serde_json::from_slice(&response.body).map_err(|e| unreadable(e.to_string()))?;
-    let c = reply.certificate;
-    let not_after = c
-        .not_after
-        .as_ref()
-        .map(Timestamp::to_datetime)
-        .transpose()
-        .map_err(unreadable)?;
-    Ok(CertificateDetail {
-        arn: c.certificate_arn,
-        domain_name: c.domain_name.unwrap_or_default(),
-        subject_alternative_names: c.subject_alternative_names.unwrap_or_default(),
-        not_after,
-        status: c.status,
-        kind: c.kind,
-        in_use_by: c.in_use_by.unwrap_or_default(),
-        renewal_eligibility: c.renewal_eligibility,
-    })
+    reply.certificate.into_detail().map_err(unreadable)
 }
 
 #[cfg(test)]
