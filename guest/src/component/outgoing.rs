@@ -6,7 +6,9 @@ use crate::responder::Platform;
 use std::time::{Duration, SystemTime};
 use time::OffsetDateTime;
 use wasip2::http::outgoing_handler;
-use wasip2::http::types::{Fields, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme};
+use wasip2::http::types::{
+    ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
+};
 use wstd::io::{AsyncInputStream, AsyncOutputStream, AsyncPollable};
 
 /// Replies larger than this are refused; certwatch's replies are a few KiB.
@@ -100,11 +102,11 @@ async fn send(request: &AwsRequest) -> Result<AwsResponse, String> {
     let _ = options.set_first_byte_timeout(Some(REPLY_TIMEOUT.as_nanos() as u64));
     let _ = options.set_between_bytes_timeout(Some(REPLY_TIMEOUT.as_nanos() as u64));
 
-    let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(|e| e.to_string())?;
+    let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(|e| describe(&e))?;
     AsyncPollable::new(pending.subscribe()).wait_for().await;
     let incoming = match pending.get() {
         Some(Ok(Ok(response))) => response,
-        Some(Ok(Err(code))) => return Err(code.to_string()),
+        Some(Ok(Err(code))) => return Err(describe(&code)),
         Some(Err(())) | None => return Err("the response was not available".into()),
     };
     let status = incoming.status();
@@ -156,5 +158,23 @@ pub async fn read_all(
             return Err(format!("over {limit} bytes"));
         }
         body.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A transport failure in words; the host's own reasons (its outbound policy) pass through.
+fn describe(code: &ErrorCode) -> String {
+    match code {
+        ErrorCode::InternalError(Some(reason)) => reason.clone(),
+        ErrorCode::ConnectionRefused => "the connection was refused".into(),
+        ErrorCode::ConnectionTimeout => "the connection timed out".into(),
+        ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout => {
+            "no response came in time".into()
+        }
+        ErrorCode::ConnectionTerminated => "the connection closed before the response".into(),
+        ErrorCode::DnsTimeout | ErrorCode::DnsError(_) => {
+            "the endpoint's name could not be resolved".into()
+        }
+        ErrorCode::HttpRequestDenied => "the host refused the request".into(),
+        other => format!("{other:?}"),
     }
 }
