@@ -50,3 +50,97 @@ fn the_component_imports_only_what_it_needs() {
         );
     }
 }
+
+/// The hostile test component (`host/tests/hostile-guest`), built once per test run.
+fn hostile_runtime() -> &'static certwatch::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<certwatch::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        let root = crate::support::repo_root();
+        let target_dir = root.join("target/guest-build");
+        let status =
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .current_dir(&root)
+                .args([
+                    "build",
+                    "--locked",
+                    "--package",
+                    "certwatch-hostile-guest",
+                    "--target",
+                    "wasm32-wasip2",
+                    "--profile",
+                    "guest",
+                ])
+                .arg("--target-dir")
+                .arg(&target_dir)
+                .env_remove("CARGO_ENCODED_RUSTFLAGS")
+                .env_remove("RUSTFLAGS")
+                .status()
+                .expect("building the hostile component");
+        assert!(status.success(), "the hostile component did not build");
+        let wasm = target_dir.join("wasm32-wasip2/guest/certwatch_hostile_guest.wasm");
+        let limits = certwatch::runtime::Limits {
+            deadline: std::time::Duration::from_secs(2),
+            memory_bytes: 64 * 1024 * 1024,
+        };
+        certwatch::runtime::Runtime::from_file(&wasm, limits)
+            .expect("loading the hostile component")
+    })
+}
+
+/// Runs one attempt as `certwatch run` would: live, under the outbound policy for us-east-1.
+async fn attempt(what: &str) -> certwatch::outcome::Outcome {
+    use certwatch::outbound::Route;
+    use certwatch::policy::OutboundPolicy;
+    use certwatch::runtime::EventSetup;
+    use certwatch::sandbox::Determinism;
+    let policy = std::sync::Arc::new(OutboundPolicy::new(["us-east-1"], []));
+    let env = vec![("EXPIRY_DAYS".to_owned(), "45".to_owned())];
+    let setup = EventSetup {
+        env,
+        determinism: Determinism::Real,
+        route: Route::Live(policy),
+        deadline: None,
+    };
+    hostile_runtime().handle(what, setup).await
+}
+
+fn reason(outcome: &certwatch::outcome::Outcome) -> String {
+    match outcome {
+        certwatch::outcome::Outcome::NotHandled(ignored) => ignored.reason.clone(),
+        other => panic!("the attempt was not reported: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_stops_what_a_hostile_component_tries_and_goes_on() {
+    use certwatch::outcome::Outcome;
+    let network = reason(&attempt("network").await);
+    assert!(network.contains("refuses https://example.com"), "{network}");
+    assert!(!network.contains("reached it"), "{network}");
+
+    let files = reason(&attempt("files").await);
+    assert!(files.starts_with("no file"), "{files}");
+
+    // Only what the host hands over; nothing of the host's own environment.
+    assert_eq!(reason(&attempt("env").await), "EXPIRY_DAYS");
+
+    let started = std::time::Instant::now();
+    let looped = attempt("loop").await;
+    assert!(
+        matches!(&looped, Outcome::Error(f) if f.kind == "deadline"),
+        "{looped:?}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "the endless loop was not stopped in time"
+    );
+
+    let hoarded = attempt("allocate").await;
+    assert!(
+        matches!(&hoarded, Outcome::Error(f) if f.kind == "trap"),
+        "{hoarded:?}"
+    );
+
+    // The host goes on with the next event, in a fresh instance.
+    assert_eq!(reason(&attempt("nothing").await), "nothing tried");
+}
