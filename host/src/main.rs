@@ -166,7 +166,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::Run { event } => {
-            let event = read_event(&event)?;
+            let event = match read_event(&event)? {
+                Ok(event) => event,
+                Err(outcome) => {
+                    println!("{}", outcome.to_pretty_json());
+                    return Ok(exit_for(&outcome));
+                }
+            };
             let settings = environment::settings(std::env::vars());
             let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
             let regions = regions_in_use(&event, &settings);
@@ -191,7 +197,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             description,
         } => {
-            let event = read_event(&event)?;
+            let event = read_event(&event)?
+                .map_err(|outcome| anyhow::anyhow!("{}", outcome.to_pretty_json()))?;
             let settings = environment::settings(std::env::vars());
             let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
             let outcome = certwatch::record::record(
@@ -308,17 +315,29 @@ fn exit_for(outcome: &Outcome) -> ExitCode {
     }
 }
 
-fn read_event(path: &Path) -> anyhow::Result<String> {
-    let mut text = String::new();
+/// The event's text. A file that cannot be read is an error of the command; bytes that are
+/// not UTF-8 are an event that ends in its own error outcome.
+fn read_event(path: &Path) -> anyhow::Result<Result<String, Outcome>> {
+    // Far more than any event may be (the component refuses over 256 KiB), but bounded.
+    const READ_LIMIT: u64 = 1024 * 1024;
+    let mut bytes = Vec::new();
     if path == Path::new("-") {
         std::io::stdin()
-            .read_to_string(&mut text)
+            .take(READ_LIMIT)
+            .read_to_end(&mut bytes)
             .context("reading the event from standard input")?;
     } else {
-        text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        std::fs::File::open(path)
+            .and_then(|file| file.take(READ_LIMIT).read_to_end(&mut bytes))
+            .with_context(|| format!("reading {}", path.display()))?;
     }
-    Ok(text)
+    Ok(String::from_utf8(bytes).map_err(|e| {
+        Outcome::failure(
+            "malformed-event",
+            format!("the event is not UTF-8 text: {e}"),
+            false,
+        )
+    }))
 }
 
 async fn replay_all(

@@ -16,7 +16,8 @@ pub struct Invocation {
     pub remaining: Option<Duration>,
     pub function_arn: Option<String>,
     pub trace_id: Option<String>,
-    pub event: String,
+    /// The event as sent; not necessarily UTF-8.
+    pub event: Vec<u8>,
 }
 
 /// The error shape Lambda reports for a failed invocation or init.
@@ -103,7 +104,7 @@ impl RuntimeApi {
             remaining,
             function_arn: header("lambda-runtime-invoked-function-arn"),
             trace_id: header("lambda-runtime-trace-id"),
-            event: String::from_utf8_lossy(&body).into_owned(),
+            event: body.to_vec(),
         })
     }
 

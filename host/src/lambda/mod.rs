@@ -73,7 +73,10 @@ async fn handle(
     if let Some(trace) = &invocation.trace_id {
         env.push(("_X_AMZN_TRACE_ID".into(), trace.clone()));
     }
-    let regions = regions_in_use(&invocation.event, settings);
+    let Ok(event) = std::str::from_utf8(&invocation.event) else {
+        return Outcome::failure("malformed-event", "the event is not UTF-8 text", false);
+    };
+    let regions = regions_in_use(event, settings);
     let policy = OutboundPolicy::new(
         regions.iter().map(String::as_str),
         crate::environment::endpoint_overrides(settings),
@@ -87,7 +90,7 @@ async fn handle(
         route: Route::Live(Arc::new(policy)),
         deadline,
     };
-    runtime.handle(&invocation.event, setup).await
+    runtime.handle(event, setup).await
 }
 
 /// `certwatch.MalformedEvent`, `certwatch.Aws`, `certwatch.Deadline`, …: what Lambda records

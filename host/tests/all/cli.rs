@@ -143,3 +143,50 @@ fn a_silent_endpoint_hits_the_deadline_and_the_event_is_not_lost() {
     assert_no_secret(&ran.stdout);
     assert_no_secret(&ran.stderr);
 }
+
+/// `certwatch run -` with `input` on standard input; its exit code and outcome.
+fn run_stdin(input: &[u8]) -> (Option<i32>, serde_json::Value) {
+    use std::io::Write as _;
+    let mut child = with_credentials(certwatch().args(["run", "-"]))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting certwatch");
+    // A refused event may be refused before all of it is read.
+    let _ = child.stdin.take().expect("stdin").write_all(input);
+    let output = child.wait_with_output().expect("certwatch's output");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    (
+        output.status.code(),
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}")),
+    )
+}
+
+#[test]
+fn hostile_input_is_refused_with_a_clear_error() {
+    let too_large = format!("{{\"id\":\"{}\"}}", "x".repeat(300 * 1024));
+    let too_deep = format!(
+        "{{\"id\":\"x\",\"detail\":{}{}}}",
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
+    let cases: [(&[u8], &str); 4] = [
+        (b"{\"id\":\"\xff\xfe\"}", "not UTF-8"),
+        (too_large.as_bytes(), "over the 262144-byte limit"),
+        (too_deep.as_bytes(), "recursion limit"),
+        (b"", "not an EventBridge event"),
+    ];
+    for (input, expected) in cases {
+        let (code, outcome) = run_stdin(input);
+        assert_eq!(code, Some(1), "{outcome}");
+        assert_eq!(outcome["kind"], "malformed-event", "{outcome}");
+        assert!(
+            outcome["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(expected),
+            "{expected}: {outcome}"
+        );
+    }
+}
