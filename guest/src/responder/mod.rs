@@ -9,7 +9,7 @@ use crate::aws::securityhub::{self, HubState};
 use crate::aws::sign::signed_headers;
 use crate::aws::{AwsRequest, AwsResponse, CallError, sns};
 use crate::config::{Config, Service};
-use crate::event::{Envelope, Event, ExpiryDetail};
+use crate::event::{Envelope, Event};
 use crate::expiry::{ExpiryWindow, days_left};
 use crate::finding::{ExpiryFinding, display_domain};
 use crate::notification::ExpiryNotice;
@@ -61,12 +61,13 @@ pub async fn handle<P: Platform>(
         retry: RetryPolicy::default(),
     };
     match event {
+        // The event's own DaysToExpiry is stale by the time it arrives; ACM's NotAfter decides.
         Event::ApproachingExpiration {
             envelope,
             certificate,
-            detail,
+            ..
         } => responder
-            .approaching_expiration(&envelope, &certificate, &detail)
+            .approaching_expiration(&envelope, &certificate)
             .await
             .map(Outcome::Handled),
         Event::Scan { envelope } => responder.scan(&envelope).await.map(Outcome::Scanned),
@@ -90,7 +91,6 @@ impl<P: Platform> Responder<'_, P> {
         &self,
         envelope: &Envelope,
         certificate: &CertificateArn,
-        _detail: &ExpiryDetail,
     ) -> Result<Handled, HandleError> {
         let cert_region = &certificate.arn().region;
         let hub_region = self
