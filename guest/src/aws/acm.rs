@@ -1,6 +1,6 @@
 //! ACM `DescribeCertificate` (JSON 1.1 protocol).
 
-use super::{AwsRequest, AwsResponse, CallError, Operation};
+use super::{AwsRequest, AwsResponse, CallError, Operation, json_reply, unreadable};
 use crate::arn::CertificateArn;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -65,19 +65,14 @@ struct ListCertificatesReply {
 
 pub fn parse_list_certificates(response: &AwsResponse) -> Result<CertificatePage, CallError> {
     let operation = Operation::ListCertificates;
-    if !response.is_success() {
-        return Err(CallError::from_response(operation, response));
-    }
-    let unreadable = |message: String| CallError::Unreadable {
-        operation,
-        status: response.status,
-        message,
-    };
-    let reply: ListCertificatesReply =
-        serde_json::from_slice(&response.body).map_err(|e| unreadable(e.to_string()))?;
+    let reply: ListCertificatesReply = json_reply(operation, response)?;
     let mut certificates = Vec::new();
     for summary in reply.certificate_summary_list.unwrap_or_default() {
-        certificates.push(summary.into_detail().map_err(unreadable)?);
+        certificates.push(
+            summary
+                .into_detail()
+                .map_err(|e| unreadable(operation, response, e))?,
+        );
     }
     // An empty token ends the list as surely as a missing or null one.
     let next_token = reply.next_token.filter(|t| !t.is_empty());
@@ -185,17 +180,11 @@ impl Timestamp {
 
 pub fn parse_describe_certificate(response: &AwsResponse) -> Result<CertificateDetail, CallError> {
     let operation = Operation::DescribeCertificate;
-    if !response.is_success() {
-        return Err(CallError::from_response(operation, response));
-    }
-    let unreadable = |message: String| CallError::Unreadable {
-        operation,
-        status: response.status,
-        message,
-    };
-    let reply: DescribeCertificateReply =
-        serde_json::from_slice(&response.body).map_err(|e| unreadable(e.to_string()))?;
-    reply.certificate.into_detail().map_err(unreadable)
+    let reply: DescribeCertificateReply = json_reply(operation, response)?;
+    reply
+        .certificate
+        .into_detail()
+        .map_err(|e| unreadable(operation, response, e))
 }
 
 #[cfg(test)]

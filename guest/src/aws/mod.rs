@@ -79,6 +79,31 @@ impl AwsResponse {
     }
 }
 
+/// A success reply's body as JSON `T`; an error reply as the operation's error.
+pub(crate) fn json_reply<T: serde::de::DeserializeOwned>(
+    operation: Operation,
+    response: &AwsResponse,
+) -> Result<T, CallError> {
+    if !response.is_success() {
+        return Err(CallError::from_response(operation, response));
+    }
+    serde_json::from_slice(&response.body)
+        .map_err(|e| unreadable(operation, response, e.to_string()))
+}
+
+/// A success reply whose body is not the operation's reply.
+pub(crate) fn unreadable(
+    operation: Operation,
+    response: &AwsResponse,
+    message: String,
+) -> CallError {
+    CallError::Unreadable {
+        operation,
+        status: response.status,
+        message,
+    }
+}
+
 impl AwsRequest {
     pub(crate) fn new(
         operation: Operation,

@@ -1,6 +1,6 @@
 //! Security Hub `DescribeHub` and `BatchImportFindings` (REST-JSON protocol).
 
-use super::{AwsRequest, AwsResponse, CallError, Operation};
+use super::{AwsRequest, AwsResponse, CallError, Operation, json_reply};
 use serde::Deserialize;
 
 pub fn describe_hub(endpoint: &str, region: &str) -> AwsRequest {
@@ -34,25 +34,15 @@ struct DescribeHubReply {
 
 /// Only "not subscribed" means disabled; any other error stays an error.
 pub fn parse_describe_hub(response: &AwsResponse) -> Result<HubState, CallError> {
-    let operation = Operation::DescribeHub;
-    if !response.is_success() {
-        let error = CallError::from_response(operation, response);
-        return match error {
-            CallError::Service { code, message, .. } if code == "InvalidAccessException" => {
-                Ok(HubState::NotSubscribed { message })
-            }
-            other => Err(other),
-        };
+    match json_reply::<DescribeHubReply>(Operation::DescribeHub, response) {
+        Ok(reply) => Ok(HubState::Subscribed {
+            hub_arn: reply.hub_arn.unwrap_or_default(),
+        }),
+        Err(CallError::Service { code, message, .. }) if code == "InvalidAccessException" => {
+            Ok(HubState::NotSubscribed { message })
+        }
+        Err(other) => Err(other),
     }
-    let reply: DescribeHubReply =
-        serde_json::from_slice(&response.body).map_err(|e| CallError::Unreadable {
-            operation,
-            status: response.status,
-            message: e.to_string(),
-        })?;
-    Ok(HubState::Subscribed {
-        hub_arn: reply.hub_arn.unwrap_or_default(),
-    })
 }
 
 pub fn batch_import_findings(
@@ -99,15 +89,7 @@ struct FailedFinding {
 /// `FailedCount > 0` is an error: a finding that was not imported is not a finding.
 pub fn parse_batch_import_findings(response: &AwsResponse) -> Result<ImportResult, CallError> {
     let operation = Operation::BatchImportFindings;
-    if !response.is_success() {
-        return Err(CallError::from_response(operation, response));
-    }
-    let reply: ImportReply =
-        serde_json::from_slice(&response.body).map_err(|e| CallError::Unreadable {
-            operation,
-            status: response.status,
-            message: e.to_string(),
-        })?;
+    let reply: ImportReply = json_reply(operation, response)?;
     if reply.failed_count > 0 {
         let first = reply.failed_findings.as_deref().and_then(<[_]>::first);
         let code = first

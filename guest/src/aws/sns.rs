@@ -1,6 +1,6 @@
 //! SNS `Publish` (Query protocol: a form-encoded POST, an XML reply).
 
-use super::{AwsRequest, AwsResponse, CallError, Operation};
+use super::{AwsRequest, AwsResponse, CallError, Operation, unreadable};
 use crate::arn::TopicArn;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
@@ -66,11 +66,7 @@ pub fn parse_publish(response: &AwsResponse) -> Result<String, CallError> {
     if !response.is_success() {
         return Err(CallError::from_response(operation, response));
     }
-    let unreadable = |message: String| CallError::Unreadable {
-        operation,
-        status: response.status,
-        message,
-    };
+    let unreadable = |message: String| unreadable(operation, response, message);
     let text = std::str::from_utf8(&response.body).map_err(|e| unreadable(e.to_string()))?;
     let reply: PublishResponse =
         quick_xml::de::from_str(text).map_err(|e| unreadable(e.to_string()))?;

@@ -155,18 +155,7 @@ fn shutting_down_finishes_the_events_in_flight() {
 fn the_same_component_runs_under_the_wasmtime_cli() {
     let moto = session();
     let event = account_and_event(&moto);
-    let wasm =
-        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("certwatch-wasmtime-cli.wasm");
-    assert!(
-        certwatch()
-            .arg("component")
-            .arg("--output")
-            .arg(&wasm)
-            .status()
-            .expect("certwatch component")
-            .success()
-    );
-
+    let wasm = component_file("certwatch-wasmtime-cli.wasm");
     let port = free_port();
     let mut command = Command::new(venv().join("bin/wasmtime"));
     command.args(["serve", "-Scli", "--addr", &format!("127.0.0.1:{port}")]);
@@ -183,40 +172,14 @@ fn the_same_component_runs_under_the_wasmtime_cli() {
             .expect("starting wasmtime serve"),
     );
     wait_for_port(port, "wasmtime serve", "(none)");
-    let address = format!("127.0.0.1:{port}");
-
-    let (status, body) = http(&address, "POST", "/", &[], &event);
-    assert_eq!(status, 200, "{body}");
-    let Outcome::Handled(handled) = outcome(&body) else {
-        panic!("{body}")
-    };
-    assert_eq!(handled.decision, "expiring");
-    assert!(
-        handled.finding.is_some() && handled.notification.is_some(),
-        "{body}"
-    );
-    let (status, body) = http(&address, "POST", "/", &[], "{}");
-    assert_eq!(status, 400, "{body}");
-    assert_eq!(http(&address, "GET", "/", &[], "").0, 405);
-    let findings = moto.aws_one(json!({ "command": "get_findings" }));
-    assert_eq!(findings.as_array().map(Vec::len), Some(1), "{findings}");
+    assert_serves_the_responder(&moto, port, &event);
 }
 
 #[test]
 fn the_same_component_runs_under_jco_on_node() {
     let moto = session();
     let event = account_and_event(&moto);
-    let wasm = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("certwatch-jco.wasm");
-    assert!(
-        certwatch()
-            .arg("component")
-            .arg("--output")
-            .arg(&wasm)
-            .status()
-            .expect("certwatch component")
-            .success()
-    );
-
+    let wasm = component_file("certwatch-jco.wasm");
     let port = free_port();
     let jco = crate::support::node_tools().join("node_modules/.bin/jco");
     let _node = Running(
@@ -236,13 +199,32 @@ fn the_same_component_runs_under_jco_on_node() {
             .expect("starting jco serve"),
     );
     wait_for_port(port, "jco serve", "(none)");
-    let address = format!("127.0.0.1:{port}");
+    assert_serves_the_responder(&moto, port, &event);
+}
 
-    let (status, body) = http(&address, "POST", "/", &[], &event);
+/// The embedded component, written out for another host to run.
+fn component_file(name: &str) -> std::path::PathBuf {
+    let wasm = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let written = certwatch()
+        .arg("component")
+        .arg("--output")
+        .arg(&wasm)
+        .status()
+        .expect("certwatch component");
+    assert!(written.success());
+    wasm
+}
+
+/// What any host running the component must answer: the event handled against moto, a bad
+/// event 400, anything but a POST 405.
+fn assert_serves_the_responder(moto: &Session, port: u16, event: &str) {
+    let address = format!("127.0.0.1:{port}");
+    let (status, body) = http(&address, "POST", "/", &[], event);
     assert_eq!(status, 200, "{body}");
     let Outcome::Handled(handled) = outcome(&body) else {
         panic!("{body}")
     };
+    assert_eq!(handled.decision, "expiring");
     assert_eq!(handled.certificate.days_left, 12);
     assert!(
         handled.finding.is_some() && handled.notification.is_some(),
@@ -250,4 +232,7 @@ fn the_same_component_runs_under_jco_on_node() {
     );
     let (status, body) = http(&address, "POST", "/", &[], "{}");
     assert_eq!(status, 400, "{body}");
+    assert_eq!(http(&address, "GET", "/", &[], "").0, 405);
+    let findings = moto.aws_one(json!({ "command": "get_findings" }));
+    assert_eq!(findings.as_array().map(Vec::len), Some(1), "{findings}");
 }
