@@ -136,35 +136,19 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         deadline: Duration::from_secs(cli.deadline),
         memory_bytes: cli.memory_mib * 1024 * 1024,
     };
-    if let Command::Component { output } = &cli.command {
-        std::fs::write(output, certwatch::runtime::EMBEDDED_COMPONENT)
-            .with_context(|| format!("writing {}", output.display()))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if let Command::Compile { output } = &cli.command {
-        let bytes = wasm(Runtime::precompile_embedded())?;
-        std::fs::write(output, bytes).with_context(|| format!("writing {}", output.display()))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let component = match (&cli.component, &cli.command) {
-        (Some(path), _) => Some(path.clone()),
-        (None, Command::Lambda) => packaged_component(),
-        (None, _) => None,
-    };
-    let runtime = match &component {
-        Some(path) => match Runtime::from_file(path, limits) {
-            Ok(runtime) => runtime,
-            // A packaged component that does not fit this build: compiling the embedded one
-            // costs a few hundred milliseconds once, which beats not starting.
-            Err(e) if cli.component.is_none() => {
-                tracing::warn!(path = %path.display(), error = %e, "the packaged component does not load; compiling the embedded one");
-                wasm(Runtime::embedded(limits))?
-            }
-            Err(e) => return Err(wasm::<()>(Err(e)).unwrap_err()),
-        },
-        None => wasm(Runtime::embedded(limits))?,
-    };
+    let load = |lambda: bool| load_runtime(cli.component.as_deref(), lambda, limits);
     match cli.command {
+        Command::Component { output } => {
+            std::fs::write(&output, certwatch::runtime::EMBEDDED_COMPONENT)
+                .with_context(|| format!("writing {}", output.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compile { output } => {
+            let bytes = wasm(Runtime::precompile_embedded())?;
+            std::fs::write(&output, bytes)
+                .with_context(|| format!("writing {}", output.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run { event } => {
             let event = match read_event(&event)? {
                 Ok(event) => event,
@@ -175,6 +159,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let settings = environment::settings(std::env::vars());
             let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
+            let runtime = load(false)?;
             let regions = regions_in_use(&event, &settings);
             let policy = OutboundPolicy::new(
                 regions.iter().map(String::as_str),
@@ -201,6 +186,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map_err(|outcome| anyhow::anyhow!("{}", outcome.to_pretty_json()))?;
             let settings = environment::settings(std::env::vars());
             let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
+            let runtime = load(false)?;
             let outcome = certwatch::record::record(
                 &runtime,
                 event,
@@ -214,11 +200,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("recorded {}", out.display());
             Ok(exit_for(&outcome))
         }
-        Command::Replay { paths, show, bless } => replay_all(&runtime, &paths, show, bless).await,
+        Command::Replay { paths, show, bless } => {
+            replay_all(&load(false)?, &paths, show, bless).await
+        }
         Command::Lambda => {
             let address = std::env::var("AWS_LAMBDA_RUNTIME_API")
                 .context("AWS_LAMBDA_RUNTIME_API is not set: `certwatch lambda` runs inside Lambda or an emulator")?;
             let api = RuntimeApi::new(&address)?;
+            let runtime = load(true)?;
             certwatch::lambda::run(&runtime, &api, environment::settings(std::env::vars())).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -247,7 +236,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 api_key,
             };
             serve(
-                Arc::new(runtime),
+                Arc::new(load(false)?),
                 options,
                 settings,
                 credentials,
@@ -256,8 +245,26 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Compile { .. } | Command::Component { .. } => unreachable!("handled above"),
     }
+}
+
+/// The component to run: the one named with `--component`; on Lambda, the precompiled one
+/// packaged beside `bootstrap`; else the embedded one, compiled now.
+fn load_runtime(component: Option<&Path>, lambda: bool, limits: Limits) -> anyhow::Result<Runtime> {
+    if let Some(path) = component {
+        return wasm(Runtime::from_file(path, limits));
+    }
+    if let Some(path) = lambda.then(packaged_component).flatten() {
+        match Runtime::from_file(&path, limits) {
+            Ok(runtime) => return Ok(runtime),
+            // A packaged component that does not fit this build: compiling the embedded one
+            // costs a few hundred milliseconds once, which beats not starting.
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "the packaged component does not load; compiling the embedded one")
+            }
+        }
+    }
+    wasm(Runtime::embedded(limits))
 }
 
 /// Ctrl-C or SIGTERM (what container platforms send before they stop a process).
