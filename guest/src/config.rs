@@ -99,6 +99,9 @@ pub struct Config {
     pub scan_regions: Vec<String>,
     /// Certificate lookups a scan makes at once (`SCAN_CONCURRENCY`).
     pub scan_concurrency: usize,
+    /// Days left on which an event notifies (`NOTIFY_AT_DAYS`, e.g. `45,30,14,7,3,1`); every
+    /// day when unset. An expired certificate always notifies. Findings update every day.
+    pub notify_at_days: Option<std::collections::BTreeSet<i64>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -228,7 +231,30 @@ impl Config {
                 })?,
         };
 
+        let notify_at_days = match get("NOTIFY_AT_DAYS") {
+            None => None,
+            Some(list) => {
+                let mut days = std::collections::BTreeSet::new();
+                for item in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+                    let day = item
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|d| (0..=i64::from(MAX_EXPIRY_DAYS)).contains(d));
+                    days.insert(day.ok_or_else(|| {
+                        fail(
+                            "NOTIFY_AT_DAYS",
+                            format!(
+                                "{item:?} is not a whole number of days from 0 to {MAX_EXPIRY_DAYS}"
+                            ),
+                        )
+                    })?);
+                }
+                Some(days)
+            }
+        };
+
         Ok(Self {
+            notify_at_days,
             scan_regions,
             scan_concurrency,
             expiry_days,
@@ -280,6 +306,22 @@ mod tests {
         assert_eq!(config.endpoints.for_service(Service::Acm), None);
         assert_eq!(config.generator_id, "certwatch/acm-certificate-expiry");
         assert_eq!(config.trace_id, None);
+    }
+
+    #[test]
+    fn notification_days() {
+        let config = with(&[("NOTIFY_AT_DAYS", "45, 30,14,7,3,1")]).unwrap();
+        let days: Vec<i64> = config.notify_at_days.unwrap().into_iter().collect();
+        assert_eq!(days, [1, 3, 7, 14, 30, 45]);
+        assert_eq!(with(&[]).unwrap().notify_at_days, None);
+        assert_eq!(
+            with(&[("NOTIFY_AT_DAYS", "7,soon")]).unwrap_err().variable,
+            "NOTIFY_AT_DAYS"
+        );
+        assert_eq!(
+            with(&[("NOTIFY_AT_DAYS", "-1")]).unwrap_err().variable,
+            "NOTIFY_AT_DAYS"
+        );
     }
 
     #[test]

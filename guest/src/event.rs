@@ -8,6 +8,9 @@ pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 
 pub const ACM_SOURCE: &str = "aws.acm";
 pub const APPROACHING_EXPIRATION: &str = "ACM Certificate Approaching Expiration";
+/// Sent once a certificate has expired; handled as one with no days left, so the finding turns
+/// critical and the owner hears of it.
+pub const EXPIRED: &str = "ACM Certificate Expired";
 pub const SCHEDULE_SOURCE: &str = "aws.events";
 pub const SCHEDULED_EVENT: &str = "Scheduled Event";
 
@@ -96,7 +99,7 @@ impl Event {
             );
             return Ok(Self::NotHandled { envelope, reason });
         }
-        if envelope.detail_type != APPROACHING_EXPIRATION {
+        if envelope.detail_type != APPROACHING_EXPIRATION && envelope.detail_type != EXPIRED {
             let reason = format!(
                 "certwatch does not act on {:?} events",
                 envelope.detail_type
@@ -175,12 +178,21 @@ mod tests {
     fn other_events_are_not_handled_and_say_why() {
         let other = SAMPLE.replace(
             "ACM Certificate Approaching Expiration",
-            "ACM Certificate Expired",
+            "ACM Certificate Renewal Action Required",
         );
         let Event::NotHandled { reason, .. } = Event::parse(&other).unwrap() else {
             panic!()
         };
-        assert!(reason.contains("ACM Certificate Expired"), "{reason}");
+        assert!(
+            reason.contains("ACM Certificate Renewal Action Required"),
+            "{reason}"
+        );
+
+        let expired = SAMPLE.replace("ACM Certificate Approaching Expiration", EXPIRED);
+        assert!(matches!(
+            Event::parse(&expired).unwrap(),
+            Event::ApproachingExpiration { .. }
+        ));
 
         let scheduled = SAMPLE.replace("\"aws.acm\"", "\"aws.events\"");
         let Event::NotHandled { reason, .. } = Event::parse(&scheduled).unwrap() else {

@@ -46,10 +46,7 @@ impl ExpiryFinding<'_> {
         let (title, description) = if self.days_left < 0 {
             (
                 format!("ACM certificate for {domain} has expired"),
-                format!(
-                    "The ACM certificate for {domain} ({arn}) expired on {when}, {} days ago.",
-                    -self.days_left
-                ),
+                format!("The ACM certificate for {domain} ({arn}) expired on {when}."),
             )
         } else {
             (

@@ -27,10 +27,8 @@ impl ExpiryNotice<'_> {
         let domain = display_domain(self.detail);
         let when = human(self.not_after);
         let headline = match self.days_left {
-            d if d < 0 => format!(
-                "The ACM certificate for {domain} expired on {when}, {} days ago.",
-                -d
-            ),
+            // Days left round down, so "3 days ago" could mean 2 days and an hour: the date says it.
+            d if d < 0 => format!("The ACM certificate for {domain} has expired, on {when}."),
             0 => format!("The ACM certificate for {domain} expires today, {when}."),
             1 => format!("The ACM certificate for {domain} expires tomorrow, {when}."),
             d => format!("The ACM certificate for {domain} expires in {d} days, on {when}."),
@@ -141,7 +139,9 @@ mod tests {
             message("IMPORTED", 0).starts_with("The ACM certificate for example.com expires today")
         );
         assert!(message("IMPORTED", 1).contains("expires tomorrow"));
-        assert!(message("IMPORTED", -3).contains("expired on 2026-12-10 12:00 UTC, 3 days ago"));
+        assert!(message("IMPORTED", -3).starts_with(
+            "The ACM certificate for example.com has expired, on 2026-12-10 12:00 UTC."
+        ));
     }
 
     #[test]

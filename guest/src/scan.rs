@@ -98,7 +98,7 @@ pub fn digest_messages(
 
 fn line(expiring: &Expiring) -> String {
     let when = match expiring.days_left {
-        d if d < 0 => format!("expired {} days ago", -d),
+        d if d < 0 => "has expired".to_owned(),
         0 => "expires today".to_owned(),
         1 => "expires tomorrow".to_owned(),
         d => format!("in {d} days"),

@@ -16,6 +16,9 @@ pub const SETTINGS: &[&str] = &[
     "AWS_ENDPOINT_URL_SECURITYHUB",
     "AWS_ENDPOINT_URL_SNS",
     "CERTWATCH_GENERATOR_ID",
+    "NOTIFY_AT_DAYS",
+    "SCAN_CONCURRENCY",
+    "SCAN_REGIONS",
 ];
 
 /// The settings among `vars`.

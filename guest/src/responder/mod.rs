@@ -45,33 +45,39 @@ pub async fn handle<P: Platform>(
     env: &[(String, String)],
     event_text: &str,
 ) -> Result<Outcome, HandleError> {
-    let event = Event::parse(event_text)?;
-    if let Event::NotHandled { envelope, reason } = event {
-        return Ok(Outcome::NotHandled(Ignored {
+    // Configuration is read only for events certwatch acts on.
+    let config = || Config::from_env(env.iter().map(|(k, v)| (k, v)));
+    let responder = |config| Responder {
+        config,
+        platform,
+        retry: RetryPolicy::default(),
+    };
+    match Event::parse(event_text)? {
+        Event::NotHandled { envelope, reason } => Ok(Outcome::NotHandled(Ignored {
             event_id: envelope.id,
             source: envelope.source,
             detail_type: envelope.detail_type,
             reason,
-        }));
-    }
-    let config = Config::from_env(env.iter().map(|(k, v)| (k, v)))?;
-    let responder = Responder {
-        config: &config,
-        platform,
-        retry: RetryPolicy::default(),
-    };
-    match event {
-        // The event's own DaysToExpiry is stale by the time it arrives; ACM's NotAfter decides.
+        })),
+        // ACM's NotAfter decides; the event's DaysToExpiry only picks notification days.
         Event::ApproachingExpiration {
             envelope,
             certificate,
-            ..
-        } => responder
-            .approaching_expiration(&envelope, &certificate)
-            .await
-            .map(Outcome::Handled),
-        Event::Scan { envelope } => responder.scan(&envelope).await.map(Outcome::Scanned),
-        Event::NotHandled { .. } => unreachable!("answered above"),
+            detail,
+        } => {
+            let config = config()?;
+            responder(&config)
+                .approaching_expiration(&envelope, &certificate, detail.days_to_expiry)
+                .await
+                .map(Outcome::Handled)
+        }
+        Event::Scan { envelope } => {
+            let config = config()?;
+            responder(&config)
+                .scan(&envelope)
+                .await
+                .map(Outcome::Scanned)
+        }
     }
 }
 
@@ -91,6 +97,7 @@ impl<P: Platform> Responder<'_, P> {
         &self,
         envelope: &Envelope,
         certificate: &CertificateArn,
+        event_days: Option<i64>,
     ) -> Result<Handled, HandleError> {
         let cert_region = &certificate.arn().region;
         let hub_region = self
@@ -183,7 +190,7 @@ impl<P: Platform> Responder<'_, P> {
                 Err(error) => Err(Fail(error)),
             }
         };
-        let publish = self.publish(certificate, &detail, not_after, days_left);
+        let publish = self.publish(certificate, &detail, not_after, days_left, event_days);
         let (imported, published) = join(import, publish).await;
 
         let mut failures = Vec::new();
@@ -209,6 +216,7 @@ impl<P: Platform> Responder<'_, P> {
         detail: &CertificateDetail,
         not_after: OffsetDateTime,
         days_left: i64,
+        event_days: Option<i64>,
     ) -> Result<Notification, StepError> {
         let Some(topic) = &self.config.sns_topic else {
             return Err(Skip(Skipped {
@@ -216,6 +224,19 @@ impl<P: Platform> Responder<'_, P> {
                 reason: "SNS_TOPIC_ARN is not set".into(),
             }));
         };
+        if let Some(days) = &self.config.notify_at_days {
+            let day = event_days.unwrap_or(days_left);
+            if days_left > 0 && !days.contains(&day) {
+                let listed: Vec<String> = days.iter().rev().map(i64::to_string).collect();
+                return Err(Skip(Skipped {
+                    step: Step::Notification,
+                    reason: format!(
+                        "{day} days left is not a notification day (NOTIFY_AT_DAYS={})",
+                        listed.join(",")
+                    ),
+                }));
+            }
+        }
         let notice = ExpiryNotice {
             certificate,
             detail,
