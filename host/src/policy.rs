@@ -72,7 +72,8 @@ fn origin_of(url: &str) -> Option<String> {
 }
 
 /// The regions an event and its configuration bring into play: the certificate's (from
-/// `resources`), the hub's, the topic's, and the function's own.
+/// `resources`), the event's own (a schedule's), the hub's, the topic's, the scanned ones and
+/// the function's own.
 pub fn regions_in_use(event: &str, env: &[(String, String)]) -> BTreeSet<String> {
     let region_of = |arn: &str| {
         arn.split(':')
@@ -88,10 +89,24 @@ pub fn regions_in_use(event: &str, env: &[(String, String)]) -> BTreeSet<String>
             .into_iter()
             .flatten();
         regions.extend(resources.filter_map(|r| r.as_str()).filter_map(region_of));
+        regions.extend(
+            value
+                .get("region")
+                .and_then(|r| r.as_str())
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned),
+        );
     }
     for (name, value) in env {
         match name.as_str() {
             "SNS_TOPIC_ARN" => regions.extend(region_of(value)),
+            "SCAN_REGIONS" => regions.extend(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_owned),
+            ),
             "SECURITY_HUB_REGION" | "AWS_REGION" | "AWS_DEFAULT_REGION" if !value.is_empty() => {
                 regions.insert(value.clone());
             }
@@ -161,5 +176,16 @@ mod tests {
         ];
         let regions: Vec<_> = regions_in_use(event, &env).into_iter().collect();
         assert_eq!(regions, ["eu-west-1", "us-east-1", "us-west-2"]);
+    }
+
+    #[test]
+    fn a_scan_reaches_the_scan_regions_and_the_schedules_own() {
+        let scheduled = r#"{"source":"aws.events","region":"ap-south-1","resources":[]}"#;
+        let env = vec![(
+            "SCAN_REGIONS".to_owned(),
+            "eu-west-1, eu-central-1,".to_owned(),
+        )];
+        let regions: Vec<_> = regions_in_use(scheduled, &env).into_iter().collect();
+        assert_eq!(regions, ["ap-south-1", "eu-central-1", "eu-west-1"]);
     }
 }
