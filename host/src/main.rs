@@ -6,7 +6,7 @@ use certwatch::fixture::Fixture;
 use certwatch::lambda::RuntimeApi;
 use certwatch::outbound::Route;
 use certwatch::outcome::Outcome;
-use certwatch::policy::{OutboundPolicy, regions_in_use};
+use certwatch::policy::OutboundPolicy;
 use certwatch::replay::{CaseReport, replay};
 use certwatch::runtime::{EventSetup, Limits, Runtime};
 use certwatch::sandbox::Determinism;
@@ -160,11 +160,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = environment::settings(std::env::vars());
             let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
             let runtime = load(false)?;
-            let regions = regions_in_use(&event, &settings);
-            let policy = OutboundPolicy::new(
-                regions.iter().map(String::as_str),
-                environment::endpoint_overrides(&settings),
-            );
+            let policy = OutboundPolicy::for_event(&event, &settings);
             let mut env = settings;
             env.extend(credentials.to_env());
             let setup = EventSetup {

@@ -37,6 +37,16 @@ impl OutboundPolicy {
         Self { origins }
     }
 
+    /// What one event may reach under `settings`: AWS endpoints in the regions it brings into
+    /// play, and the endpoint overrides.
+    pub fn for_event(event: &str, settings: &[(String, String)]) -> Self {
+        let regions = regions_in_use(event, settings);
+        Self::new(
+            regions.iter().map(String::as_str),
+            crate::environment::endpoint_overrides(settings),
+        )
+    }
+
     /// Whether `uri` may be requested; `Err` says why not.
     pub fn check(&self, uri: &http::Uri) -> Result<(), String> {
         let origin =

@@ -5,7 +5,7 @@ use crate::environment::Credentials;
 use crate::fixture::{Fixture, Replay};
 use crate::outbound::Route;
 use crate::outcome::Outcome;
-use crate::policy::{OutboundPolicy, regions_in_use};
+use crate::policy::OutboundPolicy;
 use crate::replay::replay;
 use crate::runtime::{EventSetup, Runtime};
 use crate::sandbox::Determinism;
@@ -34,11 +34,7 @@ pub async fn record(
         .context("the clock is before 1970")?
         .as_secs();
     let now = Duration::from_secs(now_secs);
-    let regions = regions_in_use(&event, &settings);
-    let policy = OutboundPolicy::new(
-        regions.iter().map(String::as_str),
-        crate::environment::endpoint_overrides(&settings),
-    );
+    let policy = OutboundPolicy::for_event(&event, &settings);
     let log = Arc::new(Mutex::new(Vec::new()));
     let mut env = settings.clone();
     env.extend(credentials.to_env());

@@ -3,10 +3,10 @@
 //! certwatch), 400 a bad event, 401 a missing key, 413 too large, 5xx a failure (retry).
 //! `GET /health` answers 200 while the server takes events.
 
-use crate::environment::{self, Credentials};
+use crate::environment::Credentials;
 use crate::outbound::Route;
 use crate::outcome::Outcome;
-use crate::policy::{OutboundPolicy, regions_in_use};
+use crate::policy::OutboundPolicy;
 use crate::runtime::{EventSetup, Runtime};
 use crate::sandbox::Determinism;
 use bytes::Bytes;
@@ -151,11 +151,7 @@ impl Service {
     }
 
     async fn handle(&self, event: &str) -> Outcome {
-        let regions = regions_in_use(event, &self.settings);
-        let policy = OutboundPolicy::new(
-            regions.iter().map(String::as_str),
-            environment::endpoint_overrides(&self.settings),
-        );
+        let policy = OutboundPolicy::for_event(event, &self.settings);
         let mut env = self.settings.clone();
         env.extend(self.credentials.to_env());
         let setup = EventSetup {

@@ -9,7 +9,7 @@ pub use client::{ErrorReport, Invocation, RuntimeApi};
 use crate::environment::Credentials;
 use crate::outbound::Route;
 use crate::outcome::Outcome;
-use crate::policy::{OutboundPolicy, regions_in_use};
+use crate::policy::OutboundPolicy;
 use crate::runtime::{EventSetup, Runtime};
 use crate::sandbox::Determinism;
 use std::sync::Arc;
@@ -76,11 +76,7 @@ async fn handle(
     let Ok(event) = std::str::from_utf8(&invocation.event) else {
         return Outcome::failure("malformed-event", "the event is not UTF-8 text", false);
     };
-    let regions = regions_in_use(event, settings);
-    let policy = OutboundPolicy::new(
-        regions.iter().map(String::as_str),
-        crate::environment::endpoint_overrides(settings),
-    );
+    let policy = OutboundPolicy::for_event(event, settings);
     let deadline = invocation
         .remaining
         .map(|left| left.saturating_sub(REPORTING_MARGIN));
