@@ -127,18 +127,7 @@ impl Config {
 
         let expiry_days = match get("EXPIRY_DAYS") {
             None => DEFAULT_EXPIRY_DAYS,
-            Some(text) => text
-                .parse::<u32>()
-                .ok()
-                .filter(|d| (1..=MAX_EXPIRY_DAYS).contains(d))
-                .ok_or_else(|| {
-                    fail(
-                        "EXPIRY_DAYS",
-                        format!(
-                            "{text:?} is not a whole number of days from 1 to {MAX_EXPIRY_DAYS}"
-                        ),
-                    )
-                })?,
+            Some(text) => whole_number("EXPIRY_DAYS", text, 1..=MAX_EXPIRY_DAYS)?,
         };
         let sns_topic = get("SNS_TOPIC_ARN")
             .map(|text| TopicArn::parse(text).map_err(|e| fail("SNS_TOPIC_ARN", e.to_string())))
@@ -202,12 +191,7 @@ impl Config {
         let scan_regions = match get("SCAN_REGIONS") {
             None => Vec::new(),
             Some(list) => {
-                let regions: Vec<String> = list
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_owned)
-                    .collect();
+                let regions: Vec<String> = items(list).map(str::to_owned).collect();
                 if let Some(bad) = regions.iter().find(|r| !is_region(r)) {
                     return Err(fail(
                         "SCAN_REGIONS",
@@ -219,35 +203,19 @@ impl Config {
         };
         let scan_concurrency = match get("SCAN_CONCURRENCY") {
             None => DEFAULT_SCAN_CONCURRENCY,
-            Some(text) => text
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=MAX_SCAN_CONCURRENCY).contains(n))
-                .ok_or_else(|| {
-                    fail(
-                        "SCAN_CONCURRENCY",
-                        format!("{text:?} is not a whole number from 1 to {MAX_SCAN_CONCURRENCY}"),
-                    )
-                })?,
+            Some(text) => whole_number("SCAN_CONCURRENCY", text, 1..=MAX_SCAN_CONCURRENCY)?,
         };
 
         let notify_at_days = match get("NOTIFY_AT_DAYS") {
             None => None,
             Some(list) => {
                 let mut days = std::collections::BTreeSet::new();
-                for item in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
-                    let day = item
-                        .parse::<i64>()
-                        .ok()
-                        .filter(|d| (0..=i64::from(MAX_EXPIRY_DAYS)).contains(d));
-                    days.insert(day.ok_or_else(|| {
-                        fail(
-                            "NOTIFY_AT_DAYS",
-                            format!(
-                                "{item:?} is not a whole number of days from 0 to {MAX_EXPIRY_DAYS}"
-                            ),
-                        )
-                    })?);
+                for item in items(list) {
+                    days.insert(whole_number(
+                        "NOTIFY_AT_DAYS",
+                        item,
+                        0..=i64::from(MAX_EXPIRY_DAYS),
+                    )?);
                 }
                 Some(days)
             }
@@ -267,6 +235,35 @@ impl Config {
             trace_id,
         })
     }
+}
+
+/// The items of a comma-separated list, trimmed, empty ones left out.
+fn items(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+}
+
+/// `text` as a whole number inside `range`, or an error that names `variable` and the range.
+fn whole_number<T>(
+    variable: &'static str,
+    text: &str,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    text.parse::<T>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| ConfigError {
+            variable,
+            message: format!(
+                "{text:?} is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        })
 }
 
 /// An endpoint override must be an `http(s)://host[:port]` base URL; the trailing `/` is dropped.
