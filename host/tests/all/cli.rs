@@ -146,21 +146,11 @@ fn a_silent_endpoint_hits_the_deadline_and_the_event_is_not_lost() {
 
 /// `certwatch run -` with `input` on standard input; its exit code and outcome.
 fn run_stdin(input: &[u8]) -> (Option<i32>, serde_json::Value) {
-    use std::io::Write as _;
-    let mut child = with_credentials(certwatch().args(["run", "-"]))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("starting certwatch");
-    // A refused event may be refused before all of it is read.
-    let _ = child.stdin.take().expect("stdin").write_all(input);
-    let output = child.wait_with_output().expect("certwatch's output");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    (
-        output.status.code(),
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}")),
-    )
+    let ran =
+        crate::support::run_with_input(with_credentials(certwatch().args(["run", "-"])), input);
+    let outcome =
+        serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{e}: {}", ran.stdout));
+    (ran.code, outcome)
 }
 
 #[test]

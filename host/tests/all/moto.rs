@@ -5,8 +5,6 @@
 use crate::support::moto::{ACCOUNT, Keys, REGION, Session, session};
 use crate::support::{certwatch, run};
 use serde_json::{Value, json};
-use std::io::Write as _;
-use std::process::Stdio;
 
 const TOPIC: &str = "certificate-expiry";
 const SUBJECT: &str = "Certificate Expiration Notification";
@@ -64,27 +62,17 @@ fn certwatch_run(
         .env("AWS_ENDPOINT_URL", &moto.endpoint)
         .env("EXPIRY_DAYS", "45")
         .env("SNS_TOPIC_ARN", topic_arn())
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("starting certwatch");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(event.as_bytes())
-        .expect("writing the event");
-    let output = child.wait_with_output().expect("certwatch's output");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+        .envs(env.iter().copied());
+    let ran = crate::support::run_with_input(&mut command, event.as_bytes());
     assert!(
-        !stdout.contains(&keys.secret) && !stderr.contains(&keys.secret),
-        "the secret key leaked:\n{stdout}\n{stderr}"
+        !ran.stdout.contains(&keys.secret) && !ran.stderr.contains(&keys.secret),
+        "the secret key leaked:\n{}\n{}",
+        ran.stdout,
+        ran.stderr
     );
-    let outcome = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("no JSON outcome ({e}):\n{stdout}\n{stderr}"));
-    (output.status.code(), outcome)
+    let outcome = serde_json::from_str(&ran.stdout)
+        .unwrap_or_else(|e| panic!("no JSON outcome ({e}):\n{}\n{}", ran.stdout, ran.stderr));
+    (ran.code, outcome)
 }
 
 /// An account with Security Hub on, the topic, certificates expiring in `days`, and a user

@@ -179,6 +179,30 @@ pub struct Ran {
     pub stderr: String,
 }
 
+/// Runs `command` with `input` on its standard input. The command may stop reading early (a
+/// refused event), which is not an error here.
+pub fn run_with_input(command: &mut Command, input: &[u8]) -> Ran {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting certwatch");
+    let _ = child.stdin.take().expect("stdin").write_all(input);
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("certwatch's output");
+    Ran {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).into(),
+        stderr: String::from_utf8_lossy(&stderr).into(),
+    }
+}
+
 pub fn run(command: &mut Command) -> Ran {
     let Output {
         status,
