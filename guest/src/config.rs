@@ -3,10 +3,13 @@
 use crate::arn::{TopicArn, is_region};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
 
 pub const DEFAULT_EXPIRY_DAYS: u32 = 45;
 pub const DEFAULT_SCAN_CONCURRENCY: usize = 8;
 const MAX_SCAN_CONCURRENCY: usize = 64;
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT_MS: std::ops::RangeInclusive<u64> = 50..=60_000;
 const MAX_EXPIRY_DAYS: u32 = 3650;
 
 /// Credentials used to sign requests. `Debug` never shows the secret parts.
@@ -102,6 +105,9 @@ pub struct Config {
     /// Days left on which an event notifies (`NOTIFY_AT_DAYS`, e.g. `45,30,14,7,3,1`); every
     /// day when unset. An expired certificate always notifies. Findings update every day.
     pub notify_at_days: Option<std::collections::BTreeSet<i64>>,
+    /// How long one attempt waits for AWS's reply (`REQUEST_TIMEOUT_MS`) before it counts as
+    /// timed out and is retried.
+    pub request_timeout: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -206,6 +212,15 @@ impl Config {
             Some(text) => whole_number("SCAN_CONCURRENCY", text, 1..=MAX_SCAN_CONCURRENCY)?,
         };
 
+        let request_timeout = match get("REQUEST_TIMEOUT_MS") {
+            None => DEFAULT_REQUEST_TIMEOUT,
+            Some(text) => Duration::from_millis(whole_number(
+                "REQUEST_TIMEOUT_MS",
+                text,
+                REQUEST_TIMEOUT_MS,
+            )?),
+        };
+
         let notify_at_days = match get("NOTIFY_AT_DAYS") {
             None => None,
             Some(list) => {
@@ -222,6 +237,7 @@ impl Config {
         };
 
         Ok(Self {
+            request_timeout,
             notify_at_days,
             scan_regions,
             scan_concurrency,
@@ -337,6 +353,13 @@ mod tests {
     }
 
     #[test]
+    fn request_timeout_is_ten_seconds_unless_set() {
+        assert_eq!(with(&[]).unwrap().request_timeout, DEFAULT_REQUEST_TIMEOUT);
+        let config = with(&[("REQUEST_TIMEOUT_MS", "250")]).unwrap();
+        assert_eq!(config.request_timeout, Duration::from_millis(250));
+    }
+
+    #[test]
     fn lambda_gives_the_generator_and_the_trace() {
         let config = with(&[
             (
@@ -414,6 +437,8 @@ mod tests {
             ("SCAN_REGIONS", "us-east-1,Mars"),
             ("SCAN_CONCURRENCY", "0"),
             ("SCAN_CONCURRENCY", "1000"),
+            ("REQUEST_TIMEOUT_MS", "10"),
+            ("REQUEST_TIMEOUT_MS", "soon"),
         ] {
             let err = with(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{err}");

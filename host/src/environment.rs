@@ -17,6 +17,7 @@ pub const SETTINGS: &[&str] = &[
     "AWS_ENDPOINT_URL_SNS",
     "CERTWATCH_GENERATOR_ID",
     "NOTIFY_AT_DAYS",
+    "REQUEST_TIMEOUT_MS",
     "SCAN_CONCURRENCY",
     "SCAN_REGIONS",
 ];

@@ -55,6 +55,8 @@ pub struct AwsRequest {
     /// Headers besides the signature's own (lowercase names).
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// How long to wait for the reply (and between its bytes); the platform's default if unset.
+    pub reply_timeout: Option<std::time::Duration>,
 }
 
 /// What came back.
@@ -119,6 +121,7 @@ impl AwsRequest {
             url,
             headers: Vec::new(),
             body,
+            reply_timeout: None,
         }
     }
 

@@ -14,7 +14,6 @@ use wstd::io::{AsyncInputStream, AsyncOutputStream, AsyncPollable};
 /// Replies larger than this are refused; certwatch's replies are a few KiB.
 const MAX_REPLY_BYTES: usize = 8 * 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct Wasi;
 
@@ -99,8 +98,12 @@ async fn send(request: &AwsRequest) -> Result<AwsResponse, String> {
     let options = RequestOptions::new();
     // Hosts that do not support a timeout refuse to set it; the host's deadline still applies.
     let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT.as_nanos() as u64));
-    let _ = options.set_first_byte_timeout(Some(REPLY_TIMEOUT.as_nanos() as u64));
-    let _ = options.set_between_bytes_timeout(Some(REPLY_TIMEOUT.as_nanos() as u64));
+    let reply_timeout = request
+        .reply_timeout
+        .unwrap_or(crate::config::DEFAULT_REQUEST_TIMEOUT)
+        .as_nanos() as u64;
+    let _ = options.set_first_byte_timeout(Some(reply_timeout));
+    let _ = options.set_between_bytes_timeout(Some(reply_timeout));
 
     let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(|e| describe(&e))?;
     AsyncPollable::new(pending.subscribe()).wait_for().await;

@@ -276,6 +276,7 @@ impl<P: Platform> Responder<'_, P> {
                 })?;
             let signed = AwsRequest {
                 headers,
+                reply_timeout: Some(self.config.request_timeout),
                 ..request.clone()
             };
             let result = match self.platform.send(&signed).await {
