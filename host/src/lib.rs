@@ -13,3 +13,4 @@ pub mod replay;
 pub mod runtime;
 pub mod sandbox;
 pub mod serve;
+pub mod upstream;

@@ -3,13 +3,11 @@
 
 use crate::fixture::{Exchange, RecordedRequest, RecordedResponse, diff};
 use crate::policy::OutboundPolicy;
+use crate::upstream::Upstream;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use std::sync::{Arc, Mutex};
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
-
-/// Replies larger than this are cut off as an error, as the component would refuse them anyway.
-const MAX_RECORDED_BODY: usize = 8 * 1024 * 1024;
 
 /// Where outgoing requests go.
 #[derive(Clone)]
@@ -153,6 +151,8 @@ fn failure_error(name: &str) -> HttpError {
 /// The hooks object a store's `WasiHttpCtxView` borrows.
 pub struct Outbound {
     pub route: Route,
+    /// The shared client live and recording routes send through.
+    pub upstream: Option<Upstream>,
 }
 
 type SendResult = Result<
@@ -171,6 +171,7 @@ impl WasiHttpHooks for Outbound {
         _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
     ) -> Box<dyn Future<Output = SendResult> + Send> {
         let route = self.route.clone();
+        let upstream = self.upstream.clone();
         Box::new(async move {
             let (parts, body) = request.into_parts();
             let body = body.collect().await?.to_bytes();
@@ -194,18 +195,25 @@ impl WasiHttpHooks for Outbound {
                 Route::Refuse => Err(internal("this call may not send requests")),
                 Route::Live(policy) => {
                     allow(&policy, &parts.uri)?;
-                    let request = http::Request::from_parts(parts, full(body));
-                    let (response, io) =
-                        wasmtime_wasi_http::default_send_request(request, options).await?;
-                    return Ok((
-                        response.map(BodyExt::boxed_unsync),
-                        Box::new(io) as Box<dyn Future<Output = _> + Send>,
-                    ));
+                    let upstream =
+                        upstream.ok_or_else(|| internal("no client for live requests"))?;
+                    let reply = upstream
+                        .send(http::Request::from_parts(parts, body), options)
+                        .await?;
+                    Ok(reply.map(full))
                 }
                 Route::Record(policy, log) => {
                     allow(&policy, &parts.uri)?;
-                    let request = http::Request::from_parts(parts, full(body));
-                    let reply = record_exchange(request, options).await;
+                    let upstream =
+                        upstream.ok_or_else(|| internal("no client for live requests"))?;
+                    let reply = upstream
+                        .send(http::Request::from_parts(parts, body), options)
+                        .await
+                        .map(|r| RecordedResponse {
+                            status: r.status().as_u16(),
+                            headers: header_pairs(r.headers()),
+                            body: String::from_utf8_lossy(r.body()).into_owned(),
+                        });
                     let exchange = match &reply {
                         Ok(response) => Exchange {
                             request: recorded,
@@ -230,31 +238,6 @@ impl WasiHttpHooks for Outbound {
             ))
         })
     }
-}
-
-/// Sends `request` and reads the whole reply, so it can be kept.
-async fn record_exchange(
-    request: http::Request<WasiBody>,
-    options: Option<RequestOptions>,
-) -> Result<RecordedResponse, HttpError> {
-    let (response, connection) = wasmtime_wasi_http::default_send_request(request, options).await?;
-    // The connection future drives the socket: without it the body never arrives.
-    let connection = tokio::spawn(connection);
-    let (parts, body) = response.into_parts();
-    let body = http_body_util::Limited::new(body, MAX_RECORDED_BODY)
-        .collect()
-        .await
-        .map_err(|e| match e.downcast::<HttpError>() {
-            Ok(error) => *error,
-            Err(other) => internal(&format!("reading the reply: {other}")),
-        })?
-        .to_bytes();
-    connection.abort();
-    Ok(RecordedResponse {
-        status: parts.status.as_u16(),
-        headers: header_pairs(&parts.headers),
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
 }
 
 /// Headers as a fixture keeps them: `[name, value]` pairs in the order sent.

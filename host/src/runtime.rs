@@ -4,9 +4,10 @@ use crate::bindings::ResponderPre;
 use crate::outbound::{Outbound, Route};
 use crate::outcome::Outcome;
 use crate::sandbox::{Determinism, Sandbox};
+use crate::upstream::Upstream;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wasmtime::component::{Component, Linker};
 use wasmtime::error::Context as _;
@@ -51,6 +52,8 @@ pub struct Runtime {
     pre: ResponderPre<Sandbox>,
     limits: Limits,
     ticker: Arc<AtomicBool>,
+    /// Made on the first live request, then shared by every event.
+    upstream: OnceLock<Upstream>,
 }
 
 impl Drop for Runtime {
@@ -115,6 +118,7 @@ impl Runtime {
             pre,
             limits,
             ticker,
+            upstream: OnceLock::new(),
         })
     }
 
@@ -195,12 +199,17 @@ impl Runtime {
             .memory_size(self.limits.memory_bytes)
             .instances(4)
             .build();
-        let sandbox = Sandbox::new(
-            &setup.env,
-            setup.determinism,
-            Outbound { route: setup.route },
-            limits,
-        );
+        let upstream = match setup.route {
+            Route::Live(_) | Route::Record(..) => {
+                Some(self.upstream.get_or_init(Upstream::new).clone())
+            }
+            Route::Replay(_) | Route::Refuse => None,
+        };
+        let outbound = Outbound {
+            route: setup.route,
+            upstream,
+        };
+        let sandbox = Sandbox::new(&setup.env, setup.determinism, outbound, limits);
         let stderr = sandbox.stderr.clone();
         let mut store = Store::new(&self.engine, sandbox);
         store.limiter(|s| &mut s.limits);

@@ -1,0 +1,271 @@
+//! A fast stand-in for ACM, Security Hub and SNS on 127.0.0.1: the operations certwatch calls,
+//! answered after an injected delay, with scripted or random faults. The benchmarks measure
+//! certwatch against it, and the fault and load tests count what reached it.
+//!
+//! It checks that each request is SigV4-signed, not that the signature is right: moto's server
+//! does that in the end-to-end tests.
+
+pub mod catalogue;
+pub mod fault;
+pub mod operation;
+pub mod reply;
+
+use bytes::Bytes;
+use catalogue::Catalogue;
+use fault::{Fault, FaultPlan, FaultRule};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use operation::Operation;
+use reply::{Effects, Reply};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Default)]
+pub struct StubConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub listen: Option<SocketAddr>,
+    /// How long every reply waits: the round trip the benchmarks inject.
+    pub latency: Duration,
+    pub catalogue: Catalogue,
+    pub faults: Vec<FaultRule>,
+    /// The share of requests, beyond the scripted faults, that get a random one.
+    pub random_fault_rate: f64,
+    pub seed: u64,
+    /// Tokio worker threads serving requests (at least one).
+    pub threads: usize,
+}
+
+/// What the stub has seen so far.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Stats {
+    /// Requests per operation, faulted ones included.
+    pub requests: BTreeMap<String, u64>,
+    /// Requests the stub did not recognise or that were not signed.
+    pub refused: u64,
+    /// Faults injected, by kind.
+    pub faults: BTreeMap<String, u64>,
+    pub effects: Effects,
+}
+
+impl Stats {
+    pub fn requests_of(&self, operation: Operation) -> u64 {
+        self.requests
+            .get(&operation.to_string())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Distinct finding ids imported.
+    pub fn distinct_findings(&self) -> usize {
+        let mut ids = self.effects.imported_findings.clone();
+        ids.sort();
+        ids.dedup();
+        ids.len()
+    }
+}
+
+struct State {
+    catalogue: Catalogue,
+    latency: Duration,
+    plan: Mutex<FaultPlan>,
+    stats: Mutex<Stats>,
+}
+
+/// A running stub. Dropping it stops it.
+pub struct Stub {
+    address: SocketAddr,
+    state: Arc<State>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Stub {
+    /// Starts the stub on its own threads.
+    pub fn start(config: StubConfig) -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(config.threads.max(1))
+            .thread_name("certwatch-stub")
+            .enable_all()
+            .build()?;
+        let listen = config
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let listener = runtime.block_on(tokio::net::TcpListener::bind(listen))?;
+        let address = listener.local_addr()?;
+        let state = Arc::new(State {
+            catalogue: config.catalogue,
+            latency: config.latency,
+            plan: Mutex::new(FaultPlan::new(
+                config.faults,
+                config.random_fault_rate,
+                config.seed,
+            )),
+            stats: Mutex::new(Stats::default()),
+        });
+        runtime.spawn(accept(listener, state.clone()));
+        Ok(Self {
+            address,
+            state,
+            runtime: Some(runtime),
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The endpoint URL to give certwatch (`AWS_ENDPOINT_URL`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.state
+            .stats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+async fn accept(listener: tokio::net::TcpListener, state: Arc<State>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let state = state.clone();
+                async move { handle(request, &state).await }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// The error that makes hyper drop the connection without replying.
+#[derive(Debug, thiserror::Error)]
+#[error("connection reset by certwatch-stub")]
+struct Reset;
+
+async fn handle(
+    request: hyper::Request<Incoming>,
+    state: &State,
+) -> Result<hyper::Response<Full<Bytes>>, Reset> {
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.map_err(|_| Reset)?.to_bytes();
+    if parts.method == http::Method::GET && parts.uri.path() == "/stub/stats" {
+        let stats =
+            serde_json::to_string(&*state.stats.lock().unwrap_or_else(PoisonError::into_inner))
+                .unwrap_or_default();
+        return Ok(respond(Reply {
+            status: 200,
+            content_type: "application/json",
+            error_type: None,
+            body: stats,
+        }));
+    }
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok());
+    let signed = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 Credential="));
+    let operation = Operation::of(&parts.method, parts.uri.path(), target, &body);
+    let Some(operation) = operation.filter(|_| signed) else {
+        state
+            .stats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .refused += 1;
+        let protocol = match target {
+            Some(_) => operation::Protocol::Json11,
+            None => operation::Protocol::RestJson,
+        };
+        let (code, message) = match signed {
+            true => (
+                "UnknownOperationException",
+                "certwatch-stub does not know this operation",
+            ),
+            false => (
+                "MissingAuthenticationTokenException",
+                "the request is not SigV4-signed",
+            ),
+        };
+        return Ok(respond(Reply::error(protocol, 403, code, message)));
+    };
+    let fault = state
+        .plan
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .next(operation);
+    let reply = {
+        let mut stats = state.stats.lock().unwrap_or_else(PoisonError::into_inner);
+        *stats.requests.entry(operation.to_string()).or_default() += 1;
+        if let Some(fault) = fault {
+            *stats.faults.entry(fault_name(fault)).or_default() += 1;
+        }
+        // A faulted request changes nothing, as a failed AWS call would not.
+        let mut scratch = Effects::default();
+        let effects = match fault {
+            None | Some(Fault::Slow(_)) => &mut stats.effects,
+            Some(_) => &mut scratch,
+        };
+        reply::answer(operation, &body, &state.catalogue, effects)
+    };
+    let delay = match fault {
+        Some(Fault::Slow(extra)) => state.latency + extra,
+        _ => state.latency,
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    match fault {
+        Some(fault) => reply
+            .spoiled(fault, operation.protocol())
+            .map(respond)
+            .ok_or(Reset),
+        None => Ok(respond(reply)),
+    }
+}
+
+fn fault_name(fault: Fault) -> String {
+    match fault {
+        Fault::Status(status) => status.to_string(),
+        Fault::Slow(_) => "slow".into(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+fn respond(reply: Reply) -> hyper::Response<Full<Bytes>> {
+    let mut response = hyper::Response::new(Full::new(Bytes::from(reply.body)));
+    *response.status_mut() =
+        http::StatusCode::from_u16(reply.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(reply.content_type),
+    );
+    if let Some(value) = reply
+        .error_type
+        .and_then(|t| http::HeaderValue::from_str(&t).ok())
+    {
+        headers.insert("x-amzn-errortype", value);
+    }
+    response
+}

@@ -1,0 +1,153 @@
+//! Which AWS operation a request is, read the way each service's protocol names it.
+
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Operation {
+    DescribeCertificate,
+    ListCertificates,
+    ListTagsForCertificate,
+    DescribeHub,
+    BatchImportFindings,
+    BatchUpdateFindings,
+    Publish,
+}
+
+/// The protocol a service speaks, which decides how its errors are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// ACM: `x-amz-target`, errors as `{"__type": ...}`.
+    Json11,
+    /// Security Hub: paths, errors as `{"Code": ...}` with `x-amzn-errortype`.
+    RestJson,
+    /// SNS: form bodies, XML replies.
+    Query,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 7] = [
+        Operation::DescribeCertificate,
+        Operation::ListCertificates,
+        Operation::ListTagsForCertificate,
+        Operation::DescribeHub,
+        Operation::BatchImportFindings,
+        Operation::BatchUpdateFindings,
+        Operation::Publish,
+    ];
+
+    /// The operation a request asks for, if the stub knows it.
+    pub fn of(
+        method: &http::Method,
+        path: &str,
+        target: Option<&str>,
+        body: &[u8],
+    ) -> Option<Self> {
+        if let Some(target) = target {
+            return match target.strip_prefix("CertificateManager.")? {
+                "DescribeCertificate" => Some(Self::DescribeCertificate),
+                "ListCertificates" => Some(Self::ListCertificates),
+                "ListTagsForCertificate" => Some(Self::ListTagsForCertificate),
+                _ => None,
+            };
+        }
+        match (method.as_str(), path) {
+            ("GET", "/accounts") => Some(Self::DescribeHub),
+            ("POST", "/findings/import") => Some(Self::BatchImportFindings),
+            ("PATCH", "/findings/batchupdate") => Some(Self::BatchUpdateFindings),
+            ("POST", "/") if form_value(body, "Action").as_deref() == Some("Publish") => {
+                Some(Self::Publish)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn protocol(self) -> Protocol {
+        match self {
+            Self::DescribeCertificate | Self::ListCertificates | Self::ListTagsForCertificate => {
+                Protocol::Json11
+            }
+            Self::DescribeHub | Self::BatchImportFindings | Self::BatchUpdateFindings => {
+                Protocol::RestJson
+            }
+            Self::Publish => Protocol::Query,
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown operation {0:?}")]
+pub struct UnknownOperation(String);
+
+impl FromStr for Operation {
+    type Err = UnknownOperation;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|o| o.to_string() == name)
+            .ok_or_else(|| UnknownOperation(name.to_owned()))
+    }
+}
+
+/// A field of an `application/x-www-form-urlencoded` body.
+pub fn form_value(body: &[u8], name: &str) -> Option<String> {
+    std::str::from_utf8(body).ok()?.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| {
+            percent_encoding::percent_decode_str(&value.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_each_services_operations() {
+        let post = http::Method::POST;
+        assert_eq!(
+            Operation::of(
+                &post,
+                "/",
+                Some("CertificateManager.ListCertificates"),
+                b"{}"
+            ),
+            Some(Operation::ListCertificates)
+        );
+        assert_eq!(
+            Operation::of(&http::Method::GET, "/accounts", None, b""),
+            Some(Operation::DescribeHub)
+        );
+        assert_eq!(
+            Operation::of(&post, "/", None, b"Action=Publish&TopicArn=x"),
+            Some(Operation::Publish)
+        );
+        assert_eq!(Operation::of(&post, "/", None, b"Action=Subscribe"), None);
+        assert_eq!(
+            "BatchUpdateFindings".parse(),
+            Ok(Operation::BatchUpdateFindings)
+        );
+    }
+
+    #[test]
+    fn reads_form_fields() {
+        assert_eq!(
+            form_value(
+                b"Subject=Certificate+Expiration%20Notification&a=b",
+                "Subject"
+            )
+            .as_deref(),
+            Some("Certificate Expiration Notification")
+        );
+    }
+}

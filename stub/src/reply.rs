@@ -1,0 +1,253 @@
+//! What the stub answers: each operation's normal reply, each protocol's error, and the normal
+//! reply spoiled by a fault.
+
+use crate::catalogue::Catalogue;
+use crate::fault::Fault;
+use crate::operation::{Operation, Protocol, form_value};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    /// Security Hub names its errors in a header as well as in the body.
+    pub error_type: Option<String>,
+    pub body: String,
+}
+
+impl Reply {
+    fn ok(protocol: Protocol, body: String) -> Self {
+        Self {
+            status: 200,
+            content_type: content_type(protocol),
+            error_type: None,
+            body,
+        }
+    }
+
+    /// An error reply as `protocol` writes one.
+    pub fn error(protocol: Protocol, status: u16, code: &str, message: &str) -> Self {
+        let body = match protocol {
+            Protocol::Json11 => json!({ "__type": code, "message": message }).to_string(),
+            Protocol::RestJson => json!({ "Code": code, "Message": message }).to_string(),
+            Protocol::Query => format!(
+                "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error>\
+                 <Type>{}</Type><Code>{code}</Code><Message>{message}</Message></Error>\
+                 <RequestId>certwatch-stub</RequestId></ErrorResponse>",
+                if status >= 500 { "Receiver" } else { "Sender" }
+            ),
+        };
+        Self {
+            status,
+            content_type: content_type(protocol),
+            error_type: (protocol == Protocol::RestJson).then(|| code.to_owned()),
+            body,
+        }
+    }
+
+    /// This reply as `fault` spoils it; `None` for [`Fault::Reset`] (no reply at all), and the
+    /// reply unchanged for [`Fault::Slow`] (the server waits).
+    pub fn spoiled(self, fault: Fault, protocol: Protocol) -> Option<Self> {
+        let spoiled = match fault {
+            Fault::Reset => return None,
+            Fault::Slow(_) => self,
+            Fault::Throttle => match protocol {
+                Protocol::Json11 => {
+                    Self::error(protocol, 400, "ThrottlingException", "Rate exceeded")
+                }
+                Protocol::RestJson => {
+                    Self::error(protocol, 429, "TooManyRequestsException", "Rate exceeded")
+                }
+                Protocol::Query => Self::error(protocol, 400, "Throttling", "Rate exceeded"),
+            },
+            Fault::Status(status) => {
+                let code = match status {
+                    500 => "InternalFailure",
+                    503 => "ServiceUnavailable",
+                    _ => "StubFault",
+                };
+                Self::error(protocol, status, code, "injected by certwatch-stub")
+            }
+            Fault::Truncated => {
+                let mut cut = self.body.len() / 2;
+                while !self.body.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                Self {
+                    body: self.body[..cut].to_owned(),
+                    ..self
+                }
+            }
+            Fault::Malformed => Self {
+                body: match protocol {
+                    Protocol::Query => "<PublishResponse><PublishResult></PublishResponse>".into(),
+                    _ => r#"{"Certificate":[}"#.into(),
+                },
+                ..self
+            },
+            Fault::WrongContentType => Self {
+                content_type: "text/html",
+                body: "<html><body><h1>502 Bad Gateway</h1></body></html>".into(),
+                ..self
+            },
+            Fault::Empty => Self {
+                body: String::new(),
+                ..self
+            },
+        };
+        Some(spoiled)
+    }
+}
+
+fn content_type(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Json11 => "application/x-amz-json-1.1",
+        Protocol::RestJson => "application/json",
+        Protocol::Query => "text/xml",
+    }
+}
+
+/// What the stub keeps of the requests it answered normally.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Effects {
+    /// Finding ids imported, in order (a retried import repeats its ids).
+    pub imported_findings: Vec<String>,
+    /// Finding ids a `BatchUpdateFindings` named.
+    pub updated_findings: Vec<String>,
+    /// `(topic, subject)` of each message published.
+    pub published: Vec<(String, String)>,
+}
+
+/// `operation`'s normal reply to `body`, and what it changes.
+pub fn answer(
+    operation: Operation,
+    body: &[u8],
+    catalogue: &Catalogue,
+    effects: &mut Effects,
+) -> Reply {
+    let protocol = operation.protocol();
+    let request: Value = match protocol {
+        Protocol::Query => Value::Null,
+        _ if body.is_empty() => Value::Null,
+        _ => match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(e) => return Reply::error(protocol, 400, "SerializationException", &e.to_string()),
+        },
+    };
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let reply = match operation {
+        Operation::DescribeCertificate => catalogue.describe(&text(&request["CertificateArn"])),
+        Operation::ListCertificates => catalogue.page(
+            request["NextToken"].as_str(),
+            request["MaxItems"].as_u64().unwrap_or(1000) as usize,
+        ),
+        Operation::ListTagsForCertificate => json!({ "Tags": [] }),
+        Operation::DescribeHub => json!({
+            "HubArn": format!("arn:aws:securityhub:{}:{}:hub/default", catalogue.region, catalogue.account),
+            "SubscribedAt": "2026-01-01T00:00:00.000Z",
+            "AutoEnableControls": true,
+        }),
+        Operation::BatchImportFindings => {
+            let ids: Vec<String> = request["Findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| text(&f["Id"]))
+                .collect();
+            let count = ids.len();
+            effects.imported_findings.extend(ids);
+            json!({ "FailedCount": 0, "SuccessCount": count, "FailedFindings": [] })
+        }
+        Operation::BatchUpdateFindings => {
+            let identifiers = request["FindingIdentifiers"].clone();
+            effects.updated_findings.extend(
+                identifiers
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|f| text(&f["Id"])),
+            );
+            json!({ "ProcessedFindings": identifiers, "UnprocessedFindings": [] })
+        }
+        Operation::Publish => {
+            let field = |name| form_value(body, name).unwrap_or_default();
+            effects
+                .published
+                .push((field("TopicArn"), field("Subject")));
+            let id = effects.published.len();
+            return Reply::ok(
+                protocol,
+                format!(
+                    "<PublishResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">\
+                     <PublishResult><MessageId>stub-message-{id}</MessageId></PublishResult>\
+                     <ResponseMetadata><RequestId>stub-{id}</RequestId></ResponseMetadata>\
+                     </PublishResponse>"
+                ),
+            );
+        }
+    };
+    Reply::ok(protocol, reply.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_and_publishes_are_kept() {
+        let mut effects = Effects::default();
+        let catalogue = Catalogue::default();
+        let reply = answer(
+            Operation::BatchImportFindings,
+            br#"{"Findings":[{"Id":"a"},{"Id":"b"}]}"#,
+            &catalogue,
+            &mut effects,
+        );
+        assert_eq!(reply.status, 200);
+        assert!(reply.body.contains(r#""SuccessCount":2"#), "{}", reply.body);
+        answer(
+            Operation::Publish,
+            b"Action=Publish&TopicArn=arn%3Atopic&Subject=Hi+there",
+            &catalogue,
+            &mut effects,
+        );
+        assert_eq!(effects.imported_findings, ["a", "b"]);
+        assert_eq!(effects.published, [("arn:topic".into(), "Hi there".into())]);
+    }
+
+    #[test]
+    fn faults_are_written_in_each_protocol() {
+        let ok = Reply::ok(Protocol::Json11, r#"{"Certificate":{}}"#.into());
+        let throttled = ok
+            .clone()
+            .spoiled(Fault::Throttle, Protocol::Json11)
+            .unwrap();
+        assert_eq!(throttled.status, 400);
+        assert!(throttled.body.contains("ThrottlingException"));
+        let hub = ok
+            .clone()
+            .spoiled(Fault::Throttle, Protocol::RestJson)
+            .unwrap();
+        assert_eq!(
+            (hub.status, hub.error_type.as_deref()),
+            (429, Some("TooManyRequestsException"))
+        );
+        let sns = ok
+            .clone()
+            .spoiled(Fault::Status(503), Protocol::Query)
+            .unwrap();
+        assert!(
+            sns.body.contains("<Code>ServiceUnavailable</Code>"),
+            "{}",
+            sns.body
+        );
+        assert_eq!(
+            ok.clone()
+                .spoiled(Fault::Truncated, Protocol::Json11)
+                .unwrap()
+                .body,
+            r#"{"Certifi"#
+        );
+        assert_eq!(ok.spoiled(Fault::Reset, Protocol::Json11), None);
+    }
+}
