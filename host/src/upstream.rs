@@ -1,7 +1,8 @@
 //! The host's HTTP client for the component's live requests. Connections (and their TLS
 //! sessions) are kept and reused across requests and events, where wasmtime-wasi-http's default
 //! sender opens a new connection, and builds a new TLS configuration, for every request.
-//! Timeouts are the ones the component asks for; replies are read whole, up to a limit.
+//! The component's reply timeouts apply per request; the connect timeout is the client's own,
+//! as connections are shared. Replies are read whole, up to a limit.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -16,8 +17,9 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions};
 /// Replies larger than this are refused; the component would refuse them anyway.
 pub const MAX_REPLY_BYTES: usize = 8 * 1024 * 1024;
 
-/// Timeouts for a component that sets none; the event's deadline still bounds them.
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long opening a connection (and its TLS session) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// For a component that sets no reply timeout; the event's deadline still bounds it.
 const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Idle connections are closed after this, before AWS's own idle timeouts would.
@@ -39,7 +41,7 @@ impl Upstream {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
-        http.set_connect_timeout(Some(DEFAULT_CONNECT_TIMEOUT));
+        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_webpki_roots()
             .https_or_http()
@@ -59,9 +61,6 @@ impl Upstream {
         request: http::Request<Bytes>,
         options: Option<RequestOptions>,
     ) -> Result<http::Response<Bytes>, HttpError> {
-        let connect = options
-            .and_then(|o| o.connect_timeout)
-            .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let first_byte = options
             .and_then(|o| o.first_byte_timeout)
             .unwrap_or(DEFAULT_REPLY_TIMEOUT);
@@ -69,9 +68,9 @@ impl Upstream {
             .and_then(|o| o.between_bytes_timeout)
             .unwrap_or(DEFAULT_REPLY_TIMEOUT);
         let request = request.map(Full::new);
-        // The pool may hand over a live connection at once or open one: the head's timeout
-        // covers both.
-        let response = tokio::time::timeout(connect + first_byte, self.client.request(request))
+        // The reply's first byte is awaited from the moment the request is handed to the pool,
+        // which may first have to open a connection.
+        let response = tokio::time::timeout(first_byte, self.client.request(request))
             .await
             .map_err(|_| HttpError::HttpResponseTimeout)?
             .map_err(|e| transport_error(&e))?;

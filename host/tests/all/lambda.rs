@@ -186,3 +186,29 @@ fn bad_configuration_is_an_init_error() {
         "{printed}"
     );
 }
+
+#[test]
+fn a_failed_event_is_a_function_error_so_lambda_sends_it_again() {
+    let stub = crate::faults::stub(&["DescribeCertificate=throttle*3"]);
+    let emulator = Emulator::start();
+    let _function = Running(
+        certwatch()
+            .arg("lambda")
+            .env("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api())
+            .envs(crate::faults::settings(&stub))
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("starting certwatch lambda"),
+    );
+    let event = std::fs::read_to_string(events_dir().join("in-window/event.json"))
+        .expect("the sample event");
+    let (code, printed) = emulator.invoke(&event);
+    assert_ne!(code, Some(0), "{printed}");
+    assert!(
+        printed.contains("certwatch.") && printed.contains("ThrottlingException"),
+        "{printed}"
+    );
+    let (code, printed) = emulator.invoke(&event);
+    assert_eq!(code, Some(0), "{printed}");
+    assert_eq!(stub.stats().distinct_findings(), 1);
+}

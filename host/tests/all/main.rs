@@ -2,6 +2,7 @@
 
 mod cli;
 mod deploy;
+mod faults;
 mod lambda;
 mod moto;
 mod replay;

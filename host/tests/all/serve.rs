@@ -236,3 +236,23 @@ fn assert_serves_the_responder(moto: &Session, port: u16, event: &str) {
     let findings = moto.aws_one(json!({ "command": "get_findings" }));
     assert_eq!(findings.as_array().map(Vec::len), Some(1), "{findings}");
 }
+
+#[test]
+fn a_failed_event_answers_5xx_so_the_sender_sends_it_again() {
+    let stub = crate::faults::stub(&["Publish=503*3"]);
+    let (server, address) = start_serve(&[], &crate::faults::settings(&stub));
+    let event = std::fs::read_to_string(events_dir().join("in-window/event.json"))
+        .expect("the sample event");
+    let (status, body) = http(&address, "POST", "/", &[], &event);
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        matches!(outcome(&body), Outcome::Error(f) if f.retryable && f.code.as_deref() == Some("ServiceUnavailable")),
+        "{body}"
+    );
+    let (status, body) = http(&address, "POST", "/", &[], &event);
+    assert_eq!(status, 200, "{body}");
+    let stats = stub.stats();
+    assert_eq!(stats.distinct_findings(), 1, "{stats:?}");
+    assert_eq!(stats.effects.published.len(), 1, "{stats:?}");
+    drop(server);
+}
