@@ -75,6 +75,22 @@ impl Catalogue {
         page
     }
 
+    /// The EventBridge event ACM sends for certificate `index`.
+    pub fn expiry_event(&self, index: usize) -> String {
+        json!({
+            "version": "0",
+            "id": format!("00000000-0000-4000-9000-{index:012}"),
+            "detail-type": "ACM Certificate Approaching Expiration",
+            "source": "aws.acm",
+            "account": self.account,
+            "time": "2026-11-29T00:00:00Z",
+            "region": self.region,
+            "resources": [self.arn(index)],
+            "detail": { "DaysToExpiry": self.days_left(index), "CommonName": domain(index) },
+        })
+        .to_string()
+    }
+
     /// `DescribeCertificate`'s reply for `arn`: a catalogue certificate as listed, any other
     /// one expiring in [`DAYS_LEFT_OTHERWISE`] days.
     pub fn describe(&self, arn: &str) -> Value {

@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod fault;
+pub mod load;
 pub mod operation;
 pub mod reply;
 

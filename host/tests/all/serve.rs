@@ -40,7 +40,7 @@ fn settings(endpoint: &str) -> Vec<(&'static str, String)> {
 }
 
 /// Starts `certwatch serve` on a free port and returns it with its address.
-fn start_serve(args: &[&str], env: &[(&'static str, String)]) -> (Running, String) {
+pub fn start_serve(args: &[&str], env: &[(&'static str, String)]) -> (Running, String) {
     let mut child = certwatch()
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)

@@ -1,0 +1,173 @@
+//! A load client for `certwatch serve`: many threads post events, each event sent again on a
+//! 5xx as EventBridge would, and every event's fate recorded, so a load run can show that
+//! none was lost.
+
+use std::io::{Read as _, Write as _};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// What became of one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The server answered this status to the last attempt.
+    Answered { status: u16, attempts: u32 },
+    /// The server took no connection (it had stopped): nothing was sent, the sender keeps it.
+    NotAccepted { attempts: u32 },
+    /// The request was sent and no answer came: a connection the server never accepted (its
+    /// listen queue when it stopped), or, what must never happen, an answer lost. The load
+    /// tests tell the two apart by what reached the stub.
+    NoAnswer { attempts: u32 },
+}
+
+pub struct LoadPlan<'a> {
+    /// `host:port` of the server.
+    pub address: String,
+    pub events: &'a [String],
+    pub clients: usize,
+    /// Attempts per event while the server answers 5xx.
+    pub max_attempts: u32,
+    /// Called with the number of events answered so far, after each one.
+    pub on_answered: &'a (dyn Fn(usize) + Sync),
+}
+
+#[derive(Debug)]
+pub struct LoadReport {
+    pub deliveries: Vec<Delivery>,
+    pub took: Duration,
+    /// Every attempt's round trip, sorted.
+    pub latencies: Vec<Duration>,
+}
+
+impl LoadReport {
+    pub fn answered(&self, status: u16) -> usize {
+        self.deliveries
+            .iter()
+            .filter(|d| matches!(d, Delivery::Answered { status: s, .. } if *s == status))
+            .count()
+    }
+
+    pub fn no_answer(&self) -> usize {
+        self.deliveries
+            .iter()
+            .filter(|d| matches!(d, Delivery::NoAnswer { .. }))
+            .count()
+    }
+
+    pub fn not_accepted(&self) -> usize {
+        self.deliveries
+            .iter()
+            .filter(|d| matches!(d, Delivery::NotAccepted { .. }))
+            .count()
+    }
+
+    /// Attempts beyond the first, over all events.
+    pub fn resent(&self) -> u32 {
+        self.deliveries
+            .iter()
+            .map(|d| match d {
+                Delivery::Answered { attempts, .. }
+                | Delivery::NotAccepted { attempts }
+                | Delivery::NoAnswer { attempts } => attempts - 1,
+            })
+            .sum()
+    }
+}
+
+/// Posts every event of `plan` and reports what became of each.
+pub fn run(plan: &LoadPlan) -> LoadReport {
+    let next = AtomicUsize::new(0);
+    let answered = AtomicUsize::new(0);
+    let deliveries = Mutex::new(vec![None; plan.events.len()]);
+    let latencies = Mutex::new(Vec::new());
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..plan.clients.max(1) {
+            scope.spawn(|| {
+                let mut mine = Vec::new();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(event) = plan.events.get(index) else {
+                        break;
+                    };
+                    let delivery = deliver(plan, event, &mut mine);
+                    if matches!(delivery, Delivery::Answered { .. }) {
+                        (plan.on_answered)(answered.fetch_add(1, Ordering::Relaxed) + 1);
+                    }
+                    if let Ok(mut all) = deliveries.lock() {
+                        all[index] = Some(delivery);
+                    }
+                }
+                if let Ok(mut all) = latencies.lock() {
+                    all.extend(mine);
+                }
+            });
+        }
+    });
+    let took = started.elapsed();
+    let deliveries = deliveries
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| d.unwrap_or(Delivery::NoAnswer { attempts: 0 }))
+        .collect();
+    let mut latencies = latencies.into_inner().unwrap_or_default();
+    latencies.sort();
+    LoadReport {
+        deliveries,
+        took,
+        latencies,
+    }
+}
+
+fn deliver(plan: &LoadPlan, event: &str, latencies: &mut Vec<Duration>) -> Delivery {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let started = Instant::now();
+        match post(&plan.address, event) {
+            Post::Answered(status) => {
+                latencies.push(started.elapsed());
+                if status >= 500 && attempts < plan.max_attempts {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                }
+                return Delivery::Answered { status, attempts };
+            }
+            Post::NotAccepted => return Delivery::NotAccepted { attempts },
+            Post::NoAnswer => return Delivery::NoAnswer { attempts },
+        }
+    }
+}
+
+enum Post {
+    Answered(u16),
+    NotAccepted,
+    NoAnswer,
+}
+
+/// One `POST /` over a new connection.
+fn post(address: &str, body: &str) -> Post {
+    let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+        return Post::NotAccepted;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(120)));
+    let request = format!(
+        "POST / HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    if stream.write_all(request.as_bytes()).is_err() {
+        return Post::NoAnswer;
+    }
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    let status = std::str::from_utf8(&reply)
+        .ok()
+        .and_then(|r| r.strip_prefix("HTTP/1.1 "))
+        .and_then(|r| r.get(..3))
+        .and_then(|s| s.parse().ok());
+    match status {
+        Some(status) => Post::Answered(status),
+        None => Post::NoAnswer,
+    }
+}
