@@ -115,7 +115,15 @@ fn main() -> ExitCode {
     } else {
         Cli::parse()
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Serving handles many events at once, on every core; every other command handles one
+    // event at a time, where one thread saves the hand-offs between threads.
+    let runtime = match &cli.command {
+        Command::Serve { .. } => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    }
+    .enable_all()
+    .build();
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("certwatch: cannot start the async runtime: {e}");
@@ -135,6 +143,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let limits = Limits {
         deadline: Duration::from_secs(cli.deadline),
         memory_bytes: cli.memory_mib * 1024 * 1024,
+        // Serving keeps an instance ready for every event it may run at once.
+        instance_pool: match &cli.command {
+            Command::Serve {
+                max_concurrency, ..
+            } => u32::try_from((*max_concurrency).max(1)).ok(),
+            _ => None,
+        },
     };
     let load = |lambda: bool| load_runtime(cli.component.as_deref(), lambda, limits);
     match cli.command {

@@ -52,9 +52,11 @@ fn the_component_imports_only_what_it_needs() {
 }
 
 /// The hostile test component (`host/tests/hostile-guest`), built once per test run.
-fn hostile_runtime() -> &'static certwatch::runtime::Runtime {
-    static RUNTIME: std::sync::OnceLock<certwatch::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME.get_or_init(|| {
+/// The hostile component, its instances allocated on demand (`run`, Lambda) or pooled (`serve`).
+fn hostile_runtime(pooled: bool) -> &'static certwatch::runtime::Runtime {
+    static RUNTIMES: [std::sync::OnceLock<certwatch::runtime::Runtime>; 2] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    RUNTIMES[usize::from(pooled)].get_or_init(|| {
         let root = crate::support::repo_root();
         let target_dir = root.join("target/guest-build");
         let status =
@@ -81,6 +83,7 @@ fn hostile_runtime() -> &'static certwatch::runtime::Runtime {
         let limits = certwatch::runtime::Limits {
             deadline: std::time::Duration::from_secs(2),
             memory_bytes: 64 * 1024 * 1024,
+            instance_pool: pooled.then_some(4),
         };
         certwatch::runtime::Runtime::from_file(&wasm, limits)
             .expect("loading the hostile component")
@@ -88,7 +91,7 @@ fn hostile_runtime() -> &'static certwatch::runtime::Runtime {
 }
 
 /// Runs one attempt as `certwatch run` would: live, under the outbound policy for us-east-1.
-async fn attempt(what: &str) -> certwatch::outcome::Outcome {
+async fn attempt(runtime: &certwatch::runtime::Runtime, what: &str) -> certwatch::outcome::Outcome {
     use certwatch::outbound::Route;
     use certwatch::policy::OutboundPolicy;
     use certwatch::runtime::EventSetup;
@@ -101,7 +104,7 @@ async fn attempt(what: &str) -> certwatch::outcome::Outcome {
         route: Route::Live(policy),
         deadline: None,
     };
-    hostile_runtime().handle(what, setup).await
+    runtime.handle(what, setup).await
 }
 
 fn reason(outcome: &certwatch::outcome::Outcome) -> String {
@@ -113,19 +116,25 @@ fn reason(outcome: &certwatch::outcome::Outcome) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sandbox_stops_what_a_hostile_component_tries_and_goes_on() {
+    for pooled in [false, true] {
+        stops_what_a_hostile_component_tries(hostile_runtime(pooled)).await;
+    }
+}
+
+async fn stops_what_a_hostile_component_tries(runtime: &certwatch::runtime::Runtime) {
     use certwatch::outcome::Outcome;
-    let network = reason(&attempt("network").await);
+    let network = reason(&attempt(runtime, "network").await);
     assert!(network.contains("refuses https://example.com"), "{network}");
     assert!(!network.contains("reached it"), "{network}");
 
-    let files = reason(&attempt("files").await);
+    let files = reason(&attempt(runtime, "files").await);
     assert!(files.starts_with("no file"), "{files}");
 
     // Only what the host hands over; nothing of the host's own environment.
-    assert_eq!(reason(&attempt("env").await), "EXPIRY_DAYS");
+    assert_eq!(reason(&attempt(runtime, "env").await), "EXPIRY_DAYS");
 
     let started = std::time::Instant::now();
-    let looped = attempt("loop").await;
+    let looped = attempt(runtime, "loop").await;
     assert!(
         matches!(&looped, Outcome::Error(f) if f.kind == "deadline"),
         "{looped:?}"
@@ -135,12 +144,12 @@ async fn the_sandbox_stops_what_a_hostile_component_tries_and_goes_on() {
         "the endless loop was not stopped in time"
     );
 
-    let hoarded = attempt("allocate").await;
+    let hoarded = attempt(runtime, "allocate").await;
     assert!(
         matches!(&hoarded, Outcome::Error(f) if f.kind == "trap"),
         "{hoarded:?}"
     );
 
     // The host goes on with the next event, in a fresh instance.
-    assert_eq!(reason(&attempt("nothing").await), "nothing tried");
+    assert_eq!(reason(&attempt(runtime, "nothing").await), "nothing tried");
 }
