@@ -1,56 +1,44 @@
 //! certwatch's performance figures, measured side by side in one run (`cargo bench -p
-//! certwatch`). What each figure means and the latest results: BENCHMARKS.md.
+//! certwatch --bench figures`). What each figure means and the latest results: BENCHMARKS.md.
 //!
-//! Everything runs against a stub AWS on 127.0.0.1 that answers with fixed replies after an
-//! injected delay, so the figures measure certwatch, not the network or the stub.
+//! Everything runs against certwatch-stub on 127.0.0.1, which answers after an injected delay
+//! `r`, so the figures measure certwatch, not the network.
 
-use certwatch::outbound::{Cassette, Route};
+use certwatch::fixture::{Fixture, RecordedRequest};
+use certwatch::outbound::{Cassette, Reply, Route};
 use certwatch::policy::OutboundPolicy;
 use certwatch::runtime::{EventSetup, Limits, Runtime};
 use certwatch::sandbox::Determinism;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use std::io::{Read as _, Write as _};
-use std::net::SocketAddr;
-use std::path::Path;
+use certwatch_stub::catalogue::Catalogue;
+use certwatch_stub::load::{self, LoadPlan};
+use certwatch_stub::operation::Operation;
+use certwatch_stub::{Stub, StubConfig};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
-const CERTIFICATE: &str =
-    "arn:aws:acm:us-east-1:123456789012:certificate/61f50cd4-45b9-4259-b049-d0a53682fa4b";
+const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:certificate-expiry";
+
+struct Bench {
+    quick: bool,
+    rounds: usize,
+    root: PathBuf,
+    tmp: PathBuf,
+    binary: PathBuf,
+    cwasm: PathBuf,
+    tokio: tokio::runtime::Runtime,
+}
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let rounds = if quick { 5 } else { 25 };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the workspace")
         .to_owned();
     let tmp = std::env::temp_dir().join(format!("certwatch-bench-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).expect("a temporary folder");
-    let tokio = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio");
-
-    println!(
-        "certwatch figures ({} rounds each; median [p10–p90])\n",
-        rounds
-    );
-    println!(
-        "guest .wasm size: {} bytes ({:.2} MB)",
-        certwatch::runtime::EMBEDDED_COMPONENT.len(),
-        certwatch::runtime::EMBEDDED_COMPONENT.len() as f64 / 1e6
-    );
-
-    let stub = tokio.block_on(Stub::start(Duration::ZERO));
-    let event = std::fs::read_to_string(root.join("events/in-window/event.json"))
-        .expect("the sample event");
-    let event_file = tmp.join("event.json");
-    std::fs::write(&event_file, &event).expect("writing the event");
     let binary = Path::new(env!("CARGO_BIN_EXE_certwatch")).to_owned();
     let cwasm = tmp.join("certwatch.cwasm");
     assert!(
@@ -62,199 +50,349 @@ fn main() {
             .expect("certwatch compile")
             .success()
     );
-
-    // Cold start: a new process handles one event, precompiled component vs. compiling it.
-    let run = |component: Option<&Path>| {
-        let mut command = Command::new(&binary);
-        if let Some(path) = component {
-            command.arg("--component").arg(path);
-        }
-        command
-            .arg("run")
-            .arg(&event_file)
-            .envs(stub.env())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let started = Instant::now();
-        let status = command.status().expect("certwatch run");
-        assert!(status.success(), "certwatch run failed against the stub");
-        started.elapsed()
+    let bench = Bench {
+        quick,
+        rounds: if quick { 5 } else { 25 },
+        root,
+        tmp,
+        binary,
+        cwasm,
+        // One thread, as `certwatch run` has.
+        tokio: tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio"),
     };
-    let version = measure(rounds, || {
-        let started = Instant::now();
-        Command::new(&binary)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .expect("certwatch --version");
-        started.elapsed()
-    });
-    let precompiled = measure(rounds, || run(Some(&cwasm)));
-    let compiled = measure(rounds.min(10), || run(None));
-    println!("\ncold start, process start → first event handled (stub, r = 0):");
     println!(
-        "  certwatch --version (process floor)     {}",
-        show(&version)
+        "certwatch figures ({} rounds each; median [p10–p90])\n",
+        bench.rounds
     );
     println!(
-        "  precompiled component                   {}",
-        show(&precompiled)
+        "guest .wasm size: {} bytes ({:.2} MB)",
+        certwatch::runtime::EMBEDDED_COMPONENT.len(),
+        certwatch::runtime::EMBEDDED_COMPONENT.len() as f64 / 1e6
     );
-    println!(
-        "  component compiled at start (JIT)       {}   {:.1}× the precompiled",
-        show(&compiled),
-        ratio(&compiled, &precompiled)
-    );
+    bench.cold_start();
+    bench.per_event();
+    bench.latency();
+    bench.serve();
+    bench.scan();
+    let _ = std::fs::remove_dir_all(&bench.tmp);
+}
 
-    // Per event, in one process: a fresh instance, the logic and the signing, no network.
-    let runtime = Runtime::from_file(&cwasm, Limits::default()).expect("the runtime");
-    let fixture = certwatch::fixture::Fixture::load(&root.join("events/in-window"))
-        .expect("the in-window fixture");
-    let replay_env = {
-        let mut env = certwatch::environment::settings(fixture.replay.env.clone());
-        env.extend(certwatch::environment::replay_credentials().to_env());
-        env
-    };
-    let now = certwatch::replay::parse_now(&fixture.replay.now).expect("now");
-    let per_event = |n: usize| {
-        measure(n, || {
-            let cassette = Arc::new(Mutex::new(Cassette::new(
-                fixture.replay.exchanges.clone(),
-                false,
-            )));
-            let setup = EventSetup {
-                env: replay_env.clone(),
-                determinism: Determinism::Pinned { now },
-                route: Route::Replay(cassette),
-                deadline: None,
-            };
+impl Bench {
+    /// A new process handles one event: precompiled component vs. compiling it at start.
+    fn cold_start(&self) {
+        let stub = stub(Duration::ZERO, Catalogue::default());
+        let event_file = self.tmp.join("event.json");
+        std::fs::write(&event_file, Catalogue::default().expiry_event(1)).expect("the event");
+        let run = |component: Option<&Path>| {
+            let mut command = Command::new(&self.binary);
+            if let Some(path) = component {
+                command.arg("--component").arg(path);
+            }
+            command
+                .arg("run")
+                .arg(&event_file)
+                .env_clear()
+                .envs(settings(&stub))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
             let started = Instant::now();
-            let outcome = tokio.block_on(runtime.handle(&fixture.event, setup));
-            let took = started.elapsed();
-            assert!(!outcome.is_error(), "{outcome:?}");
-            took
-        })
-    };
-    let component = per_event(rounds * 8);
-    let native = measure(rounds * 8, || native_event(&fixture));
-    println!(
-        "\nper event, fresh instance + decision + finding + message + 4 signed requests, replies from memory:"
-    );
-    println!(
-        "  in the component                        {}",
-        show(&component)
-    );
-    println!(
-        "  the same guest code, native             {}   component/native = {:.2}×",
-        show(&native),
-        ratio(&component, &native)
-    );
-
-    // Latency with an injected round trip: two round trips, not four.
-    for rtt in [Duration::from_millis(20), Duration::from_millis(50)] {
-        let slow = tokio.block_on(Stub::start(rtt));
-        let policy = Arc::new(OutboundPolicy::new([REGION], [slow.url().as_str()]));
-        let mut env: Vec<(String, String)> = slow
-            .env()
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-        env.sort();
-        let latency = measure(rounds, || {
-            let setup = EventSetup {
-                env: env.clone(),
-                determinism: Determinism::Real,
-                route: Route::Live(policy.clone()),
-                deadline: None,
-            };
+            let status = command.status().expect("certwatch run");
+            assert!(status.success(), "certwatch run failed against the stub");
+            started.elapsed()
+        };
+        let version = measure(self.rounds, || {
             let started = Instant::now();
-            let outcome = tokio.block_on(runtime.handle(&stub_event(), setup));
-            assert!(!outcome.is_error(), "{outcome:?}");
+            Command::new(&self.binary)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .status()
+                .expect("certwatch --version");
             started.elapsed()
         });
+        let precompiled = measure(self.rounds, || run(Some(&self.cwasm)));
+        let compiled = measure(self.rounds.min(10), || run(None));
+        println!("\ncold start, process start → first event handled (stub, r = 0):");
         println!(
-            "\nevent latency with r = {:?}: {}   = {:.2} r (4 calls in sequence would be 4 r)",
-            rtt,
-            show(&latency),
-            median(&latency).as_secs_f64() / rtt.as_secs_f64()
+            "  certwatch --version (process floor)     {}",
+            show(&version)
+        );
+        println!(
+            "  precompiled component                   {}",
+            show(&precompiled)
+        );
+        println!(
+            "  component compiled at start (JIT)       {}   {:.1}× the precompiled",
+            show(&compiled),
+            ratio(&compiled, &precompiled)
         );
     }
 
-    // Serving: throughput and memory.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a port")
-        .port();
-    let mut server = Command::new(&binary)
-        .arg("--component")
-        .arg(&cwasm)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .envs(stub.env())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("certwatch serve");
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(Duration::from_millis(50));
+    /// One event in process, replies from memory: the component (with either allocator) and
+    /// the same guest code compiled natively, answered through the same cassette.
+    fn per_event(&self) {
+        let fixture =
+            Fixture::load(&self.root.join("events/in-window")).expect("the in-window fixture");
+        let env = {
+            let mut env = certwatch::environment::settings(fixture.replay.env.clone());
+            env.extend(certwatch::environment::replay_credentials().to_env());
+            env
+        };
+        let now = certwatch::replay::parse_now(&fixture.replay.now).expect("now");
+        let on_demand = Runtime::from_file(&self.cwasm, Limits::default()).expect("runtime");
+        let pooled = Runtime::from_file(
+            &self.cwasm,
+            Limits {
+                instance_pool: Some(16),
+                ..Limits::default()
+            },
+        )
+        .expect("pooled runtime");
+        let event = |runtime: &Runtime| {
+            let setup = EventSetup {
+                env: env.clone(),
+                determinism: Determinism::Pinned { now },
+                route: Route::Replay(Arc::new(Mutex::new(Cassette::new(
+                    fixture.replay.exchanges.clone(),
+                    false,
+                )))),
+                deadline: None,
+            };
+            let started = Instant::now();
+            let outcome = self.tokio.block_on(runtime.handle(&fixture.event, setup));
+            let took = started.elapsed();
+            assert!(!outcome.is_error(), "{outcome:?}");
+            took
+        };
+        let instance_only = |runtime: &Runtime| {
+            let started = Instant::now();
+            let checked = self
+                .tokio
+                .block_on(runtime.check_configuration(env.clone()));
+            let took = started.elapsed();
+            assert!(checked.is_ok(), "{checked:?}");
+            took
+        };
+        let n = self.rounds * 8;
+        // Interleaved, so drift on a noisy machine hits every figure alike.
+        let (mut a, mut b, mut c, mut d, mut e) = (vec![], vec![], vec![], vec![], vec![]);
+        for _ in 0..=n {
+            a.push(event(&on_demand));
+            b.push(event(&pooled));
+            c.push(instance_only(&on_demand));
+            d.push(instance_only(&pooled));
+            e.push(native_event(&fixture));
+        }
+        let [a, b, c, d, e] = [a, b, c, d, e].map(|mut v| {
+            v.remove(0); // warm-up
+            v.sort();
+            v
+        });
+        println!(
+            "\nper event, fresh instance + decision + finding + message + 4 signed requests, replies from memory:"
+        );
+        println!("  component, instances allocated on demand {}", show(&a));
+        println!(
+            "  component, pooling allocator             {}   pooled/on-demand = {:.2}×",
+            show(&b),
+            ratio(&b, &a)
+        );
+        println!("  instance + configuration check only:");
+        println!("    on demand                              {}", show(&c));
+        println!("    pooled                                 {}", show(&d));
+        println!("  the same guest code, native, same cassette {}", show(&e));
+        let logic = |event: &[Duration], instance: &[Duration]| {
+            median(event).saturating_sub(median(instance)).as_secs_f64() / median(&e).as_secs_f64()
+        };
+        println!(
+            "  component/native, whole event = {:.2}×; logic only (event − instance) = {:.2}× (on demand), {:.2}× (pooled)",
+            ratio(&a, &e),
+            logic(&a, &c),
+            logic(&b, &d)
+        );
     }
-    let events = if quick { 2_000 } else { 10_000 };
-    let clients = 32;
-    let body = stub_event();
-    let started = Instant::now();
-    let handled: usize = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..clients)
-            .map(|_| {
-                scope.spawn(|| {
-                    (0..events / clients)
-                        .filter(|_| post(port, &body) == 200)
-                        .count()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("a client"))
-            .sum()
-    });
-    let took = started.elapsed();
-    let rss = peak_rss_kib(server.id());
-    let _ = server.kill();
-    let _ = server.wait();
-    println!(
-        "\nserve, {clients} clients, stub r = 0: {handled} of {} events answered 200 in {:.2} s = {:.0} events/s; peak RSS {:.1} MiB",
-        events / clients * clients,
-        took.as_secs_f64(),
-        handled as f64 / took.as_secs_f64(),
-        rss as f64 / 1024.0
-    );
-    let _ = std::fs::remove_dir_all(&tmp);
+
+    /// Two round trips, not four.
+    fn latency(&self) {
+        let runtime = Runtime::from_file(&self.cwasm, Limits::default()).expect("runtime");
+        let event = Catalogue::default().expiry_event(1);
+        for rtt in [Duration::from_millis(20), Duration::from_millis(50)] {
+            let slow = stub(rtt, Catalogue::default());
+            let policy = Arc::new(OutboundPolicy::new([REGION], [slow.url().as_str()]));
+            let env = settings(&slow);
+            let latency = measure(self.rounds, || {
+                let setup = EventSetup {
+                    env: env.clone(),
+                    determinism: Determinism::Real,
+                    route: Route::Live(policy.clone()),
+                    deadline: None,
+                };
+                let started = Instant::now();
+                let outcome = self.tokio.block_on(runtime.handle(&event, setup));
+                assert!(!outcome.is_error(), "{outcome:?}");
+                started.elapsed()
+            });
+            println!(
+                "\nevent latency with r = {:?}: {}   = {:.2} r (4 calls in sequence would be 4 r)",
+                rtt,
+                show(&latency),
+                median(&latency).as_secs_f64() / rtt.as_secs_f64()
+            );
+        }
+    }
+
+    /// `certwatch serve` under 32 clients; throughput and peak memory.
+    fn serve(&self) {
+        let catalogue = Catalogue {
+            days_spread: 45,
+            ..Catalogue::default()
+        };
+        let stub = stub(Duration::ZERO, catalogue.clone());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a port")
+            .port();
+        let mut server = Command::new(&self.binary)
+            .arg("--component")
+            .arg(&self.cwasm)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env_clear()
+            .envs(settings(&stub))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("certwatch serve");
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let count = if self.quick { 2_000 } else { 10_000 };
+        let events: Vec<String> = (0..count).map(|i| catalogue.expiry_event(i)).collect();
+        let report = load::run(&LoadPlan {
+            address: format!("127.0.0.1:{port}"),
+            events: &events,
+            clients: 32,
+            max_attempts: 1,
+            on_answered: &|_| {},
+        });
+        let rss = peak_rss_kib(server.id());
+        let _ = server.kill();
+        let _ = server.wait();
+        let ok = report.answered(200);
+        println!(
+            "\nserve, 32 clients, stub r = 0: {ok} of {count} events answered 200 in {:.2} s = {:.0} events/s; latency {}; peak RSS {:.1} MiB",
+            report.took.as_secs_f64(),
+            ok as f64 / report.took.as_secs_f64(),
+            show(&report.latencies),
+            rss as f64 / 1024.0
+        );
+    }
+
+    /// A scheduled scan of 10,000 certificates whose listing lacks the expiry, so each one is
+    /// described: ceil(10,000 / c) round trips at best.
+    fn scan(&self) {
+        let runtime = Runtime::from_file(&self.cwasm, Limits::default()).expect("runtime");
+        let certificates = 10_000;
+        let rtt = Duration::from_millis(20);
+        let concurrencies: &[usize] = if self.quick { &[64] } else { &[16, 64] };
+        for &concurrency in concurrencies {
+            let catalogue = Catalogue {
+                certificates,
+                summaries_lack_expiry: true,
+                ..Catalogue::default()
+            };
+            let stub = stub(rtt, catalogue);
+            let policy = Arc::new(OutboundPolicy::new([REGION], [stub.url().as_str()]));
+            let mut env = settings(&stub);
+            env.push(("SCAN_CONCURRENCY".into(), concurrency.to_string()));
+            let setup = EventSetup {
+                env,
+                determinism: Determinism::Real,
+                route: Route::Live(policy),
+                deadline: Some(Duration::from_secs(600)),
+            };
+            let started = Instant::now();
+            let outcome = self
+                .tokio
+                .block_on(runtime.handle(&scheduled_event(), setup));
+            let took = started.elapsed();
+            assert!(!outcome.is_error(), "{outcome:?}");
+            let stats = stub.stats();
+            assert_eq!(
+                stats.requests_of(Operation::DescribeCertificate),
+                certificates as u64
+            );
+            let floor = certificates.div_ceil(concurrency) as f64 * rtt.as_secs_f64();
+            println!(
+                "\nscan of {certificates} certificates, c = {concurrency}, r = {rtt:?}: {:.2} s = {:.3} × ceil(10,000 / c) · r (target ≤ 1.2); {} requests, {} findings imported, {} digest messages",
+                took.as_secs_f64(),
+                took.as_secs_f64() / floor,
+                stats.requests.values().sum::<u64>(),
+                stats.effects.imported_findings.len(),
+                stats.effects.published.len()
+            );
+        }
+    }
 }
 
-/// The guest's responder compiled natively, answered from the fixture's recorded replies.
-fn native_event(fixture: &certwatch::fixture::Fixture) -> Duration {
+fn stub(latency: Duration, catalogue: Catalogue) -> Stub {
+    Stub::start(StubConfig {
+        latency,
+        catalogue,
+        threads: 1,
+        ..StubConfig::default()
+    })
+    .expect("the stub")
+}
+
+fn settings(stub: &Stub) -> Vec<(String, String)> {
+    [
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "bench-secret"),
+        ("AWS_REGION", REGION),
+        ("AWS_ENDPOINT_URL", stub.url().as_str()),
+        ("SNS_TOPIC_ARN", TOPIC),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+fn scheduled_event() -> String {
+    serde_json::json!({
+        "version": "0", "id": "bench-scan", "detail-type": "Scheduled Event", "source": "aws.events",
+        "account": "123456789012", "time": "2026-11-29T12:00:00Z", "region": REGION,
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/certwatch-daily-scan"], "detail": {}
+    })
+    .to_string()
+}
+
+/// The guest's responder compiled natively, its requests answered through the same cassette
+/// the component's are (blessing, so the host-added headers need not match).
+fn native_event(fixture: &Fixture) -> Duration {
     use certwatch_guest::aws::{AwsRequest, AwsResponse};
-    struct Memory<'a>(&'a certwatch::fixture::Fixture, time::OffsetDateTime);
-    impl certwatch_guest::responder::Platform for Memory<'_> {
+    struct Memory(Mutex<Cassette>, time::OffsetDateTime);
+    impl certwatch_guest::responder::Platform for Memory {
         fn now(&self) -> time::OffsetDateTime {
             self.1
         }
         async fn send(&self, request: &AwsRequest) -> Result<AwsResponse, String> {
-            let target = request
-                .headers
-                .iter()
-                .find(|(n, _)| n == "x-amz-target")
-                .map(|(_, v)| v.as_str());
-            let exchange = self.0.replay.exchanges.iter().find(|e| {
-                e.request.url == request.url && e.request.header("x-amz-target") == target
-            });
-            let response = exchange
-                .and_then(|e| e.response.clone())
-                .ok_or("no recorded reply")?;
-            Ok(AwsResponse {
-                status: response.status,
-                headers: response.headers,
-                body: response.body.into_bytes(),
-            })
+            let recorded = RecordedRequest {
+                method: request.method.to_string(),
+                url: request.url.clone(),
+                headers: request.headers.clone(),
+                body: String::from_utf8_lossy(&request.body).into_owned(),
+            };
+            let reply = self.0.lock().map_err(|_| "poisoned")?.answer(&recorded)?;
+            match reply {
+                Reply::Response(response) => Ok(AwsResponse {
+                    status: response.status,
+                    headers: response.headers,
+                    body: response.body.into_bytes(),
+                }),
+                Reply::Failure(name) => Err(name),
+            }
         }
         async fn sleep(&self, _: Duration) {}
         fn jitter(&self) -> f64 {
@@ -269,8 +407,12 @@ fn native_event(fixture: &certwatch::fixture::Fixture) -> Duration {
     let mut env: Vec<(String, String)> = fixture.replay.env.clone().into_iter().collect();
     env.extend(certwatch::environment::replay_credentials().to_env());
     let started = Instant::now();
-    let outcome = futures_lite_block_on(certwatch_guest::responder::handle(
-        &Memory(fixture, now),
+    let platform = Memory(
+        Mutex::new(Cassette::new(fixture.replay.exchanges.clone(), true)),
+        now,
+    );
+    let outcome = block_on(certwatch_guest::responder::handle(
+        &platform,
         &env,
         &fixture.event,
     ));
@@ -279,119 +421,15 @@ fn native_event(fixture: &certwatch::fixture::Fixture) -> Duration {
     took
 }
 
-/// The native responder never waits, so polling it once more after each wake-up is enough.
-fn futures_lite_block_on<F: Future>(future: F) -> F::Output {
+/// The native responder never waits, so polling it again after each wake-up is enough.
+fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
-    let waker = std::task::Waker::noop();
-    let mut context = std::task::Context::from_waker(waker);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
     loop {
         if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut context) {
             return value;
         }
     }
-}
-
-/// An event for the stub's certificate, which it always says expires in 11 days.
-fn stub_event() -> String {
-    serde_json::json!({
-        "version": "0", "id": "bench", "detail-type": "ACM Certificate Approaching Expiration", "source": "aws.acm",
-        "account": ACCOUNT, "time": "2026-11-29T12:00:00Z", "region": REGION, "resources": [CERTIFICATE],
-        "detail": { "DaysToExpiry": 11, "CommonName": "www.example.com" }
-    })
-    .to_string()
-}
-
-/// A stand-in for ACM, Security Hub and SNS: fixed replies after `delay`.
-struct Stub {
-    address: SocketAddr,
-}
-
-impl Stub {
-    async fn start(delay: Duration) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a port");
-        let address = listener.local_addr().expect("its address");
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| answer(request, delay));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        Self { address }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
-    fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE".into()),
-            ("AWS_SECRET_ACCESS_KEY", "bench-secret".into()),
-            ("AWS_REGION", REGION.into()),
-            ("AWS_ENDPOINT_URL", self.url()),
-            (
-                "SNS_TOPIC_ARN",
-                format!("arn:aws:sns:{REGION}:{ACCOUNT}:certificate-expiry"),
-            ),
-        ]
-    }
-}
-
-async fn answer(
-    request: hyper::Request<Incoming>,
-    delay: Duration,
-) -> Result<hyper::Response<Full<bytes::Bytes>>, std::convert::Infallible> {
-    let target = request
-        .headers()
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let path = request.uri().path().to_owned();
-    let _ = request.into_body().collect().await;
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-    let body = match (path.as_str(), target.as_str()) {
-        (_, "CertificateManager.DescribeCertificate") => {
-            let not_after = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default() + 11 * 86_400 + 3_600;
-            format!(r#"{{"Certificate":{{"CertificateArn":"{CERTIFICATE}","DomainName":"www.example.com","Status":"ISSUED","Type":"IMPORTED","NotAfter":{not_after}}}}}"#)
-        }
-        ("/accounts", _) => format!(r#"{{"HubArn":"arn:aws:securityhub:{REGION}:{ACCOUNT}:hub/default"}}"#),
-        ("/findings/import", _) => r#"{"FailedCount":0,"SuccessCount":1,"FailedFindings":[]}"#.to_owned(),
-        _ => "<PublishResponse><PublishResult><MessageId>bench-message</MessageId></PublishResult></PublishResponse>".to_owned(),
-    };
-    Ok(hyper::Response::new(Full::new(bytes::Bytes::from(body))))
-}
-
-/// One POST over a fresh connection; its status.
-fn post(port: u16, body: &str) -> u16 {
-    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return 0;
-    };
-    let request = format!(
-        "POST / HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    if stream.write_all(request.as_bytes()).is_err() {
-        return 0;
-    }
-    let mut reply = String::new();
-    let _ = stream.read_to_string(&mut reply);
-    reply
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
 }
 
 fn peak_rss_kib(pid: u32) -> u64 {
@@ -419,6 +457,9 @@ fn ratio(a: &[Duration], b: &[Duration]) -> f64 {
 }
 
 fn show(sorted: &[Duration]) -> String {
+    if sorted.is_empty() {
+        return "no samples".into();
+    }
     let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
     format!(
         "{:>9.3} ms [{:.3}–{:.3}]",
