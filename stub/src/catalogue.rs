@@ -20,6 +20,8 @@ pub struct Catalogue {
     pub days_spread: u64,
     /// Leave `NotAfter` out of the listed summaries, so every certificate must be described.
     pub summaries_lack_expiry: bool,
+    /// Certificates listed but deleted before they are described.
+    pub vanished: Vec<usize>,
 }
 
 impl Default for Catalogue {
@@ -30,6 +32,7 @@ impl Default for Catalogue {
             certificates: 0,
             days_spread: 90,
             summaries_lack_expiry: false,
+            vanished: Vec::new(),
         }
     }
 }
@@ -92,16 +95,19 @@ impl Catalogue {
     }
 
     /// `DescribeCertificate`'s reply for `arn`: a catalogue certificate as listed, any other
-    /// one expiring in [`DAYS_LEFT_OTHERWISE`] days.
-    pub fn describe(&self, arn: &str) -> Value {
+    /// one expiring in [`DAYS_LEFT_OTHERWISE`] days; `None` for one that vanished.
+    pub fn describe(&self, arn: &str) -> Option<Value> {
         let index = arn
             .rsplit_once(ID_PREFIX)
             .and_then(|(_, n)| n.parse::<usize>().ok());
+        if index.is_some_and(|i| self.vanished.contains(&i)) {
+            return None;
+        }
         let (domain, days_left) = match index {
             Some(i) => (domain(i), self.days_left(i)),
             None => ("www.example.com".to_owned(), DAYS_LEFT_OTHERWISE),
         };
-        json!({ "Certificate": {
+        Some(json!({ "Certificate": {
             "CertificateArn": arn,
             "DomainName": domain,
             "SubjectAlternativeNames": [domain],
@@ -110,7 +116,7 @@ impl Catalogue {
             "KeyAlgorithm": "RSA_2048",
             "NotAfter": not_after(days_left),
             "InUseBy": [],
-        }})
+        }}))
     }
 }
 
@@ -162,11 +168,13 @@ mod tests {
         };
         let listed = &catalogue.page(None, 1000)["CertificateSummaryList"][37];
         assert!(listed.get("NotAfter").is_none());
-        let described = catalogue.describe(&catalogue.arn(37));
+        let described = catalogue.describe(&catalogue.arn(37)).unwrap();
         let expected = not_after(37);
         let got = described["Certificate"]["NotAfter"].as_u64().unwrap();
         assert!(got.abs_diff(expected) <= 1, "{got} vs {expected}");
-        let other = catalogue.describe("arn:aws:acm:eu-west-1:1:certificate/x");
+        let other = catalogue
+            .describe("arn:aws:acm:eu-west-1:1:certificate/x")
+            .unwrap();
         assert_eq!(other["Certificate"]["DomainName"], "www.example.com");
     }
 }

@@ -136,7 +136,16 @@ pub fn answer(
     };
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     let reply = match operation {
-        Operation::DescribeCertificate => catalogue.describe(&text(&request["CertificateArn"])),
+        Operation::DescribeCertificate => {
+            let arn = text(&request["CertificateArn"]);
+            match catalogue.describe(&arn) {
+                Some(reply) => reply,
+                None => {
+                    let message = format!("Could not find certificate {arn}.");
+                    return Reply::error(protocol, 400, "ResourceNotFoundException", &message);
+                }
+            }
+        }
         Operation::ListCertificates => catalogue.page(
             request["NextToken"].as_str(),
             request["MaxItems"].as_u64().unwrap_or(1000) as usize,

@@ -15,10 +15,13 @@ use crate::finding::{ExpiryFinding, display_domain};
 use crate::notification::SUBJECT;
 use crate::outcome::*;
 use crate::partition::Partition;
-use crate::scan::{Expiring, digest_messages, finding_batches, needs_description};
+use crate::scan::{
+    Expiring, MAX_FINDINGS_PER_BATCH, digest_messages, finding_batches, needs_description,
+};
 use crate::timestamp::rfc3339_seconds;
 use futures::StreamExt as _;
-use futures::future::{join, join_all};
+use futures::channel::mpsc;
+use futures::future::{join_all, join3};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -28,58 +31,65 @@ struct StepFailure {
     error: CallError,
 }
 
+/// What the listing hands on.
+enum Listed {
+    Certificate(CertificateDetail),
+    Failed(StepFailure),
+}
+
+/// A listed certificate, described if it had to be.
+enum Completed {
+    Detail(Result<CertificateDetail, FailedCertificate>),
+    Failed(StepFailure),
+}
+
+/// What judging every certificate found.
+#[derive(Default)]
+struct Judged {
+    certificates_seen: usize,
+    /// Soonest first.
+    expiring: Vec<Expiring>,
+    failed: Vec<FailedCertificate>,
+    failures: Vec<StepFailure>,
+}
+
+#[derive(Default)]
+struct Imported {
+    count: u32,
+    skipped: Vec<Skipped>,
+    failures: Vec<StepFailure>,
+}
+
 impl<P: Platform> Responder<'_, P> {
+    /// Three stages run at once, so the scan takes about as long as its describes: the
+    /// listing pages through each region; each certificate is judged as its page arrives (after
+    /// a `DescribeCertificate`, at most `SCAN_CONCURRENCY` at a time, where the summary lacks
+    /// the expiry); and findings are imported a full batch at a time as they are found, one
+    /// request at a time per scan (Security Hub allows 10 a second). The digest goes out once
+    /// every certificate is judged.
     pub(super) async fn scan(&self, envelope: &Envelope) -> Result<ScanReport, HandleError> {
         let regions = self.scan_regions(envelope)?;
-        let mut failures = Vec::new();
-
-        let listed = join_all(regions.iter().map(|region| self.list_region(region))).await;
-        let mut certificates = Vec::new();
-        for (region, result) in regions.iter().zip(listed) {
-            match result {
-                Ok(found) => certificates.extend(found),
-                Err(error) => failures.push(StepFailure {
-                    what: format!("listing the certificates in {region}"),
-                    error,
-                }),
-            }
-        }
-        let certificates_seen = certificates.len();
-        let (certificates, mut failed) = self.complete(certificates).await;
-
         let now = self.platform.now();
-        let window = ExpiryWindow {
-            days: self.config.expiry_days,
-        };
-        let mut expiring = Vec::new();
-        for detail in certificates {
-            let Ok(certificate) = CertificateArn::parse(&detail.arn) else {
-                failed.push(FailedCertificate {
-                    arn: detail.arn.clone(),
-                    message: "ACM listed an ARN certwatch cannot read".into(),
-                });
-                continue;
-            };
-            let Some(not_after) = detail.not_after else {
-                continue;
-            };
-            let days_left = days_left(not_after, now);
-            if window.contains(days_left) {
-                expiring.push(Expiring {
-                    certificate,
-                    detail,
-                    not_after,
-                    days_left,
-                });
-            }
-        }
-        expiring.sort_by(|a, b| {
-            a.days_left
-                .cmp(&b.days_left)
-                .then_with(|| a.detail.arn.cmp(&b.detail.arn))
-        });
-        failed.sort_by(|a, b| a.arn.cmp(&b.arn));
+        let (listed_tx, listed_rx) = mpsc::unbounded();
+        let (found_tx, found_rx) = mpsc::unbounded();
+        let ((), (judged, published), imported) = join3(
+            self.list_regions(&regions, listed_tx),
+            async {
+                let judged = self.judge_all(listed_rx, found_tx, now).await;
+                let published = self.publish_digest(&judged.expiring, &regions, now).await;
+                (judged, published)
+            },
+            self.import_as_found(found_rx),
+        )
+        .await;
 
+        let Judged {
+            certificates_seen,
+            expiring,
+            mut failed,
+            mut failures,
+        } = judged;
+        failed.sort_by(|a, b| a.arn.cmp(&b.arn));
         let mut report = ScanReport {
             event_id: envelope.id.clone(),
             regions: regions.clone(),
@@ -98,12 +108,6 @@ impl<P: Platform> Responder<'_, P> {
             failed,
             skipped: Vec::new(),
         };
-
-        let (imported, published) = join(
-            self.import_findings(&expiring, now),
-            self.publish_digest(&expiring, &regions, now),
-        )
-        .await;
         let (count, skipped, import_failures) = imported;
         report.findings_imported = count;
         report.skipped.extend(skipped);
@@ -143,132 +147,228 @@ impl<P: Platform> Responder<'_, P> {
         })
     }
 
-    /// Every certificate in `region`, page by page.
-    async fn list_region(&self, region: &str) -> Result<Vec<CertificateDetail>, CallError> {
-        let endpoint = self.endpoint_in(Service::Acm, Partition::for_region(region), region);
-        let mut certificates = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let request = acm::list_certificates(&endpoint, region, token.as_deref());
-            let page = self.call(request, acm::parse_list_certificates).await?;
-            certificates.extend(page.certificates);
-            match page.next_token {
-                Some(next) if Some(&next) != token.as_ref() => token = Some(next),
-                _ => return Ok(certificates),
-            }
-        }
-    }
-
-    /// Describes, a bounded number at once, the certificates whose summary lacks the expiry.
-    async fn complete(
-        &self,
-        certificates: Vec<CertificateDetail>,
-    ) -> (Vec<CertificateDetail>, Vec<FailedCertificate>) {
-        let (lacking, mut complete): (Vec<_>, Vec<_>) =
-            certificates.into_iter().partition(needs_description);
-        let described: Vec<(String, Result<CertificateDetail, String>)> =
-            futures::stream::iter(lacking)
-                .map(|summary| async move {
-                    let result = match CertificateArn::parse(&summary.arn) {
-                        Ok(arn) => {
-                            let request = acm::describe_certificate(
-                                &self.endpoint(Service::Acm, &arn, &arn.arn().region),
-                                &arn,
-                            );
-                            self.call(request, acm::parse_describe_certificate)
-                                .await
-                                .map_err(|e| e.to_string())
+    /// Every certificate in every region, page by page, each page handed on as it arrives.
+    async fn list_regions(&self, regions: &[String], listed: mpsc::UnboundedSender<Listed>) {
+        join_all(regions.iter().map(|region| {
+            let listed = listed.clone();
+            async move {
+                let endpoint =
+                    self.endpoint_in(Service::Acm, Partition::for_region(region), region);
+                let mut token: Option<String> = None;
+                loop {
+                    let request = acm::list_certificates(&endpoint, region, token.as_deref());
+                    let page = match self.call(request, acm::parse_list_certificates).await {
+                        Ok(page) => page,
+                        Err(error) => {
+                            let what = format!("listing the certificates in {region}");
+                            let _ =
+                                listed.unbounded_send(Listed::Failed(StepFailure { what, error }));
+                            return;
                         }
-                        Err(e) => Err(e.to_string()),
                     };
-                    (summary.arn, result)
-                })
-                .buffer_unordered(self.config.scan_concurrency)
-                .collect()
-                .await;
-        let mut failed = Vec::new();
-        for (arn, result) in described {
-            match result {
-                Ok(detail) => complete.push(detail),
-                Err(message) => failed.push(FailedCertificate { arn, message }),
+                    for certificate in page.certificates {
+                        let _ = listed.unbounded_send(Listed::Certificate(certificate));
+                    }
+                    match page.next_token {
+                        Some(next) if Some(&next) != token.as_ref() => token = Some(next),
+                        _ => return,
+                    }
+                }
             }
-        }
-        (complete, failed)
+        }))
+        .await;
     }
 
-    /// One finding per expiring certificate, in batches, into each hub that receives them.
-    async fn import_findings(
+    /// Judges each listed certificate against the window, describing it first where the
+    /// summary lacks the expiry, and hands each expiring one's finding to the importer.
+    async fn judge_all(
         &self,
-        expiring: &[Expiring],
+        listed: mpsc::UnboundedReceiver<Listed>,
+        found: mpsc::UnboundedSender<(String, String)>,
         now: OffsetDateTime,
-    ) -> (u32, Vec<Skipped>, Vec<StepFailure>) {
-        let mut by_hub: BTreeMap<String, Vec<&Expiring>> = BTreeMap::new();
-        for e in expiring {
-            let hub = self
+    ) -> Judged {
+        let window = ExpiryWindow {
+            days: self.config.expiry_days,
+        };
+        let mut judged = Judged::default();
+        let mut completed = listed
+            .map(|item| async move {
+                match item {
+                    Listed::Certificate(summary) if needs_description(&summary) => {
+                        Completed::Detail(self.describe(summary).await)
+                    }
+                    Listed::Certificate(summary) => Completed::Detail(Ok(summary)),
+                    Listed::Failed(failure) => Completed::Failed(failure),
+                }
+            })
+            .buffer_unordered(self.config.scan_concurrency);
+        while let Some(completed) = completed.next().await {
+            let detail = match completed {
+                Completed::Failed(failure) => {
+                    judged.failures.push(failure);
+                    continue;
+                }
+                Completed::Detail(Err(failed)) => {
+                    judged.certificates_seen += 1;
+                    judged.failed.push(failed);
+                    continue;
+                }
+                Completed::Detail(Ok(detail)) => detail,
+            };
+            judged.certificates_seen += 1;
+            let Ok(certificate) = CertificateArn::parse(&detail.arn) else {
+                judged.failed.push(FailedCertificate {
+                    arn: detail.arn.clone(),
+                    message: "ACM listed an ARN certwatch cannot read".into(),
+                });
+                continue;
+            };
+            let Some(not_after) = detail.not_after else {
+                continue;
+            };
+            let days_left = days_left(not_after, now);
+            if !window.contains(days_left) {
+                continue;
+            }
+            let hub_region = self
                 .config
                 .security_hub_region
                 .clone()
-                .unwrap_or_else(|| e.certificate.arn().region.clone());
-            by_hub.entry(hub).or_default().push(e);
+                .unwrap_or_else(|| certificate.arn().region.clone());
+            let finding = ExpiryFinding {
+                certificate: &certificate,
+                detail: &detail,
+                not_after,
+                days_left,
+                hub_region: &hub_region,
+                now,
+                generator_id: &self.config.generator_id,
+            }
+            .to_asff()
+            .to_string();
+            let _ = found.unbounded_send((hub_region, finding));
+            judged.expiring.push(Expiring {
+                certificate,
+                detail,
+                not_after,
+                days_left,
+            });
         }
-        let (mut imported, mut skipped, mut failures) = (0, Vec::new(), Vec::new());
-        for (hub_region, certificates) in by_hub {
-            let partition = Partition::for_region(&hub_region);
-            let endpoint = self.endpoint_in(Service::SecurityHub, partition, &hub_region);
+        // Closing the channel tells the importer that every finding is in.
+        drop(found);
+        judged.expiring.sort_by(|a, b| {
+            a.days_left
+                .cmp(&b.days_left)
+                .then_with(|| a.detail.arn.cmp(&b.detail.arn))
+        });
+        judged
+    }
+
+    async fn describe(
+        &self,
+        summary: CertificateDetail,
+    ) -> Result<CertificateDetail, FailedCertificate> {
+        let described = match CertificateArn::parse(&summary.arn) {
+            Ok(arn) => {
+                let endpoint = self.endpoint(Service::Acm, &arn, &arn.arn().region);
+                let request = acm::describe_certificate(&endpoint, &arn);
+                self.call(request, acm::parse_describe_certificate)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        described.map_err(|message| FailedCertificate {
+            arn: summary.arn,
+            message,
+        })
+    }
+
+    /// Imports findings as they are found: a hub is checked when its first finding comes,
+    /// and each full batch is sent at once; what is left goes when the judging is done.
+    async fn import_as_found(
+        &self,
+        mut found: mpsc::UnboundedReceiver<(String, String)>,
+    ) -> (u32, Vec<Skipped>, Vec<StepFailure>) {
+        let mut imported = Imported::default();
+        // Per hub: its endpoint once it is known to take findings, and what waits for a batch.
+        let mut hubs: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut pending: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        while let Some((hub_region, finding)) = found.next().await {
+            if !hubs.contains_key(&hub_region) {
+                let endpoint = self.check_hub(&hub_region, &mut imported).await;
+                hubs.insert(hub_region.clone(), endpoint);
+            }
+            let Some(Some(endpoint)) = hubs.get(&hub_region) else {
+                continue;
+            };
+            let waiting = pending.entry(hub_region.clone()).or_default();
+            waiting.push(finding);
+            if waiting.len() >= MAX_FINDINGS_PER_BATCH {
+                let batch = std::mem::take(waiting);
+                self.import(endpoint, &hub_region, batch, &mut imported)
+                    .await;
+            }
+        }
+        for (hub_region, rest) in pending {
+            if let Some(Some(endpoint)) = hubs.get(&hub_region) {
+                self.import(endpoint, &hub_region, rest, &mut imported)
+                    .await;
+            }
+        }
+        (imported.count, imported.skipped, imported.failures)
+    }
+
+    /// The hub's endpoint if it takes findings; otherwise why not, noted in `imported`.
+    async fn check_hub(&self, hub_region: &str, imported: &mut Imported) -> Option<String> {
+        let partition = Partition::for_region(hub_region);
+        let endpoint = self.endpoint_in(Service::SecurityHub, partition, hub_region);
+        let state = self
+            .call(
+                securityhub::describe_hub(&endpoint, hub_region),
+                securityhub::parse_describe_hub,
+            )
+            .await;
+        match state {
+            Ok(HubState::Subscribed { .. }) => Some(endpoint),
+            Ok(HubState::NotSubscribed { message }) => {
+                imported.skipped.push(Skipped {
+                    step: Step::SecurityHub,
+                    reason: format!("Security Hub is not enabled in {hub_region}: {message}"),
+                });
+                None
+            }
+            Err(error) => {
+                imported.failures.push(StepFailure {
+                    what: format!("checking Security Hub in {hub_region}"),
+                    error,
+                });
+                None
+            }
+        }
+    }
+
+    /// `findings` into one hub, in as many requests as its limits need.
+    async fn import(
+        &self,
+        endpoint: &str,
+        hub_region: &str,
+        findings: Vec<String>,
+        imported: &mut Imported,
+    ) {
+        for batch in finding_batches(findings) {
+            let request = securityhub::batch_import_findings(endpoint, hub_region, &batch);
             match self
-                .call(
-                    securityhub::describe_hub(&endpoint, &hub_region),
-                    securityhub::parse_describe_hub,
-                )
+                .call(request, securityhub::parse_batch_import_findings)
                 .await
             {
-                Ok(HubState::Subscribed { .. }) => {}
-                Ok(HubState::NotSubscribed { message }) => {
-                    let reason = format!("Security Hub is not enabled in {hub_region}: {message}");
-                    skipped.push(Skipped {
-                        step: Step::SecurityHub,
-                        reason,
-                    });
-                    continue;
-                }
-                Err(error) => {
-                    failures.push(StepFailure {
-                        what: format!("checking Security Hub in {hub_region}"),
-                        error,
-                    });
-                    continue;
-                }
-            }
-            let findings = certificates
-                .iter()
-                .map(|e| {
-                    ExpiryFinding {
-                        certificate: &e.certificate,
-                        detail: &e.detail,
-                        not_after: e.not_after,
-                        days_left: e.days_left,
-                        hub_region: &hub_region,
-                        now,
-                        generator_id: &self.config.generator_id,
-                    }
-                    .to_asff()
-                })
-                .collect();
-            for batch in finding_batches(findings) {
-                let request = securityhub::batch_import_findings(&endpoint, &hub_region, &batch);
-                match self
-                    .call(request, securityhub::parse_batch_import_findings)
-                    .await
-                {
-                    Ok(result) => imported += result.success_count,
-                    Err(error) => failures.push(StepFailure {
-                        what: format!("importing findings into {hub_region}"),
-                        error,
-                    }),
-                }
+                Ok(result) => imported.count += result.success_count,
+                Err(error) => imported.failures.push(StepFailure {
+                    what: format!("importing findings into {hub_region}"),
+                    error,
+                }),
             }
         }
-        (imported, skipped, failures)
     }
 
     /// The digest, in as many messages as SNS needs; `None` when there is nothing to say or

@@ -246,3 +246,55 @@ fn an_event_sent_again_updates_the_same_finding() {
     assert_eq!(stats.distinct_findings(), 1, "{stats:?}");
     assert_eq!(stats.effects.published.len(), 1, "{stats:?}");
 }
+
+#[test]
+fn a_scan_of_thousands_pages_describes_and_imports_in_full_batches() {
+    use certwatch_stub::catalogue::Catalogue;
+    let catalogue = Catalogue {
+        certificates: 2_500,
+        summaries_lack_expiry: true,
+        // Listed, then deleted before it is described: reported, and the scan goes on.
+        vanished: vec![1_234],
+        ..Catalogue::default()
+    };
+    let stub = Stub::start(StubConfig {
+        catalogue: catalogue.clone(),
+        faults: vec!["DescribeCertificate=503*3".parse().expect("a rule")],
+        ..StubConfig::default()
+    })
+    .expect("starting the stub");
+    let scan = r#"{"version":"0","id":"scan-1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-29T12:00:00Z","region":"us-east-1","resources":[],"detail":{}}"#;
+    let ran = crate::support::run_with_input(
+        certwatch()
+            .args(["run", "-"])
+            .envs(settings(&stub))
+            .env("SCAN_CONCURRENCY", "32"),
+        scan.as_bytes(),
+    );
+    let outcome: Value = serde_json::from_str(&ran.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", ran.stdout, ran.stderr));
+    assert_eq!(ran.code, Some(0), "{outcome}");
+    assert_eq!(outcome["status"], "scanned", "{outcome}");
+    assert_eq!(outcome["certificates_seen"], 2_500);
+    assert_eq!(outcome["failed"][0]["arn"], catalogue.arn(1_234));
+    assert_eq!(outcome["failed"].as_array().map(Vec::len), Some(1));
+
+    let stats = stub.stats();
+    let requests = |operation| stats.requests_of(operation);
+    assert_eq!(requests(ListCertificates), 3, "three pages of 1,000");
+    // Each certificate once, and the three that got a 503 once more.
+    assert_eq!(requests(DescribeCertificate), 2_500 + 3);
+    let expiring = (0..2_500)
+        .filter(|&i| i != 1_234 && catalogue.days_left(i) <= 45)
+        .count();
+    assert_eq!(outcome["expiring"].as_array().map(Vec::len), Some(expiring));
+    assert_eq!(stats.distinct_findings(), expiring);
+    assert_eq!(stats.effects.imported_findings.len(), expiring);
+    assert_eq!(
+        requests(BatchImportFindings),
+        expiring.div_ceil(100) as u64,
+        "findings go in full batches of 100"
+    );
+    assert_eq!(requests(DescribeHub), 1);
+    assert_eq!(stats.effects.published.len(), 1);
+}
