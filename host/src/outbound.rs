@@ -175,7 +175,8 @@ impl WasiHttpHooks for Outbound {
         Box::new(async move {
             let (parts, body) = request.into_parts();
             let body = body.collect().await?.to_bytes();
-            let recorded = RecordedRequest {
+            // Kept only where it is compared or recorded; a live request is sent as it is.
+            let recorded = |parts: &http::request::Parts| RecordedRequest {
                 method: parts.method.to_string(),
                 url: parts.uri.to_string(),
                 headers: header_pairs(&parts.headers),
@@ -183,6 +184,7 @@ impl WasiHttpHooks for Outbound {
             };
             let response = match route {
                 Route::Replay(cassette) => {
+                    let recorded = recorded(&parts);
                     let answer = cassette
                         .lock()
                         .map_err(|_| internal("the cassette lock is poisoned"))?
@@ -204,6 +206,7 @@ impl WasiHttpHooks for Outbound {
                 }
                 Route::Record(policy, log) => {
                     allow(&policy, &parts.uri)?;
+                    let recorded = recorded(&parts);
                     let upstream =
                         upstream.ok_or_else(|| internal("no client for live requests"))?;
                     let reply = upstream
