@@ -4,6 +4,8 @@
 //! Everything runs against certwatch-stub on 127.0.0.1, which answers after an injected delay
 //! `r`, so the figures measure certwatch, not the network.
 
+mod common;
+
 use certwatch::fixture::{Fixture, RecordedRequest};
 use certwatch::outbound::{Cassette, Reply, Route};
 use certwatch::policy::OutboundPolicy;
@@ -40,16 +42,7 @@ fn main() {
     let tmp = std::env::temp_dir().join(format!("certwatch-bench-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).expect("a temporary folder");
     let binary = Path::new(env!("CARGO_BIN_EXE_certwatch")).to_owned();
-    let cwasm = tmp.join("certwatch.cwasm");
-    assert!(
-        Command::new(&binary)
-            .arg("compile")
-            .arg("--output")
-            .arg(&cwasm)
-            .status()
-            .expect("certwatch compile")
-            .success()
-    );
+    let cwasm = common::precompiled(&binary, &tmp);
     let bench = Bench {
         quick,
         rounds: if quick { 5 } else { 25 },
@@ -218,8 +211,9 @@ impl Bench {
     fn latency(&self) {
         let runtime = Runtime::from_file(&self.cwasm, Limits::default()).expect("runtime");
         let event = Catalogue::default().expiry_event(1);
-        for rtt in [Duration::from_millis(20), Duration::from_millis(50)] {
-            let slow = stub(rtt, Catalogue::default());
+        for delay in [Duration::from_millis(20), Duration::from_millis(50)] {
+            let slow = stub(delay, Catalogue::default());
+            let rtt = self.round_trip(delay);
             let policy = Arc::new(OutboundPolicy::new([REGION], [slow.url().as_str()]));
             let env = settings(&slow);
             let latency = measure(self.rounds, || {
@@ -235,8 +229,8 @@ impl Bench {
                 started.elapsed()
             });
             println!(
-                "\nevent latency with r = {:?}: {}   = {:.2} r (4 calls in sequence would be 4 r)",
-                rtt,
+                "\nevent latency, stub delay {delay:?} (r, one request's round trip as measured = {:.2} ms): {}   = {:.2} r (4 calls in sequence would be 4 r)",
+                rtt.as_secs_f64() * 1e3,
                 show(&latency),
                 median(&latency).as_secs_f64() / rtt.as_secs_f64()
             );
@@ -276,7 +270,7 @@ impl Bench {
             max_attempts: 1,
             on_answered: &|_| {},
         });
-        let rss = peak_rss_kib(server.id());
+        let rss = common::peak_rss_kib(server.id());
         let _ = server.kill();
         let _ = server.wait();
         let ok = report.answered(200);
@@ -294,15 +288,20 @@ impl Bench {
     fn scan(&self) {
         let runtime = Runtime::from_file(&self.cwasm, Limits::default()).expect("runtime");
         let certificates = 10_000;
-        let rtt = Duration::from_millis(20);
-        let concurrencies: &[usize] = if self.quick { &[64] } else { &[16, 64] };
-        for &concurrency in concurrencies {
+        let runs: &[(usize, u64)] = if self.quick {
+            &[(64, 20)]
+        } else {
+            &[(16, 20), (64, 20), (64, 50)]
+        };
+        for &(concurrency, delay_ms) in runs {
+            let delay = Duration::from_millis(delay_ms);
+            let rtt = self.round_trip(delay);
             let catalogue = Catalogue {
                 certificates,
                 summaries_lack_expiry: true,
                 ..Catalogue::default()
             };
-            let stub = stub(rtt, catalogue);
+            let stub = stub(delay, catalogue);
             let policy = Arc::new(OutboundPolicy::new([REGION], [stub.url().as_str()]));
             let mut env = settings(&stub);
             env.push(("SCAN_CONCURRENCY".into(), concurrency.to_string()));
@@ -325,7 +324,8 @@ impl Bench {
             );
             let floor = certificates.div_ceil(concurrency) as f64 * rtt.as_secs_f64();
             println!(
-                "\nscan of {certificates} certificates, c = {concurrency}, r = {rtt:?}: {:.2} s = {:.3} × ceil(10,000 / c) · r (target ≤ 1.2); {} requests, {} findings imported, {} digest messages",
+                "\nscan of {certificates} certificates, c = {concurrency}, stub delay {delay:?} (r as measured = {:.2} ms): {:.2} s = {:.3} × ceil(10,000 / c) · r (target ≤ 1.2); {} requests, {} findings imported, {} digest messages",
+                rtt.as_secs_f64() * 1e3,
                 took.as_secs_f64(),
                 took.as_secs_f64() / floor,
                 stats.requests.values().sum::<u64>(),
@@ -333,6 +333,30 @@ impl Bench {
                 stats.effects.published.len()
             );
         }
+    }
+}
+
+impl Bench {
+    /// One request's round trip to a stub with `delay`, through the client certwatch sends
+    /// with: the `r` the figures are measured against. It is the delay plus the stub's timer
+    /// (which wakes on whole milliseconds) and loopback.
+    fn round_trip(&self, delay: Duration) -> Duration {
+        let stub = stub(delay, Catalogue::default());
+        let upstream = certwatch::upstream::Upstream::new();
+        let samples = measure(30, || {
+            let request = http::Request::post(stub.url())
+                .header("authorization", "AWS4-HMAC-SHA256 Credential=bench")
+                .header("x-amz-target", "CertificateManager.DescribeCertificate")
+                .body(bytes::Bytes::from_static(
+                    br#"{"CertificateArn":"arn:aws:acm:us-east-1:123456789012:certificate/x"}"#,
+                ))
+                .expect("a request");
+            let started = Instant::now();
+            let reply = self.tokio.block_on(upstream.send(request, None));
+            assert!(reply.is_ok_and(|r| r.status() == 200));
+            started.elapsed()
+        });
+        median(&samples)
     }
 }
 
@@ -430,15 +454,6 @@ fn block_on<F: Future>(future: F) -> F::Output {
             return value;
         }
     }
-}
-
-fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 fn measure(n: usize, mut once: impl FnMut() -> Duration) -> Vec<Duration> {

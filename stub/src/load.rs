@@ -171,3 +171,33 @@ fn post(address: &str, body: &str) -> Post {
         None => Post::NoAnswer,
     }
 }
+
+/// Events a server handled without its answer reaching the client: each attempt imports an
+/// event's finding at most once, and only an answered attempt may have, so an event with more
+/// imports (`imported`, the ids the stub took) than answered attempts lost an answer.
+pub fn handled_but_unanswered(
+    report: &LoadReport,
+    imported: &[String],
+    finding_of: impl Fn(usize) -> String,
+) -> Vec<usize> {
+    let mut imports: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    for id in imported {
+        *imports.entry(id.as_str()).or_default() += 1;
+    }
+    report
+        .deliveries
+        .iter()
+        .enumerate()
+        .filter(|(index, delivery)| {
+            let answered_attempts = match **delivery {
+                Delivery::Answered { attempts, .. } => attempts,
+                Delivery::NoAnswer { attempts } | Delivery::NotAccepted { attempts } => {
+                    attempts.saturating_sub(1)
+                }
+            };
+            let finding = finding_of(*index);
+            imports.get(finding.as_str()).copied().unwrap_or(0) > answered_attempts
+        })
+        .map(|(index, _)| index)
+        .collect()
+}
