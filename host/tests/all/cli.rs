@@ -4,25 +4,10 @@ use crate::support::{certwatch, events_dir, run};
 use std::io::Read as _;
 use std::net::TcpListener;
 
-/// Recognisable fake credentials: none of them may show up in any output.
-const ACCESS_KEY: &str = "AKIACERTWATCHLEAKTEST";
-const SECRET_KEY: &str = "certwatch-leak-test-secret-0123456789abcd";
-const SESSION_TOKEN: &str = "certwatch-leak-test-session-token";
-
-fn with_credentials(command: &mut std::process::Command) -> &mut std::process::Command {
-    command
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
-}
+use crate::secrets::with_credentials;
 
 fn assert_no_secret(text: &str) {
-    for secret in [ACCESS_KEY, SECRET_KEY, SESSION_TOKEN] {
-        assert!(
-            !text.contains(secret),
-            "a credential leaked into the output:\n{text}"
-        );
-    }
+    crate::secrets::assert_no_secret("the output", text);
 }
 
 #[test]

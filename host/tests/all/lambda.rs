@@ -9,13 +9,13 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 /// cargo-lambda's emulator with only the Runtime API (`cargo lambda watch --only-lambda-apis`).
-struct Emulator {
+pub struct Emulator {
     _process: Running,
     port: u16,
 }
 
 impl Emulator {
-    fn start() -> Self {
+    pub fn start() -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -49,12 +49,12 @@ impl Emulator {
         }
     }
 
-    fn runtime_api(&self) -> String {
+    pub fn runtime_api(&self) -> String {
         format!("http://127.0.0.1:{}/.rt", self.port)
     }
 
     /// `cargo lambda invoke` with `event`; its exit code and what it printed.
-    fn invoke(&self, event: &str) -> (Option<i32>, String) {
+    pub fn invoke(&self, event: &str) -> (Option<i32>, String) {
         let output = self
             .invoke_command(event)
             .output()

@@ -8,5 +8,6 @@ mod load;
 mod moto;
 mod replay;
 mod sandbox;
+mod secrets;
 mod serve;
 mod support;
