@@ -23,6 +23,9 @@ use std::time::{Duration, Instant};
 const REGION: &str = "us-east-1";
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:certificate-expiry";
 
+/// A figure's name, and what measures it.
+type Figure = (&'static str, fn(&Bench));
+
 struct Bench {
     quick: bool,
     rounds: usize,
@@ -34,6 +37,7 @@ struct Bench {
 }
 
 fn main() {
+    common::serve_as_stub_if_asked();
     let quick = std::env::args().any(|a| a == "--quick");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -65,11 +69,23 @@ fn main() {
         certwatch::runtime::EMBEDDED_COMPONENT.len(),
         certwatch::runtime::EMBEDDED_COMPONENT.len() as f64 / 1e6
     );
-    bench.cold_start();
-    bench.per_event();
-    bench.latency();
-    bench.serve();
-    bench.scan();
+    // `cargo bench --bench figures -- serve scan` measures only the figures named.
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let figures: [Figure; 5] = [
+        ("cold-start", Bench::cold_start),
+        ("per-event", Bench::per_event),
+        ("latency", Bench::latency),
+        ("serve", Bench::serve),
+        ("scan", Bench::scan),
+    ];
+    for (name, figure) in figures {
+        if named.is_empty() || named.iter().any(|n| n == name) {
+            figure(&bench);
+        }
+    }
     let _ = std::fs::remove_dir_all(&bench.tmp);
 }
 
@@ -88,7 +104,7 @@ impl Bench {
                 .arg("run")
                 .arg(&event_file)
                 .env_clear()
-                .envs(settings(&stub))
+                .envs(settings(&stub.url()))
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
             let started = Instant::now();
@@ -215,7 +231,7 @@ impl Bench {
             let slow = stub(delay, Catalogue::default());
             let rtt = self.round_trip(delay);
             let policy = Arc::new(OutboundPolicy::new([REGION], [slow.url().as_str()]));
-            let env = settings(&slow);
+            let env = settings(&slow.url());
             let latency = measure(self.rounds, || {
                 let setup = EventSetup {
                     env: env.clone(),
@@ -243,7 +259,7 @@ impl Bench {
             days_spread: 45,
             ..Catalogue::default()
         };
-        let stub = stub(Duration::ZERO, catalogue.clone());
+        let stub = common::StubProcess::start();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a port")
@@ -253,7 +269,7 @@ impl Bench {
             .arg(&self.cwasm)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env_clear()
-            .envs(settings(&stub))
+            .envs(settings(&stub.url))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -262,25 +278,45 @@ impl Bench {
             std::thread::sleep(Duration::from_millis(50));
         }
         let count = if self.quick { 2_000 } else { 10_000 };
-        let events: Vec<String> = (0..count).map(|i| catalogue.expiry_event(i)).collect();
-        let report = load::run(&LoadPlan {
-            address: format!("127.0.0.1:{port}"),
-            events: &events,
-            clients: 32,
-            max_attempts: 1,
-            on_answered: &|_| {},
-        });
+        let post = |events: &[String], keep_alive: bool| {
+            load::run(&LoadPlan {
+                address: format!("127.0.0.1:{port}"),
+                events,
+                clients: 32,
+                max_attempts: 1,
+                keep_alive,
+                on_answered: &|_| {},
+            })
+        };
+        // Steady state: the first thousand events (connections, pooled instances) are not
+        // counted.
+        let events = |from: usize, n: usize| -> Vec<String> {
+            (from..from + n)
+                .map(|i| catalogue.expiry_event(i))
+                .collect()
+        };
+        post(&events(2 * count, 1_000), false);
+        let fresh = post(&events(0, count), false);
+        let kept = post(&events(count, count), true);
         let rss = common::peak_rss_kib(server.id());
         let _ = server.kill();
         let _ = server.wait();
-        let ok = report.answered(200);
         println!(
-            "\nserve, 32 clients, stub r = 0: {ok} of {count} events answered 200 in {:.2} s = {:.0} events/s; latency {}; peak RSS {:.1} MiB",
-            report.took.as_secs_f64(),
-            ok as f64 / report.took.as_secs_f64(),
-            show(&report.latencies),
+            "\nserve, 32 clients, stub r = 0, {count} events each way; peak RSS {:.1} MiB:",
             rss as f64 / 1024.0
         );
+        for (how, report) in [
+            ("a new connection per event", &fresh),
+            ("connections kept alive", &kept),
+        ] {
+            let ok = report.answered(200);
+            println!(
+                "  {how:<27} {ok} answered 200 in {:.2} s = {:.0} events/s; latency {}",
+                report.took.as_secs_f64(),
+                ok as f64 / report.took.as_secs_f64(),
+                show(&report.latencies),
+            );
+        }
     }
 
     /// A scheduled scan of 10,000 certificates whose listing lacks the expiry, so each one is
@@ -303,7 +339,7 @@ impl Bench {
             };
             let stub = stub(delay, catalogue);
             let policy = Arc::new(OutboundPolicy::new([REGION], [stub.url().as_str()]));
-            let mut env = settings(&stub);
+            let mut env = settings(&stub.url());
             env.push(("SCAN_CONCURRENCY".into(), concurrency.to_string()));
             let setup = EventSetup {
                 env,
@@ -370,12 +406,12 @@ fn stub(latency: Duration, catalogue: Catalogue) -> Stub {
     .expect("the stub")
 }
 
-fn settings(stub: &Stub) -> Vec<(String, String)> {
+fn settings(endpoint: &str) -> Vec<(String, String)> {
     [
         ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
         ("AWS_SECRET_ACCESS_KEY", "bench-secret"),
         ("AWS_REGION", REGION),
-        ("AWS_ENDPOINT_URL", stub.url().as_str()),
+        ("AWS_ENDPOINT_URL", endpoint),
         ("SNS_TOPIC_ARN", TOPIC),
     ]
     .into_iter()

@@ -170,6 +170,7 @@ fn plan<'a>(
         events,
         clients: CLIENTS,
         max_attempts: 10,
+        keep_alive: false,
         on_answered,
     }
 }

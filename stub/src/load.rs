@@ -27,6 +27,8 @@ pub struct LoadPlan<'a> {
     pub clients: usize,
     /// Attempts per event while the server answers 5xx.
     pub max_attempts: u32,
+    /// Each client keeps its connection for the next event, instead of a new one per event.
+    pub keep_alive: bool,
     /// Called with the number of events answered so far, after each one.
     pub on_answered: &'a (dyn Fn(usize) + Sync),
 }
@@ -85,12 +87,13 @@ pub fn run(plan: &LoadPlan) -> LoadReport {
         for _ in 0..plan.clients.max(1) {
             scope.spawn(|| {
                 let mut mine = Vec::new();
+                let mut connection = None;
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(event) = plan.events.get(index) else {
                         break;
                     };
-                    let delivery = deliver(plan, event, &mut mine);
+                    let delivery = deliver(plan, event, &mut connection, &mut mine);
                     if matches!(delivery, Delivery::Answered { .. }) {
                         (plan.on_answered)(answered.fetch_add(1, Ordering::Relaxed) + 1);
                     }
@@ -120,12 +123,21 @@ pub fn run(plan: &LoadPlan) -> LoadReport {
     }
 }
 
-fn deliver(plan: &LoadPlan, event: &str, latencies: &mut Vec<Duration>) -> Delivery {
+fn deliver(
+    plan: &LoadPlan,
+    event: &str,
+    connection: &mut Option<std::net::TcpStream>,
+    latencies: &mut Vec<Duration>,
+) -> Delivery {
     let mut attempts = 0;
     loop {
         attempts += 1;
         let started = Instant::now();
-        match post(&plan.address, event) {
+        let posted = match plan.keep_alive {
+            true => post_kept(&plan.address, event, connection),
+            false => post(&plan.address, event),
+        };
+        match posted {
             Post::Answered(status) => {
                 latencies.push(started.elapsed());
                 if status >= 500 && attempts < plan.max_attempts {
@@ -144,6 +156,72 @@ enum Post {
     Answered(u16),
     NotAccepted,
     NoAnswer,
+}
+
+/// One `POST /` over the client's kept connection, opening one if it has none (or the server
+/// closed the one it had).
+fn post_kept(address: &str, body: &str, connection: &mut Option<std::net::TcpStream>) -> Post {
+    let reused = connection.is_some();
+    if let Some(stream) = connection.as_mut() {
+        match exchange(stream, address, body) {
+            Some((status, keep)) => {
+                if !keep {
+                    *connection = None;
+                }
+                return Post::Answered(status);
+            }
+            None => *connection = None,
+        }
+    }
+    let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+        return Post::NotAccepted;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(120)));
+    let _ = stream.set_nodelay(true);
+    match exchange(&mut stream, address, body) {
+        Some((status, keep)) => {
+            if keep {
+                *connection = Some(stream);
+            }
+            Post::Answered(status)
+        }
+        // A kept connection the server had closed is opened again once; a new one that gets
+        // no answer is a lost answer.
+        None if reused => post(address, body),
+        None => Post::NoAnswer,
+    }
+}
+
+/// One request and its whole answer on a kept-alive connection: the status, and whether the
+/// server keeps the connection.
+fn exchange(stream: &mut std::net::TcpStream, address: &str, body: &str) -> Option<(u16, bool)> {
+    let request = format!(
+        "POST / HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 16 * 1024];
+    let head_end = loop {
+        if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let n = stream.read(&mut buffer).ok().filter(|&n| n > 0)?;
+        received.extend_from_slice(&buffer[..n]);
+    };
+    let head = std::str::from_utf8(&received[..head_end])
+        .ok()?
+        .to_ascii_lowercase();
+    let status = head.strip_prefix("http/1.1 ")?.get(..3)?.parse().ok()?;
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())?;
+    while received.len() < head_end + length {
+        let n = stream.read(&mut buffer).ok().filter(|&n| n > 0)?;
+        received.extend_from_slice(&buffer[..n]);
+    }
+    Some((status, !head.contains("connection: close")))
 }
 
 /// One `POST /` over a new connection.

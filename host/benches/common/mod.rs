@@ -35,3 +35,67 @@ fn status_kib(pid: u32, field: &str) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
+
+/// The flag that makes a benchmark binary serve as the stub instead.
+const STUB_PROCESS: &str = "--stub-process";
+
+/// The stub in a process of its own (this benchmark binary, started again), as AWS would be.
+/// In the benchmark's own process, the stub's one thread competes with the load's 32 client
+/// threads for the scheduler, and the figures measure that instead of certwatch.
+#[allow(
+    dead_code,
+    reason = "the load benchmark keeps its stub in process, to count what reached it"
+)]
+pub struct StubProcess {
+    child: std::process::Child,
+    pub url: String,
+}
+
+#[allow(dead_code, reason = "as above")]
+impl StubProcess {
+    /// A stub whose certificates all expire within 45 days, answering at once.
+    pub fn start() -> Self {
+        use std::io::BufRead as _;
+        let mut child = Command::new(std::env::current_exe().expect("this benchmark"))
+            .arg(STUB_PROCESS)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the stub process");
+        let mut url = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("its output"))
+            .read_line(&mut url)
+            .expect("the stub's address");
+        Self {
+            child,
+            url: url.trim().to_owned(),
+        }
+    }
+}
+
+impl Drop for StubProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// When started as [`StubProcess`], serves as the stub until killed, and never returns.
+#[allow(dead_code, reason = "as above")]
+pub fn serve_as_stub_if_asked() {
+    if !std::env::args().any(|a| a == STUB_PROCESS) {
+        return;
+    }
+    let stub = certwatch_stub::Stub::start(certwatch_stub::StubConfig {
+        catalogue: certwatch_stub::catalogue::Catalogue {
+            days_spread: 45,
+            ..Default::default()
+        },
+        threads: 1,
+        ..Default::default()
+    })
+    .expect("the stub");
+    println!("{}", stub.url());
+    loop {
+        std::thread::park();
+    }
+}

@@ -46,6 +46,7 @@ fn load_with_faults_and_a_shutdown_midway_loses_nothing() {
         events: &events,
         clients: CLIENTS,
         max_attempts: 10,
+        keep_alive: false,
         on_answered: &stop_half_way,
     });
     let exit = server.0.wait().expect("waiting for the server");
@@ -89,6 +90,7 @@ fn load_with_faults_and_a_shutdown_midway_loses_nothing() {
         events: &resend,
         clients: CLIENTS,
         max_attempts: 10,
+        keep_alive: false,
         on_answered: &|_| {},
     });
     drop(server);
