@@ -1,6 +1,7 @@
 //! Configuration, read from the environment the host hands the component.
 
 use crate::arn::{TopicArn, is_region};
+use crate::expiry::SeverityThresholds;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -105,6 +106,9 @@ pub struct Config {
     /// Days left on which an event notifies (`NOTIFY_AT_DAYS`, e.g. `45,30,14,7,3,1`); every
     /// day when unset. An expired certificate always notifies. Findings update every day.
     pub notify_at_days: Option<std::collections::BTreeSet<i64>>,
+    /// Days left at or under which findings are critical, high and medium
+    /// (`SEVERITY_DAYS`, e.g. `7,14,30`).
+    pub severity: SeverityThresholds,
     /// How long one attempt waits for AWS's reply (`REQUEST_TIMEOUT_MS`) before it counts as
     /// timed out and is retried.
     pub request_timeout: Duration,
@@ -212,6 +216,11 @@ impl Config {
             Some(text) => whole_number("SCAN_CONCURRENCY", text, 1..=MAX_SCAN_CONCURRENCY)?,
         };
 
+        let severity = match get("SEVERITY_DAYS") {
+            None => SeverityThresholds::default(),
+            Some(list) => severity_thresholds(list)?,
+        };
+
         let request_timeout = match get("REQUEST_TIMEOUT_MS") {
             None => DEFAULT_REQUEST_TIMEOUT,
             Some(text) => Duration::from_millis(whole_number(
@@ -237,6 +246,7 @@ impl Config {
         };
 
         Ok(Self {
+            severity,
             request_timeout,
             notify_at_days,
             scan_regions,
@@ -261,6 +271,26 @@ fn items(list: &str) -> impl Iterator<Item = &str> {
 }
 
 /// `text` as a whole number inside `range`, or an error that names `variable` and the range.
+/// `SEVERITY_DAYS`: three days-left thresholds, critical, high and medium, each above the last.
+fn severity_thresholds(list: &str) -> Result<SeverityThresholds, ConfigError> {
+    let days: Vec<i64> = items(list)
+        .map(|item| whole_number("SEVERITY_DAYS", item, 0..=i64::from(MAX_EXPIRY_DAYS)))
+        .collect::<Result<_, _>>()?;
+    match days[..] {
+        [critical, high, medium] if critical < high && high < medium => Ok(SeverityThresholds {
+            critical,
+            high,
+            medium,
+        }),
+        _ => Err(ConfigError {
+            variable: "SEVERITY_DAYS",
+            message: format!(
+                "{list:?} is not three rising numbers of days for critical, high and medium, like 7,14,30"
+            ),
+        }),
+    }
+}
+
 fn whole_number<T>(
     variable: &'static str,
     text: &str,
@@ -353,6 +383,20 @@ mod tests {
     }
 
     #[test]
+    fn severity_thresholds_default_to_7_14_30() {
+        assert_eq!(with(&[]).unwrap().severity, SeverityThresholds::default());
+        let config = with(&[("SEVERITY_DAYS", "10, 20, 40")]).unwrap();
+        assert_eq!(
+            config.severity,
+            SeverityThresholds {
+                critical: 10,
+                high: 20,
+                medium: 40
+            }
+        );
+    }
+
+    #[test]
     fn request_timeout_is_ten_seconds_unless_set() {
         assert_eq!(with(&[]).unwrap().request_timeout, DEFAULT_REQUEST_TIMEOUT);
         let config = with(&[("REQUEST_TIMEOUT_MS", "250")]).unwrap();
@@ -438,6 +482,9 @@ mod tests {
             ("SCAN_CONCURRENCY", "0"),
             ("SCAN_CONCURRENCY", "1000"),
             ("REQUEST_TIMEOUT_MS", "10"),
+            ("SEVERITY_DAYS", "7,14"),
+            ("SEVERITY_DAYS", "14,7,30"),
+            ("SEVERITY_DAYS", "7,14,thirty"),
             ("REQUEST_TIMEOUT_MS", "soon"),
         ] {
             let err = with(&[(var, value)]).unwrap_err();

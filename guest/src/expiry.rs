@@ -29,18 +29,39 @@ pub enum Severity {
     Critical,
 }
 
-impl Severity {
-    /// Critical within a week or once expired, high within two weeks, medium within a month,
-    /// low otherwise (the tiers x509-certificate-exporter users know).
-    pub fn for_days_left(days_left: i64) -> Self {
-        match days_left {
-            ..=7 => Self::Critical,
-            8..=14 => Self::High,
-            15..=30 => Self::Medium,
-            _ => Self::Low,
+/// The days left at or under which a finding is critical, high and medium; low above them.
+/// Expired certificates are always critical.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeverityThresholds {
+    pub critical: i64,
+    pub high: i64,
+    pub medium: i64,
+}
+
+impl Default for SeverityThresholds {
+    /// Critical within a week, high within two, medium within a month: the tiers
+    /// x509-certificate-exporter users know.
+    fn default() -> Self {
+        Self {
+            critical: 7,
+            high: 14,
+            medium: 30,
         }
     }
+}
 
+impl SeverityThresholds {
+    pub fn severity(&self, days_left: i64) -> Severity {
+        match days_left {
+            d if d < 0 || d <= self.critical => Severity::Critical,
+            d if d <= self.high => Severity::High,
+            d if d <= self.medium => Severity::Medium,
+            _ => Severity::Low,
+        }
+    }
+}
+
+impl Severity {
     pub fn label(self) -> &'static str {
         match self {
             Self::Low => "LOW",
@@ -89,9 +110,10 @@ mod tests {
 
     #[test]
     fn severity_tiers() {
+        let thresholds = SeverityThresholds::default();
         let tiers: Vec<_> = [-1, 0, 7, 8, 14, 15, 30, 31, 45]
             .into_iter()
-            .map(Severity::for_days_left)
+            .map(|d| thresholds.severity(d))
             .collect();
         use Severity::*;
         assert_eq!(
@@ -100,5 +122,25 @@ mod tests {
                 Critical, Critical, Critical, High, High, Medium, Medium, Low, Low
             ]
         );
+    }
+
+    #[test]
+    fn thresholds_can_be_moved_and_expired_stays_critical() {
+        let strict = SeverityThresholds {
+            critical: 14,
+            high: 21,
+            medium: 40,
+        };
+        assert_eq!(strict.severity(-3), Severity::Critical);
+        assert_eq!(strict.severity(14), Severity::Critical);
+        assert_eq!(strict.severity(21), Severity::High);
+        assert_eq!(strict.severity(40), Severity::Medium);
+        assert_eq!(strict.severity(41), Severity::Low);
+        let lax = SeverityThresholds {
+            critical: 0,
+            high: 1,
+            medium: 2,
+        };
+        assert_eq!(lax.severity(-1), Severity::Critical);
     }
 }

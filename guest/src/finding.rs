@@ -22,6 +22,7 @@ pub struct ExpiryFinding<'a> {
     pub now: OffsetDateTime,
     /// Who raised the finding: certwatch's default, or the Lambda function's ARN.
     pub generator_id: &'a str,
+    pub severity: Severity,
 }
 
 /// The finding's id: one per certificate, so a repeated or retried event updates the same
@@ -40,7 +41,7 @@ impl ExpiryFinding<'_> {
         let partition = arn.partition;
         let account = &arn.account;
         let domain = display_domain(self.detail);
-        let severity = Severity::for_days_left(self.days_left);
+        let severity = self.severity;
         let when = rfc3339_millis(self.not_after);
         let now = rfc3339_millis(self.now);
         let (title, description) = if self.days_left < 0 {
@@ -181,6 +182,7 @@ mod tests {
             hub_region,
             now: datetime!(2026-11-29 12:00 UTC),
             generator_id: GENERATOR_ID,
+            severity: crate::expiry::SeverityThresholds::default().severity(days_left),
         }
         .to_asff()
     }

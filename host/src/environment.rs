@@ -20,6 +20,7 @@ pub const SETTINGS: &[&str] = &[
     "REQUEST_TIMEOUT_MS",
     "SCAN_CONCURRENCY",
     "SCAN_REGIONS",
+    "SEVERITY_DAYS",
 ];
 
 /// The settings among `vars`.

@@ -164,6 +164,7 @@ impl<P: Platform> Responder<'_, P> {
             hub_region,
             now,
             generator_id: &self.config.generator_id,
+            severity: self.config.severity.severity(days_left),
         };
         let import = async {
             match hub_state {

@@ -243,6 +243,7 @@ impl<P: Platform> Responder<'_, P> {
                 hub_region: &hub_region,
                 now,
                 generator_id: &self.config.generator_id,
+                severity: self.config.severity.severity(days_left),
             }
             .to_asff()
             .to_string();
