@@ -11,6 +11,9 @@ pub const APPROACHING_EXPIRATION: &str = "ACM Certificate Approaching Expiration
 /// Sent once a certificate has expired; handled as one with no days left, so the finding turns
 /// critical and the owner hears of it.
 pub const EXPIRED: &str = "ACM Certificate Expired";
+/// Sent when a certificate is issued, renewed or (re-)imported; a renewal or import ends an
+/// expiry, so certwatch resolves its finding.
+pub const CERTIFICATE_AVAILABLE: &str = "ACM Certificate Available";
 pub const SCHEDULE_SOURCE: &str = "aws.events";
 pub const SCHEDULED_EVENT: &str = "Scheduled Event";
 
@@ -43,6 +46,44 @@ pub struct ExpiryDetail {
     pub common_name: Option<String>,
 }
 
+/// `detail` of "ACM Certificate Available".
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AvailableDetail {
+    #[serde(default)]
+    action: Option<String>,
+}
+
+/// How a certificate became available again, of the ways that end an expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    /// ACM renewed a certificate it issued.
+    Renewal,
+    /// A new certificate was imported into the same ARN.
+    Reimport,
+    Import,
+}
+
+impl Renewal {
+    fn from_action(action: &str) -> Option<Self> {
+        match action {
+            "RENEWAL" => Some(Self::Renewal),
+            "REIMPORT" => Some(Self::Reimport),
+            "IMPORT" => Some(Self::Import),
+            _ => None,
+        }
+    }
+
+    /// The renewal in words, for the owner's message.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Renewal => "renewed by ACM",
+            Self::Reimport => "re-imported",
+            Self::Import => "imported",
+        }
+    }
+}
+
 /// An event, classified by what certwatch does with it.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -50,6 +91,12 @@ pub enum Event {
         envelope: Envelope,
         certificate: CertificateArn,
         detail: ExpiryDetail,
+    },
+    /// A certificate renewed or (re-)imported: its finding is resolved if it is healthy now.
+    Available {
+        envelope: Envelope,
+        certificate: CertificateArn,
+        renewal: Renewal,
     },
     /// An EventBridge schedule: scan every certificate.
     Scan { envelope: Envelope },
@@ -99,7 +146,8 @@ impl Event {
             );
             return Ok(Self::NotHandled { envelope, reason });
         }
-        if envelope.detail_type != APPROACHING_EXPIRATION && envelope.detail_type != EXPIRED {
+        let known = [APPROACHING_EXPIRATION, EXPIRED, CERTIFICATE_AVAILABLE];
+        if !known.contains(&envelope.detail_type.as_str()) {
             let reason = format!(
                 "certwatch does not act on {:?} events",
                 envelope.detail_type
@@ -118,13 +166,31 @@ impl Event {
                 detail_type: detail_type.clone(),
                 source,
             })?;
-        let detail = if envelope.detail.is_null() {
-            ExpiryDetail::default()
-        } else {
-            ExpiryDetail::deserialize(&envelope.detail).map_err(|e| EventError::BadDetail {
-                detail_type,
-                message: e.to_string(),
-            })?
+        let bad_detail = |e: serde_json::Error| EventError::BadDetail {
+            detail_type: detail_type.clone(),
+            message: e.to_string(),
+        };
+        if detail_type == CERTIFICATE_AVAILABLE {
+            let detail = match envelope.detail.is_null() {
+                true => AvailableDetail::default(),
+                false => AvailableDetail::deserialize(&envelope.detail).map_err(bad_detail)?,
+            };
+            let action = detail.action.unwrap_or_default();
+            let Some(renewal) = Renewal::from_action(&action) else {
+                let reason = format!(
+                    "certwatch resolves findings on RENEWAL, REIMPORT and IMPORT, not on {action:?}"
+                );
+                return Ok(Self::NotHandled { envelope, reason });
+            };
+            return Ok(Self::Available {
+                envelope,
+                certificate,
+                renewal,
+            });
+        }
+        let detail = match envelope.detail.is_null() {
+            true => ExpiryDetail::default(),
+            false => ExpiryDetail::deserialize(&envelope.detail).map_err(bad_detail)?,
         };
         Ok(Self::ApproachingExpiration {
             envelope,
@@ -136,6 +202,7 @@ impl Event {
     pub fn envelope(&self) -> &Envelope {
         match self {
             Self::ApproachingExpiration { envelope, .. }
+            | Self::Available { envelope, .. }
             | Self::Scan { envelope }
             | Self::NotHandled { envelope, .. } => envelope,
         }
@@ -193,6 +260,37 @@ mod tests {
             Event::parse(&expired).unwrap(),
             Event::ApproachingExpiration { .. }
         ));
+
+        let available = |action: &str| {
+            let event = SAMPLE
+                .replace(
+                    "ACM Certificate Approaching Expiration",
+                    CERTIFICATE_AVAILABLE,
+                )
+                .replace(
+                    "\"DaysToExpiry\"",
+                    &format!("\"Action\": \"{action}\", \"Days\""),
+                );
+            Event::parse(&event).unwrap()
+        };
+        assert!(matches!(
+            available("RENEWAL"),
+            Event::Available {
+                renewal: Renewal::Renewal,
+                ..
+            }
+        ));
+        assert!(matches!(
+            available("REIMPORT"),
+            Event::Available {
+                renewal: Renewal::Reimport,
+                ..
+            }
+        ));
+        let Event::NotHandled { reason, .. } = available("ISSUANCE") else {
+            panic!("a new certificate has no finding to resolve")
+        };
+        assert!(reason.contains("\"ISSUANCE\""), "{reason}");
 
         let scheduled = SAMPLE.replace("\"aws.acm\"", "\"aws.events\"");
         let Event::NotHandled { reason, .. } = Event::parse(&scheduled).unwrap() else {

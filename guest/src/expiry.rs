@@ -23,6 +23,8 @@ impl ExpiryWindow {
 /// ASFF severity labels, from how soon the certificate expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// A resolved finding: nothing left to do.
+    Informational,
     Low,
     Medium,
     High,
@@ -64,6 +66,7 @@ impl SeverityThresholds {
 impl Severity {
     pub fn label(self) -> &'static str {
         match self {
+            Self::Informational => "INFORMATIONAL",
             Self::Low => "LOW",
             Self::Medium => "MEDIUM",
             Self::High => "HIGH",
@@ -74,6 +77,7 @@ impl Severity {
     /// ASFF's normalized score for the label (the middle of the label's documented range).
     pub fn normalized(self) -> u8 {
         match self {
+            Self::Informational => 0,
             Self::Low => 20,
             Self::Medium => 50,
             Self::High => 80,

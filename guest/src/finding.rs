@@ -1,4 +1,5 @@
-//! The Security Hub finding (ASFF 2018-10-08) for a certificate nearing expiry.
+//! The Security Hub finding (ASFF 2018-10-08) for a certificate nearing expiry, and the same
+//! finding resolved once the certificate is renewed.
 
 use crate::arn::CertificateArn;
 use crate::aws::acm::CertificateDetail;
@@ -23,6 +24,8 @@ pub struct ExpiryFinding<'a> {
     /// Who raised the finding: certwatch's default, or the Lambda function's ARN.
     pub generator_id: &'a str,
     pub severity: Severity,
+    /// The certificate was renewed: the finding passes and is archived.
+    pub resolved: bool,
 }
 
 /// The finding's id: one per certificate, so a repeated or retried event updates the same
@@ -36,6 +39,17 @@ impl ExpiryFinding<'_> {
         finding_id(self.certificate)
     }
 
+    /// The hub product the finding belongs to: the account's own default product.
+    pub fn product_arn(&self) -> String {
+        let arn = self.certificate.arn();
+        let account = &arn.account;
+        format!(
+            "arn:{}:securityhub:{}:{account}:product/{account}/default",
+            arn.partition.name(),
+            self.hub_region
+        )
+    }
+
     pub fn to_asff(&self) -> Value {
         let arn = self.certificate.arn();
         let partition = arn.partition;
@@ -44,7 +58,15 @@ impl ExpiryFinding<'_> {
         let severity = self.severity;
         let when = rfc3339_millis(self.not_after);
         let now = rfc3339_millis(self.now);
-        let (title, description) = if self.days_left < 0 {
+        let (title, description) = if self.resolved {
+            (
+                format!("ACM certificate for {domain} was renewed"),
+                format!(
+                    "The ACM certificate for {domain} ({arn}) was renewed: it now expires on {when}, in {} days.",
+                    self.days_left
+                ),
+            )
+        } else if self.days_left < 0 {
             (
                 format!("ACM certificate for {domain} has expired"),
                 format!("The ACM certificate for {domain} ({arn}) expired on {when}."),
@@ -70,10 +92,10 @@ impl ExpiryFinding<'_> {
                 "Check why ACM has not renewed the certificate for {domain} (domain validation, renewal status), or request a new one and move its users over before it expires."
             )
         };
-        json!({
+        let mut finding = json!({
             "SchemaVersion": "2018-10-08",
             "Id": self.id(),
-            "ProductArn": format!("arn:{}:securityhub:{}:{account}:product/{account}/default", partition.name(), self.hub_region),
+            "ProductArn": self.product_arn(),
             "GeneratorId": self.generator_id,
             "AwsAccountId": account,
             "Types": [FINDING_TYPE],
@@ -105,7 +127,15 @@ impl ExpiryFinding<'_> {
             }],
             "Compliance": { "Status": "WARNING" },
             "RecordState": "ACTIVE",
-        })
+        });
+        if self.resolved {
+            finding["Compliance"]["Status"] = "PASSED".into();
+            finding["RecordState"] = "ARCHIVED".into();
+            if let Some(fields) = finding.as_object_mut() {
+                fields.remove("Remediation");
+            }
+        }
+        finding
     }
 }
 
@@ -183,8 +213,41 @@ mod tests {
             now: datetime!(2026-11-29 12:00 UTC),
             generator_id: GENERATOR_ID,
             severity: crate::expiry::SeverityThresholds::default().severity(days_left),
+            resolved: false,
         }
         .to_asff()
+    }
+
+    #[test]
+    fn a_resolved_finding_passes_and_is_archived() {
+        let arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+        let certificate = CertificateArn::parse(arn).unwrap();
+        let detail = detail(arn, "AMAZON_ISSUED");
+        let f = ExpiryFinding {
+            certificate: &certificate,
+            detail: &detail,
+            not_after: datetime!(2027-12-10 12:00 UTC),
+            days_left: 376,
+            hub_region: "us-east-1",
+            now: datetime!(2026-11-29 12:00 UTC),
+            generator_id: GENERATOR_ID,
+            severity: Severity::Informational,
+            resolved: true,
+        }
+        .to_asff();
+        assert_eq!(
+            f["Id"],
+            format!("{arn}/certwatch/expiry"),
+            "the same finding"
+        );
+        assert_eq!(f["Compliance"]["Status"], "PASSED");
+        assert_eq!(f["RecordState"], "ARCHIVED");
+        assert_eq!(
+            f["FindingProviderFields"]["Severity"]["Label"],
+            "INFORMATIONAL"
+        );
+        assert_eq!(f["Title"], "ACM certificate for example.com was renewed");
+        assert!(f.get("Remediation").is_none());
     }
 
     #[test]

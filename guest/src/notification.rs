@@ -81,6 +81,40 @@ impl ExpiryNotice<'_> {
     }
 }
 
+/// The subject of the message that tells the owner a certificate was renewed.
+pub const RENEWED_SUBJECT: &str = "Certificate Renewed Notification";
+
+/// The all-clear: a certificate certwatch may have warned about was renewed.
+#[derive(Debug, Clone)]
+pub struct RenewedNotice<'a> {
+    /// The certificate as it is now.
+    pub now: ExpiryNotice<'a>,
+    /// How it was renewed, in words: "renewed by ACM", "re-imported".
+    pub how: &'a str,
+}
+
+impl RenewedNotice<'_> {
+    pub fn message(&self) -> String {
+        let arn = self.now.certificate.arn();
+        let domain = display_domain(self.now.detail);
+        [
+            format!(
+                "The ACM certificate for {domain} was {}: it now expires on {}, in {} days.",
+                self.how,
+                human(self.now.not_after),
+                self.now.days_left
+            ),
+            String::new(),
+            format!("Certificate: {arn}"),
+            format!("Account:     {} ({})", arn.account, arn.region),
+            String::new(),
+            "Nothing more to do. certwatch resolved its Security Hub finding for this certificate."
+                .into(),
+        ]
+        .join("\n")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +180,33 @@ mod tests {
 
     #[test]
     fn the_subject_fits_sns() {
-        assert!(SUBJECT.len() <= 100 && SUBJECT.is_ascii());
+        for subject in [SUBJECT, RENEWED_SUBJECT] {
+            assert!(subject.len() <= 100 && subject.is_ascii());
+        }
+    }
+
+    #[test]
+    fn the_all_clear_says_until_when() {
+        let certificate =
+            CertificateArn::parse("arn:aws:acm:us-east-1:123456789012:certificate/abc").unwrap();
+        let detail = CertificateDetail {
+            arn: certificate.to_string(),
+            domain_name: "example.com".into(),
+            ..CertificateDetail::default()
+        };
+        let m = RenewedNotice {
+            now: ExpiryNotice {
+                certificate: &certificate,
+                detail: &detail,
+                not_after: datetime!(2027-12-10 12:00 UTC),
+                days_left: 376,
+            },
+            how: "renewed by ACM",
+        }
+        .message();
+        assert!(
+            m.starts_with("The ACM certificate for example.com was renewed by ACM: it now expires on 2027-12-10 12:00 UTC, in 376 days."),
+            "{m}"
+        );
     }
 }

@@ -8,6 +8,8 @@ use crate::event::EventError;
 pub enum Decision {
     Expiring,
     NotExpiring,
+    /// Renewed out of the window: the finding resolved, the owner told.
+    Resolved,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +164,7 @@ pub fn to_json(result: &Result<Outcome, HandleError>) -> serde_json::Value {
             "decision": match h.decision {
                 Decision::Expiring => "expiring",
                 Decision::NotExpiring => "not-expiring",
+                Decision::Resolved => "resolved",
             },
             "finding": h.finding.as_ref().map(|f| json!({ "id": f.id, "region": f.region, "imported": f.imported })),
             "notification": h.notification.as_ref().map(|n| json!({ "topic_arn": n.topic_arn, "message_id": n.message_id })),

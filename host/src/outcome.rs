@@ -126,6 +126,7 @@ impl From<Result<wit::Outcome, wit::Error>> for Outcome {
                 decision: match h.decision {
                     wit::Decision::Expiring => "expiring",
                     wit::Decision::NotExpiring => "not-expiring",
+                    wit::Decision::Resolved => "resolved",
                 }
                 .into(),
                 finding: h.finding.map(|f| Finding {

@@ -83,7 +83,7 @@ pub fn parse_list_certificates(response: &AwsResponse) -> Result<CertificatePage
 }
 
 /// What certwatch needs to know of a certificate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CertificateDetail {
     pub arn: String,
     pub domain_name: String,

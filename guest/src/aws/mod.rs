@@ -19,6 +19,7 @@ pub enum Operation {
     DescribeCertificate,
     DescribeHub,
     BatchImportFindings,
+    BatchUpdateFindings,
     Publish,
 }
 
@@ -26,7 +27,9 @@ impl Operation {
     pub fn service(self) -> Service {
         match self {
             Self::ListCertificates | Self::DescribeCertificate => Service::Acm,
-            Self::DescribeHub | Self::BatchImportFindings => Service::SecurityHub,
+            Self::DescribeHub | Self::BatchImportFindings | Self::BatchUpdateFindings => {
+                Service::SecurityHub
+            }
             Self::Publish => Service::Sns,
         }
     }
@@ -38,6 +41,7 @@ impl Operation {
             Self::DescribeCertificate => "acm:DescribeCertificate",
             Self::DescribeHub => "securityhub:DescribeHub",
             Self::BatchImportFindings => "securityhub:BatchImportFindings",
+            Self::BatchUpdateFindings => "securityhub:BatchUpdateFindings",
             Self::Publish => "sns:Publish",
         }
     }

@@ -1,7 +1,7 @@
 //! Security Hub `DescribeHub` and `BatchImportFindings` (REST-JSON protocol).
 
 use super::{AwsRequest, AwsResponse, CallError, Operation, json_reply};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub fn describe_hub(endpoint: &str, region: &str) -> AwsRequest {
     AwsRequest::new(
@@ -127,6 +127,79 @@ pub fn parse_batch_import_findings(response: &AwsResponse) -> Result<ImportResul
     })
 }
 
+/// One finding, as `BatchUpdateFindings` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FindingIdentifier {
+    pub id: String,
+    pub product_arn: String,
+}
+
+/// `BatchUpdateFindings`: the findings' workflow set to RESOLVED, with a note saying why.
+/// (A provider's own `BatchImportFindings` cannot change the workflow of a finding that
+/// exists.)
+pub fn resolve_findings(
+    endpoint: &str,
+    region: &str,
+    findings: &[FindingIdentifier],
+    note: &str,
+) -> AwsRequest {
+    let note: String = note.chars().take(512).collect();
+    let body = serde_json::json!({
+        "FindingIdentifiers": findings,
+        "Workflow": { "Status": "RESOLVED" },
+        "Note": { "Text": note, "UpdatedBy": "certwatch" },
+    });
+    AwsRequest::new(
+        Operation::BatchUpdateFindings,
+        region,
+        http::Method::PATCH,
+        format!("{endpoint}/findings/batchupdate"),
+        body.to_string().into_bytes(),
+    )
+    .header("content-type", "application/json")
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateReply {
+    #[serde(default)]
+    processed_findings: Vec<serde_json::Value>,
+    #[serde(default)]
+    unprocessed_findings: Vec<UnprocessedFinding>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UnprocessedFinding {
+    #[serde(default)]
+    error_code: Option<String>,
+    #[serde(default)]
+    error_message: Option<String>,
+}
+
+/// How many findings were resolved; any finding left unprocessed is an error.
+pub fn parse_batch_update_findings(response: &AwsResponse) -> Result<u32, CallError> {
+    let operation = Operation::BatchUpdateFindings;
+    let reply: UpdateReply = json_reply(operation, response)?;
+    if let Some(first) = reply.unprocessed_findings.first() {
+        return Err(CallError::Service {
+            operation,
+            status: response.status,
+            code: first
+                .error_code
+                .clone()
+                .unwrap_or_else(|| "UnprocessedFindings".into()),
+            message: format!(
+                "{} findings not updated: {}",
+                reply.unprocessed_findings.len(),
+                first.error_message.as_deref().unwrap_or("no reason given")
+            ),
+        });
+    }
+    Ok(u32::try_from(reply.processed_findings.len()).unwrap_or(u32::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +270,42 @@ mod tests {
             r#"{"FailedCount":0,"SuccessCount":1,"FailedFindings":[]}"#,
         ));
         assert_eq!(ok.unwrap(), ImportResult { success_count: 1 });
+    }
+
+    #[test]
+    fn resolving_follows_the_api_reference() {
+        let finding = FindingIdentifier {
+            id: "arn:aws:acm:us-east-1:1:certificate/c/certwatch/expiry".into(),
+            product_arn: "arn:aws:securityhub:us-east-1:1:product/1/default".into(),
+        };
+        let r = resolve_findings(
+            "https://securityhub.us-east-1.amazonaws.com",
+            "us-east-1",
+            std::slice::from_ref(&finding),
+            "renewed",
+        );
+        assert_eq!(r.method, http::Method::PATCH);
+        assert_eq!(
+            r.url,
+            "https://securityhub.us-east-1.amazonaws.com/findings/batchupdate"
+        );
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(
+            body["FindingIdentifiers"][0]["ProductArn"],
+            finding.product_arn
+        );
+        assert_eq!(body["Workflow"]["Status"], "RESOLVED");
+        assert_eq!(body["Note"]["UpdatedBy"], "certwatch");
+
+        let processed = format!(
+            r#"{{"ProcessedFindings":[{{"Id":"{}","ProductArn":"{}"}}],"UnprocessedFindings":[]}}"#,
+            finding.id, finding.product_arn
+        );
+        assert_eq!(parse_batch_update_findings(&reply(200, &processed)), Ok(1));
+        let unprocessed = r#"{"ProcessedFindings":[],"UnprocessedFindings":[{"FindingIdentifier":{"Id":"x","ProductArn":"y"},"ErrorCode":"FindingNotFound","ErrorMessage":"Finding not found"}]}"#;
+        let e = parse_batch_update_findings(&reply(200, unprocessed)).unwrap_err();
+        assert_eq!(e.code(), Some("FindingNotFound"));
+        assert!(!e.is_retryable());
     }
 
     #[test]

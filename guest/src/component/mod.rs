@@ -50,6 +50,7 @@ impl From<outcome::Outcome> for wit::Outcome {
                 decision: match h.decision {
                     outcome::Decision::Expiring => wit::Decision::Expiring,
                     outcome::Decision::NotExpiring => wit::Decision::NotExpiring,
+                    outcome::Decision::Resolved => wit::Decision::Resolved,
                 },
                 finding: h.finding.map(|f| wit::FindingImport {
                     id: f.id,

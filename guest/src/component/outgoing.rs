@@ -57,7 +57,11 @@ async fn send(request: &AwsRequest) -> Result<AwsResponse, String> {
     let outgoing = OutgoingRequest::new(fields);
     let method = match request.method {
         http::Method::GET => Method::Get,
-        _ => Method::Post,
+        http::Method::POST => Method::Post,
+        http::Method::PATCH => Method::Patch,
+        http::Method::PUT => Method::Put,
+        http::Method::DELETE => Method::Delete,
+        ref other => Method::Other(other.to_string()),
     };
     let scheme = match uri.scheme_str() {
         Some("http") => Scheme::Http,

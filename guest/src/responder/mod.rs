@@ -19,6 +19,7 @@ use crate::timestamp::rfc3339_seconds;
 use futures::future::join;
 use std::time::Duration;
 
+mod renewal;
 mod scheduled;
 use time::OffsetDateTime;
 
@@ -67,7 +68,22 @@ pub async fn handle<P: Platform>(
         } => {
             let config = config()?;
             responder(&config)
-                .approaching_expiration(&envelope, &certificate, detail.days_to_expiry)
+                .certificate_event(
+                    &envelope,
+                    &certificate,
+                    Trigger::Expiry(detail.days_to_expiry),
+                )
+                .await
+                .map(Outcome::Handled)
+        }
+        Event::Available {
+            envelope,
+            certificate,
+            renewal,
+        } => {
+            let config = config()?;
+            responder(&config)
+                .certificate_event(&envelope, &certificate, Trigger::Renewal(renewal))
                 .await
                 .map(Outcome::Handled)
         }
@@ -93,11 +109,14 @@ impl<P: Platform> Responder<'_, P> {
         }
     }
 
-    async fn approaching_expiration(
+    /// One certificate's event: the certificate and its hub looked up at once, then the
+    /// finding raised and the owner told if it expires within the window, or, after a renewal
+    /// that took it out of the window, the finding resolved and the owner told so.
+    async fn certificate_event(
         &self,
         envelope: &Envelope,
         certificate: &CertificateArn,
-        event_days: Option<i64>,
+        trigger: Trigger,
     ) -> Result<Handled, HandleError> {
         let cert_region = &certificate.arn().region;
         let hub_region = self
@@ -147,13 +166,27 @@ impl<P: Platform> Responder<'_, P> {
             notification: None,
             skipped: Vec::new(),
         };
-        if !(ExpiryWindow {
+        let expiring = ExpiryWindow {
             days: self.config.expiry_days,
-        })
-        .contains(days_left)
-        {
-            return Ok(handled);
         }
+        .contains(days_left);
+        let event_days = match (trigger, expiring) {
+            (Trigger::Expiry(event_days), true) => event_days,
+            (Trigger::Renewal(_), true) => None,
+            (Trigger::Expiry(_), false) => return Ok(handled),
+            (Trigger::Renewal(renewal), false) => {
+                let known = Known {
+                    detail: &detail,
+                    not_after,
+                    days_left,
+                    hub_region,
+                    now,
+                };
+                return self
+                    .resolve(handled, certificate, known, hub_state, renewal)
+                    .await;
+            }
+        };
         handled.decision = Decision::Expiring;
 
         let finding = ExpiryFinding {
@@ -165,6 +198,7 @@ impl<P: Platform> Responder<'_, P> {
             now,
             generator_id: &self.config.generator_id,
             severity: self.config.severity.severity(days_left),
+            resolved: false,
         };
         let import = async {
             match hub_state {
@@ -193,22 +227,7 @@ impl<P: Platform> Responder<'_, P> {
         };
         let publish = self.publish(certificate, &detail, not_after, days_left, event_days);
         let (imported, published) = join(import, publish).await;
-
-        let mut failures = Vec::new();
-        match imported {
-            Ok(finding) => handled.finding = finding,
-            Err(Skip(skipped)) => handled.skipped.push(skipped),
-            Err(Fail(error)) => failures.push(error),
-        }
-        match published {
-            Ok(notification) => handled.notification = Some(notification),
-            Err(Skip(skipped)) => handled.skipped.push(skipped),
-            Err(Fail(error)) => failures.push(error),
-        }
-        match failures.len() {
-            0 => Ok(handled),
-            _ => Err(partial_failure(&handled, failures)),
-        }
+        finish(handled, imported, published)
     }
 
     async fn publish(
@@ -219,12 +238,9 @@ impl<P: Platform> Responder<'_, P> {
         days_left: i64,
         event_days: Option<i64>,
     ) -> Result<Notification, StepError> {
-        let Some(topic) = &self.config.sns_topic else {
-            return Err(Skip(Skipped {
-                step: Step::Notification,
-                reason: "SNS_TOPIC_ARN is not set".into(),
-            }));
-        };
+        if self.config.sns_topic.is_none() {
+            return Err(no_topic());
+        }
         if let Some(days) = &self.config.notify_at_days {
             let day = event_days.unwrap_or(days_left);
             if days_left > 0 && !days.contains(&day) {
@@ -244,8 +260,22 @@ impl<P: Platform> Responder<'_, P> {
             not_after,
             days_left,
         };
+        self.notify(certificate, notice.subject(), &notice.message())
+            .await
+    }
+
+    /// Publishes one message about `certificate` to the owner's topic.
+    async fn notify(
+        &self,
+        certificate: &CertificateArn,
+        subject: &str,
+        message: &str,
+    ) -> Result<Notification, StepError> {
+        let Some(topic) = &self.config.sns_topic else {
+            return Err(no_topic());
+        };
         let endpoint = self.endpoint(Service::Sns, certificate, &topic.arn().region);
-        let request = sns::publish(&endpoint, topic, notice.subject(), &notice.message());
+        let request = sns::publish(&endpoint, topic, subject, message);
         let message_id = self.call(request, sns::parse_publish).await.map_err(Fail)?;
         Ok(Notification {
             topic_arn: topic.to_string(),
@@ -298,6 +328,54 @@ impl<P: Platform> Responder<'_, P> {
             attempt += 1;
         }
     }
+}
+
+/// What a certificate event is about.
+#[derive(Debug, Clone, Copy)]
+enum Trigger {
+    /// Approaching expiration, or expired; the event's `DaysToExpiry`, if it gave one.
+    Expiry(Option<i64>),
+    /// Renewed or (re-)imported.
+    Renewal(crate::event::Renewal),
+}
+
+/// What the first round trip established about a certificate.
+struct Known<'a> {
+    detail: &'a CertificateDetail,
+    not_after: OffsetDateTime,
+    days_left: i64,
+    hub_region: &'a str,
+    now: OffsetDateTime,
+}
+
+/// The outcome once the finding and the notification are done: each done, skipped or failed.
+fn finish(
+    mut handled: Handled,
+    imported: Result<Option<FindingImport>, StepError>,
+    published: Result<Notification, StepError>,
+) -> Result<Handled, HandleError> {
+    let mut failures = Vec::new();
+    match imported {
+        Ok(finding) => handled.finding = finding,
+        Err(Skip(skipped)) => handled.skipped.push(skipped),
+        Err(Fail(error)) => failures.push(error),
+    }
+    match published {
+        Ok(notification) => handled.notification = Some(notification),
+        Err(Skip(skipped)) => handled.skipped.push(skipped),
+        Err(Fail(error)) => failures.push(error),
+    }
+    match failures.len() {
+        0 => Ok(handled),
+        _ => Err(partial_failure(&handled, failures)),
+    }
+}
+
+fn no_topic() -> StepError {
+    Skip(Skipped {
+        step: Step::Notification,
+        reason: "SNS_TOPIC_ARN is not set".into(),
+    })
 }
 
 /// A step that did not happen: deliberately, or because it failed.

@@ -201,7 +201,9 @@ impl<P: Platform> Responder<'_, P> {
                     Listed::Failed(failure) => Completed::Failed(failure),
                 }
             })
-            .buffer_unordered(self.config.scan_concurrency);
+            // In listing order, not completion order: findings go into batches, and a
+            // replay's requests must not depend on which reply came first.
+            .buffered(self.config.scan_concurrency);
         while let Some(completed) = completed.next().await {
             let detail = match completed {
                 Completed::Failed(failure) => {
@@ -244,6 +246,7 @@ impl<P: Platform> Responder<'_, P> {
                 now,
                 generator_id: &self.config.generator_id,
                 severity: self.config.severity.severity(days_left),
+                resolved: false,
             }
             .to_asff()
             .to_string();

@@ -46,3 +46,21 @@ fn the_template_grants_the_policy_files_actions_and_no_others() {
     granted.sort();
     assert_eq!(granted, actions);
 }
+
+#[test]
+fn the_rule_sends_every_acm_event_the_component_acts_on() {
+    use certwatch_guest::event::{APPROACHING_EXPIRATION, CERTIFICATE_AVAILABLE, EXPIRED};
+    let template =
+        std::fs::read_to_string(repo_root().join("deploy/template.yaml")).expect("the template");
+    let listed: Vec<&str> = template
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- ACM Certificate "))
+        .collect();
+    for detail_type in [APPROACHING_EXPIRATION, EXPIRED, CERTIFICATE_AVAILABLE] {
+        let name = detail_type.trim_start_matches("ACM Certificate ");
+        assert!(
+            listed.contains(&name),
+            "the rule does not send {detail_type:?} events: {listed:?}"
+        );
+    }
+}

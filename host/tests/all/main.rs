@@ -4,6 +4,7 @@ mod cli;
 mod deploy;
 mod faults;
 mod lambda;
+mod lifecycle;
 mod load;
 mod moto;
 mod replay;

@@ -1,0 +1,105 @@
+//! After a renewal or (re-)import that took a certificate out of the expiry window: the finding
+//! is imported once more as passed and archived, its workflow set to RESOLVED, and the owner
+//! is told the certificate was renewed.
+
+use super::{Fail, Known, Platform, Responder, Skip, StepError, finish};
+use crate::arn::CertificateArn;
+use crate::aws::CallError;
+use crate::aws::securityhub::{self, FindingIdentifier, HubState};
+use crate::config::Service;
+use crate::event::Renewal;
+use crate::expiry::Severity;
+use crate::finding::ExpiryFinding;
+use crate::notification::{ExpiryNotice, RENEWED_SUBJECT, RenewedNotice};
+use crate::outcome::*;
+use crate::timestamp::rfc3339_seconds;
+use futures::future::join;
+
+impl<P: Platform> Responder<'_, P> {
+    pub(super) async fn resolve(
+        &self,
+        mut handled: Handled,
+        certificate: &CertificateArn,
+        known: Known<'_>,
+        hub_state: Result<HubState, CallError>,
+        renewal: Renewal,
+    ) -> Result<Handled, HandleError> {
+        handled.decision = Decision::Resolved;
+        let hub_region = known.hub_region;
+        let finding = ExpiryFinding {
+            certificate,
+            detail: known.detail,
+            not_after: known.not_after,
+            days_left: known.days_left,
+            hub_region,
+            now: known.now,
+            generator_id: &self.config.generator_id,
+            severity: Severity::Informational,
+            resolved: true,
+        };
+        let resolve = async {
+            match hub_state {
+                Ok(HubState::Subscribed { .. }) => {}
+                Ok(HubState::NotSubscribed { message }) => {
+                    return Err(Skip(Skipped {
+                        step: Step::SecurityHub,
+                        reason: format!("Security Hub is not enabled in {hub_region}: {message}"),
+                    }));
+                }
+                Err(error) => return Err(Fail(error)),
+            }
+            let endpoint = self.endpoint(Service::SecurityHub, certificate, hub_region);
+            let import = securityhub::batch_import_findings(
+                &endpoint,
+                hub_region,
+                &[finding.to_asff().to_string()],
+            );
+            let imported = self
+                .call(import, securityhub::parse_batch_import_findings)
+                .await
+                .map_err(Fail)?;
+            // Only after the import: then the finding exists, whether or not it did before,
+            // and its workflow can follow.
+            let identifier = FindingIdentifier {
+                id: finding.id(),
+                product_arn: finding.product_arn(),
+            };
+            let note = format!(
+                "The certificate was {}; it now expires on {}.",
+                renewal.words(),
+                rfc3339_seconds(known.not_after)
+            );
+            let update = securityhub::resolve_findings(&endpoint, hub_region, &[identifier], &note);
+            self.call(update, securityhub::parse_batch_update_findings)
+                .await
+                .map_err(Fail)?;
+            Ok(Some(FindingImport {
+                id: finding.id(),
+                region: hub_region.to_owned(),
+                imported: imported.success_count,
+            }))
+        };
+        let publish = self.publish_renewed(certificate, &known, renewal);
+        let (resolved, published) = join(resolve, publish).await;
+        finish(handled, resolved, published)
+    }
+
+    async fn publish_renewed(
+        &self,
+        certificate: &CertificateArn,
+        known: &Known<'_>,
+        renewal: Renewal,
+    ) -> Result<Notification, StepError> {
+        let notice = RenewedNotice {
+            now: ExpiryNotice {
+                certificate,
+                detail: known.detail,
+                not_after: known.not_after,
+                days_left: known.days_left,
+            },
+            how: renewal.words(),
+        };
+        self.notify(certificate, RENEWED_SUBJECT, &notice.message())
+            .await
+    }
+}
