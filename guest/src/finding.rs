@@ -3,6 +3,7 @@
 
 use crate::arn::CertificateArn;
 use crate::aws::acm::CertificateDetail;
+use crate::aws::open_findings::OpenFinding;
 use crate::expiry::Severity;
 use crate::timestamp::rfc3339_millis;
 use serde_json::{Map, Value, json};
@@ -26,6 +27,9 @@ pub struct ExpiryFinding<'a> {
     pub severity: Severity,
     /// The certificate was renewed: the finding passes and is archived.
     pub resolved: bool,
+    /// When Security Hub says the finding was first raised, if certwatch asked; otherwise
+    /// `now`.
+    pub created_at: Option<&'a str>,
 }
 
 /// The finding's id: one per certificate, so a repeated or retried event updates the same
@@ -99,7 +103,7 @@ impl ExpiryFinding<'_> {
             "GeneratorId": self.generator_id,
             "AwsAccountId": account,
             "Types": [FINDING_TYPE],
-            "CreatedAt": now,
+            "CreatedAt": self.created_at.map_or_else(|| now.clone(), str::to_owned),
             "UpdatedAt": now,
             "Severity": { "Label": severity.label(), "Original": severity.label() },
             "FindingProviderFields": {
@@ -136,6 +140,49 @@ impl ExpiryFinding<'_> {
             }
         }
         finding
+    }
+}
+
+/// The finding of a certificate deleted from ACM since it was raised, resolved: passed and
+/// archived. All that is known of the certificate is what its open finding says.
+pub struct GoneFinding<'a> {
+    pub open: &'a OpenFinding,
+    pub now: OffsetDateTime,
+    pub generator_id: &'a str,
+}
+
+impl GoneFinding<'_> {
+    pub fn to_asff(&self) -> Value {
+        let open = self.open;
+        let now = rfc3339_millis(self.now);
+        let partition = open.certificate_arn.split(':').nth(1).unwrap_or("aws");
+        let domain = open.domain.as_deref().unwrap_or(&open.certificate_arn);
+        let severity = Severity::Informational.label();
+        json!({
+            "SchemaVersion": "2018-10-08",
+            "Id": open.id,
+            "ProductArn": open.product_arn,
+            "GeneratorId": self.generator_id,
+            "AwsAccountId": open.account,
+            "Types": [FINDING_TYPE],
+            "CreatedAt": open.created_at.clone().unwrap_or_else(|| now.clone()),
+            "UpdatedAt": now,
+            "Severity": { "Label": severity, "Original": severity },
+            "FindingProviderFields": {
+                "Severity": { "Label": severity, "Original": severity },
+                "Types": [FINDING_TYPE],
+            },
+            "Title": truncate(&format!("ACM certificate for {domain} no longer exists"), 256),
+            "Description": truncate(&format!("The ACM certificate for {domain} ({}) was deleted from ACM, so it can no longer expire.", open.certificate_arn), 1024),
+            "Resources": [{
+                "Type": "AwsCertificateManagerCertificate",
+                "Id": open.certificate_arn,
+                "Partition": partition,
+                "Region": open.certificate_region,
+            }],
+            "Compliance": { "Status": "PASSED" },
+            "RecordState": "ARCHIVED",
+        })
     }
 }
 
@@ -214,6 +261,7 @@ mod tests {
             generator_id: GENERATOR_ID,
             severity: crate::expiry::SeverityThresholds::default().severity(days_left),
             resolved: false,
+            created_at: None,
         }
         .to_asff()
     }
@@ -233,6 +281,7 @@ mod tests {
             generator_id: GENERATOR_ID,
             severity: Severity::Informational,
             resolved: true,
+            created_at: None,
         }
         .to_asff();
         assert_eq!(

@@ -71,6 +71,8 @@ pub struct ScanReport {
     /// Soonest first.
     pub expiring: Vec<Certificate>,
     pub findings_imported: u32,
+    /// Open findings of certificates renewed or deleted since, resolved.
+    pub findings_resolved: u32,
     pub notifications: Vec<Notification>,
     pub failed: Vec<FailedCertificate>,
     pub skipped: Vec<Skipped>,
@@ -177,6 +179,7 @@ pub fn to_json(result: &Result<Outcome, HandleError>) -> serde_json::Value {
             "certificates_seen": r.certificates_seen,
             "expiring": r.expiring.iter().map(certificate_json).collect::<Vec<_>>(),
             "findings_imported": r.findings_imported,
+            "findings_resolved": r.findings_resolved,
             "notifications": r.notifications.iter().map(|n| json!({ "topic_arn": n.topic_arn, "message_id": n.message_id })).collect::<Vec<_>>(),
             "failed": r.failed.iter().map(|f| json!({ "arn": f.arn, "message": f.message })).collect::<Vec<_>>(),
             "skipped": r.skipped.iter().map(skipped_json).collect::<Vec<_>>(),

@@ -31,14 +31,25 @@ pub fn needs_description(detail: &CertificateDetail) -> bool {
         && matches!(detail.status.as_deref(), None | Some("ISSUED" | "INACTIVE"))
 }
 
-/// One digest, soonest first, split into messages SNS accepts; none when nothing expires.
+/// A certificate whose open finding a scan resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub arn: String,
+    pub domain: String,
+    /// The new expiry of a renewed certificate; `None` for one deleted from ACM.
+    pub renewed_until: Option<OffsetDateTime>,
+}
+
+/// One digest, soonest first, then the findings resolved, split into messages SNS accepts;
+/// none when nothing expires and nothing was resolved.
 pub fn digest_messages(
     expiring: &[Expiring],
+    resolved: &[Resolution],
     window_days: u32,
     regions: &[String],
     now: OffsetDateTime,
 ) -> Vec<String> {
-    if expiring.is_empty() {
+    if expiring.is_empty() && resolved.is_empty() {
         return Vec::new();
     }
     let mut sorted: Vec<&Expiring> = expiring.iter().collect();
@@ -53,18 +64,39 @@ pub fn digest_messages(
     } else {
         "certificates expire"
     };
-    let header = format!(
-        "{count} ACM {noun} within {window_days} days (scan of {} at {}).",
-        regions.join(", "),
-        human(now)
-    );
-    let footer = "What to do:\n\
+    let scan = format!("scan of {} at {}", regions.join(", "), human(now));
+    let header = match count {
+        0 => format!(
+            "No ACM certificate expires within {window_days} days ({scan}); {} resolved.",
+            plural(resolved.len(), "finding was", "findings were")
+        ),
+        _ => format!("{count} ACM {noun} within {window_days} days ({scan})."),
+    };
+    let footer = match count {
+        0 => "Nothing to do.".to_owned(),
+        _ => "What to do:\n\
         - IMPORTED: ACM cannot renew these. Import a renewed certificate into the same ARN \
         (aws acm import-certificate --certificate-arn ARN ...).\n\
         - AMAZON_ISSUED: ACM renews these unless validation fails. Check the renewal status and \
         the domain's validation records (aws acm describe-certificate --certificate-arn ARN)."
-        .to_owned();
-    let lines: Vec<String> = sorted.iter().map(|e| line(e)).collect();
+            .to_owned(),
+    };
+    let mut lines: Vec<String> = sorted.iter().map(|e| line(e)).collect();
+    if !resolved.is_empty() {
+        if count > 0 {
+            lines.push(String::new());
+        }
+        lines.push("Resolved since the last scan:".into());
+        lines.extend(resolved.iter().map(|r| match r.renewed_until {
+            Some(until) => format!(
+                "- {} renewed, now expires {} ({}).",
+                r.domain,
+                human(until),
+                r.arn
+            ),
+            None => format!("- {} no longer exists in ACM ({}).", r.domain, r.arn),
+        }));
+    }
 
     // Fill messages line by line, leaving room for the header, the footer and the part number.
     let budget = SNS_MAX_MESSAGE_BYTES - header.len() - footer.len() - 64;
@@ -94,6 +126,13 @@ pub fn digest_messages(
             format!("{title}\n\n{}\n\n{footer}", part.join("\n"))
         })
         .collect()
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
 }
 
 fn line(expiring: &Expiring) -> String {
@@ -162,6 +201,7 @@ mod tests {
     fn the_digest_lists_the_soonest_first() {
         let messages = digest_messages(
             &[expiring(1, 44), expiring(2, 1), expiring(3, 10)],
+            &[],
             45,
             &["us-east-1".into()],
             datetime!(2026-11-29 12:00 UTC),
@@ -184,6 +224,7 @@ mod tests {
         assert!(
             digest_messages(
                 &[],
+                &[],
                 45,
                 &["us-east-1".into()],
                 datetime!(2026-11-29 12:00 UTC)
@@ -193,10 +234,44 @@ mod tests {
     }
 
     #[test]
+    fn resolved_findings_are_listed_even_when_nothing_expires() {
+        let resolved = [
+            Resolution {
+                arn: "arn:aws:acm:us-east-1:1:certificate/a".into(),
+                domain: "a.example.com".into(),
+                renewed_until: Some(datetime!(2027-12-10 12:00 UTC)),
+            },
+            Resolution {
+                arn: "arn:aws:acm:us-east-1:1:certificate/b".into(),
+                domain: "b.example.com".into(),
+                renewed_until: None,
+            },
+        ];
+        let now = datetime!(2026-11-29 12:00 UTC);
+        let messages = digest_messages(&[], &resolved, 45, &["us-east-1".into()], now);
+        assert_eq!(messages.len(), 1);
+        let m = &messages[0];
+        assert!(m.starts_with("No ACM certificate expires within 45 days (scan of us-east-1 at 2026-11-29 12:00 UTC); 2 findings were resolved."), "{m}");
+        assert!(
+            m.contains("- a.example.com renewed, now expires 2027-12-10 12:00 UTC"),
+            "{m}"
+        );
+        assert!(m.contains("- b.example.com no longer exists in ACM"), "{m}");
+        let both = digest_messages(&[expiring(1, 3)], &resolved[..1], 45, &[], now);
+        assert!(
+            both[0].contains("expires in 3 days") || both[0].contains("in 3 days"),
+            "{}",
+            both[0]
+        );
+        assert!(both[0].contains("Resolved since the last scan:"));
+    }
+
+    #[test]
     fn a_long_digest_is_split_under_the_sns_limit() {
         let many: Vec<_> = (0..3000).map(|i| expiring(i, (i % 40) as i64)).collect();
         let messages = digest_messages(
             &many,
+            &[],
             45,
             &["us-east-1".into()],
             datetime!(2026-11-29 12:00 UTC),

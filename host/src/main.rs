@@ -449,11 +449,12 @@ fn summary(outcome: &Outcome) -> String {
         }
         Outcome::Scanned(r) => {
             let mut parts = vec![format!(
-                "scanned {}: {} certificates, {} expiring, {} findings imported, {} messages",
+                "scanned {}: {} certificates, {} expiring, {} findings imported, {} resolved, {} messages",
                 r.regions.join(", "),
                 r.certificates_seen,
                 r.expiring.len(),
                 r.findings_imported,
+                r.findings_resolved,
                 r.notifications.len()
             )];
             if !r.failed.is_empty() {

@@ -59,6 +59,8 @@ pub struct ScanReport {
     /// Inside the window, soonest first.
     pub expiring: Vec<Certificate>,
     pub findings_imported: u32,
+    #[serde(default)]
+    pub findings_resolved: u32,
     pub notifications: Vec<Notification>,
     pub failed: Vec<FailedCertificate>,
     pub skipped: Vec<Skipped>,
@@ -143,6 +145,7 @@ impl From<Result<wit::Outcome, wit::Error>> for Outcome {
                 certificates_seen: r.certificates_seen,
                 expiring: r.expiring.into_iter().map(Into::into).collect(),
                 findings_imported: r.findings_imported,
+                findings_resolved: r.findings_resolved,
                 notifications: r.notifications.into_iter().map(Into::into).collect(),
                 failed: r
                     .failed

@@ -36,6 +36,8 @@ pub struct StubConfig {
     pub seed: u64,
     /// Tokio worker threads serving requests (at least one).
     pub threads: usize,
+    /// Findings Security Hub already holds, as `BatchImportFindings` would have taken them.
+    pub findings: Vec<serde_json::Value>,
 }
 
 /// What the stub has seen so far.
@@ -102,7 +104,17 @@ impl Stub {
                 config.random_fault_rate,
                 config.seed,
             )),
-            stats: Mutex::new(Stats::default()),
+            stats: Mutex::new(Stats {
+                effects: Effects {
+                    findings: config
+                        .findings
+                        .into_iter()
+                        .map(|f| (f["Id"].as_str().unwrap_or_default().to_owned(), f))
+                        .collect(),
+                    ..Effects::default()
+                },
+                ..Stats::default()
+            }),
         });
         runtime.spawn(accept(listener, state.clone()));
         Ok(Self {

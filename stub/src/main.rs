@@ -53,6 +53,7 @@ fn main() -> anyhow::Result<()> {
         random_fault_rate: args.random_fault_rate,
         seed: args.seed,
         threads: args.threads,
+        findings: Vec::new(),
     })
     .with_context(|| format!("listening on {}", args.listen))?;
     eprintln!("certwatch-stub listening on {}", stub.url());

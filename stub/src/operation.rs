@@ -11,6 +11,7 @@ pub enum Operation {
     DescribeHub,
     BatchImportFindings,
     BatchUpdateFindings,
+    GetFindings,
     Publish,
 }
 
@@ -26,13 +27,14 @@ pub enum Protocol {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 7] = [
+    pub const ALL: [Operation; 8] = [
         Operation::DescribeCertificate,
         Operation::ListCertificates,
         Operation::ListTagsForCertificate,
         Operation::DescribeHub,
         Operation::BatchImportFindings,
         Operation::BatchUpdateFindings,
+        Operation::GetFindings,
         Operation::Publish,
     ];
 
@@ -55,6 +57,7 @@ impl Operation {
             ("GET", "/accounts") => Some(Self::DescribeHub),
             ("POST", "/findings/import") => Some(Self::BatchImportFindings),
             ("PATCH", "/findings/batchupdate") => Some(Self::BatchUpdateFindings),
+            ("POST", "/findings") => Some(Self::GetFindings),
             ("POST", "/") if form_value(body, "Action").as_deref() == Some("Publish") => {
                 Some(Self::Publish)
             }
@@ -67,9 +70,10 @@ impl Operation {
             Self::DescribeCertificate | Self::ListCertificates | Self::ListTagsForCertificate => {
                 Protocol::Json11
             }
-            Self::DescribeHub | Self::BatchImportFindings | Self::BatchUpdateFindings => {
-                Protocol::RestJson
-            }
+            Self::DescribeHub
+            | Self::BatchImportFindings
+            | Self::BatchUpdateFindings
+            | Self::GetFindings => Protocol::RestJson,
             Self::Publish => Protocol::Query,
         }
     }

@@ -108,10 +108,14 @@ fn content_type(protocol: Protocol) -> &'static str {
 }
 
 /// What the stub keeps of the requests it answered normally.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Effects {
     /// Finding ids imported, in order (a retried import repeats its ids).
     pub imported_findings: Vec<String>,
+    /// Each finding as last imported, by id, with the workflow `BatchUpdateFindings` set:
+    /// what `GetFindings` answers from.
+    #[serde(skip)]
+    pub findings: std::collections::BTreeMap<String, Value>,
     /// Finding ids a `BatchUpdateFindings` named.
     pub updated_findings: Vec<String>,
     /// `(topic, subject)` of each message published.
@@ -157,27 +161,31 @@ pub fn answer(
             "AutoEnableControls": true,
         }),
         Operation::BatchImportFindings => {
-            let ids: Vec<String> = request["Findings"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|f| text(&f["Id"]))
-                .collect();
-            let count = ids.len();
-            effects.imported_findings.extend(ids);
+            let findings = request["Findings"].as_array().cloned().unwrap_or_default();
+            let count = findings.len();
+            for finding in findings {
+                let id = text(&finding["Id"]);
+                effects.imported_findings.push(id.clone());
+                effects.findings.insert(id, finding);
+            }
             json!({ "FailedCount": 0, "SuccessCount": count, "FailedFindings": [] })
         }
         Operation::BatchUpdateFindings => {
             let identifiers = request["FindingIdentifiers"].clone();
-            effects.updated_findings.extend(
-                identifiers
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|f| text(&f["Id"])),
-            );
+            for id in identifiers
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| text(&f["Id"]))
+            {
+                if let Some(finding) = effects.findings.get_mut(&id) {
+                    finding["Workflow"] = request["Workflow"].clone();
+                }
+                effects.updated_findings.push(id);
+            }
             json!({ "ProcessedFindings": identifiers, "UnprocessedFindings": [] })
         }
+        Operation::GetFindings => get_findings(&request, &effects.findings),
         Operation::Publish => {
             let field = |name| form_value(body, name).unwrap_or_default();
             effects
@@ -196,6 +204,46 @@ pub fn answer(
         }
     };
     Reply::ok(protocol, reply.to_string())
+}
+
+/// `GetFindings` over the findings the stub holds, with the `EQUALS` filters on `Id`-less
+/// string fields that certwatch uses; paged by `MaxResults` and `NextToken`.
+fn get_findings(request: &Value, findings: &std::collections::BTreeMap<String, Value>) -> Value {
+    let field = |finding: &Value, name: &str| -> Option<String> {
+        match name {
+            "ResourceType" => finding["Resources"][0]["Type"].as_str().map(str::to_owned),
+            other => finding[other].as_str().map(str::to_owned),
+        }
+    };
+    let matches = |finding: &Value| {
+        request["Filters"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .all(|(name, conditions)| {
+                conditions.as_array().into_iter().flatten().all(|c| {
+                    c["Comparison"] != "EQUALS"
+                        || field(finding, name).as_deref() == c["Value"].as_str()
+                })
+            })
+    };
+    let start: usize = request["NextToken"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let size = request["MaxResults"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
+    let selected: Vec<&Value> = findings.values().filter(|f| matches(f)).collect();
+    let page: Vec<Value> = selected
+        .iter()
+        .skip(start)
+        .take(size)
+        .map(|f| (*f).clone())
+        .collect();
+    let mut reply = json!({ "Findings": page });
+    if start + size < selected.len() {
+        reply["NextToken"] = (start + size).to_string().into();
+    }
+    reply
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod acm;
 pub mod error;
+pub mod open_findings;
 pub mod retry;
 pub mod securityhub;
 pub mod sign;
@@ -20,6 +21,7 @@ pub enum Operation {
     DescribeHub,
     BatchImportFindings,
     BatchUpdateFindings,
+    GetFindings,
     Publish,
 }
 
@@ -27,9 +29,10 @@ impl Operation {
     pub fn service(self) -> Service {
         match self {
             Self::ListCertificates | Self::DescribeCertificate => Service::Acm,
-            Self::DescribeHub | Self::BatchImportFindings | Self::BatchUpdateFindings => {
-                Service::SecurityHub
-            }
+            Self::DescribeHub
+            | Self::BatchImportFindings
+            | Self::BatchUpdateFindings
+            | Self::GetFindings => Service::SecurityHub,
             Self::Publish => Service::Sns,
         }
     }
@@ -42,6 +45,7 @@ impl Operation {
             Self::DescribeHub => "securityhub:DescribeHub",
             Self::BatchImportFindings => "securityhub:BatchImportFindings",
             Self::BatchUpdateFindings => "securityhub:BatchUpdateFindings",
+            Self::GetFindings => "securityhub:GetFindings",
             Self::Publish => "sns:Publish",
         }
     }

@@ -66,6 +66,7 @@ impl From<outcome::Outcome> for wit::Outcome {
                 certificates_seen: r.certificates_seen,
                 expiring: r.expiring.into_iter().map(Into::into).collect(),
                 findings_imported: r.findings_imported,
+                findings_resolved: r.findings_resolved,
                 notifications: r.notifications.into_iter().map(Into::into).collect(),
                 failed: r
                     .failed

@@ -20,6 +20,7 @@ use futures::future::join;
 use std::time::Duration;
 
 mod renewal;
+mod scan_findings;
 mod scheduled;
 use time::OffsetDateTime;
 
@@ -199,6 +200,7 @@ impl<P: Platform> Responder<'_, P> {
             generator_id: &self.config.generator_id,
             severity: self.config.severity.severity(days_left),
             resolved: false,
+            created_at: None,
         };
         let import = async {
             match hub_state {
@@ -287,7 +289,7 @@ impl<P: Platform> Responder<'_, P> {
     async fn call<T>(
         &self,
         request: AwsRequest,
-        parse: fn(&AwsResponse) -> Result<T, CallError>,
+        parse: impl Fn(&AwsResponse) -> Result<T, CallError>,
     ) -> Result<T, CallError> {
         let operation = request.operation;
         // The trace header travels unsigned, as the AWS SDKs send it.

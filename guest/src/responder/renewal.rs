@@ -36,6 +36,7 @@ impl<P: Platform> Responder<'_, P> {
             generator_id: &self.config.generator_id,
             severity: Severity::Informational,
             resolved: true,
+            created_at: None,
         };
         let resolve = async {
             match hub_state {

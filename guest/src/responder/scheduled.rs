@@ -1,63 +1,75 @@
 //! The scheduled scan: every certificate in the scanned regions, listed with `Includes` for every
 //! key type, described only where the summary lacks the expiry, judged against the window;
-//! findings imported in batches per hub, and one digest message. A certificate that cannot be
-//! judged is listed in the outcome and never stops the scan.
+//! findings imported in batches per hub, open findings of certificates renewed or deleted since
+//! resolved, and one digest message. A certificate that cannot be judged is listed in the
+//! outcome and never stops the scan.
 
+use super::scan_findings::Imported;
 use super::{Platform, Responder};
 use crate::arn::{CertificateArn, is_region};
 use crate::aws::acm::{self, CertificateDetail};
-use crate::aws::securityhub::{self, HubState};
 use crate::aws::{CallError, sns};
 use crate::config::Service;
 use crate::event::Envelope;
 use crate::expiry::{ExpiryWindow, days_left};
-use crate::finding::{ExpiryFinding, display_domain};
+use crate::finding::display_domain;
 use crate::notification::SUBJECT;
 use crate::outcome::*;
 use crate::partition::Partition;
-use crate::scan::{
-    Expiring, MAX_FINDINGS_PER_BATCH, digest_messages, finding_batches, needs_description,
-};
+use crate::scan::{Expiring, Resolution, digest_messages, needs_description};
 use crate::timestamp::rfc3339_seconds;
+use futures::FutureExt as _;
 use futures::StreamExt as _;
 use futures::channel::mpsc;
 use futures::future::{join_all, join3};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
 /// A step of the scan that failed as a whole (not one certificate).
-struct StepFailure {
-    what: String,
-    error: CallError,
+pub(super) struct StepFailure {
+    pub(super) what: String,
+    pub(super) error: CallError,
 }
 
 /// What the listing hands on.
 enum Listed {
     Certificate(CertificateDetail),
-    Failed(StepFailure),
+    Failed {
+        region: String,
+        failure: StepFailure,
+    },
 }
 
 /// A listed certificate, described if it had to be.
 enum Completed {
     Detail(Result<CertificateDetail, FailedCertificate>),
-    Failed(StepFailure),
+    Failed {
+        region: String,
+        failure: StepFailure,
+    },
+}
+
+/// What a scan learned of one listed certificate.
+pub(super) enum Seen {
+    Expiring,
+    /// Outside the window: its expiry, for resolving a finding it may still have.
+    Healthy(Box<Expiring>),
+    /// Failed, or without an expiry to judge (pending, failed validation).
+    Unjudged,
 }
 
 /// What judging every certificate found.
 #[derive(Default)]
-struct Judged {
+pub(super) struct Judged {
     certificates_seen: usize,
     /// Soonest first.
-    expiring: Vec<Expiring>,
+    pub(super) expiring: Vec<Expiring>,
     failed: Vec<FailedCertificate>,
     failures: Vec<StepFailure>,
-}
-
-#[derive(Default)]
-struct Imported {
-    count: u32,
-    skipped: Vec<Skipped>,
-    failures: Vec<StepFailure>,
+    /// Every certificate listed, by ARN.
+    pub(super) seen: BTreeMap<String, Seen>,
+    /// Regions whose listing failed: nothing can be concluded about their certificates.
+    pub(super) unlisted: BTreeSet<String>,
 }
 
 impl<P: Platform> Responder<'_, P> {
@@ -70,16 +82,28 @@ impl<P: Platform> Responder<'_, P> {
     pub(super) async fn scan(&self, envelope: &Envelope) -> Result<ScanReport, HandleError> {
         let regions = self.scan_regions(envelope)?;
         let now = self.platform.now();
+        // Each hub's open findings are asked for at once: they say whether the hub takes
+        // findings, when each was first raised, and which may need resolving.
+        let hub_regions = self.hub_regions(&regions);
+        let hubs = self
+            .look_up_hubs(&hub_regions, envelope.account.as_deref())
+            .shared();
         let (listed_tx, listed_rx) = mpsc::unbounded();
         let (found_tx, found_rx) = mpsc::unbounded();
-        let ((), (judged, published), imported) = join3(
+        let ((), (judged, resolved, published), imported) = join3(
             self.list_regions(&regions, listed_tx),
             async {
                 let judged = self.judge_all(listed_rx, found_tx, now).await;
-                let published = self.publish_digest(&judged.expiring, &regions, now).await;
-                (judged, published)
+                let hubs = hubs.clone().await;
+                let resolved = self
+                    .resolve_gone_and_renewed(&hubs, &judged, &regions, now)
+                    .await;
+                let published = self
+                    .publish_digest(&judged.expiring, &resolved.resolutions, &regions, now)
+                    .await;
+                (judged, resolved, published)
             },
-            self.import_as_found(found_rx),
+            self.import_as_found(found_rx, hubs.clone(), now),
         )
         .await;
 
@@ -88,6 +112,7 @@ impl<P: Platform> Responder<'_, P> {
             expiring,
             mut failed,
             mut failures,
+            ..
         } = judged;
         failed.sort_by(|a, b| a.arn.cmp(&b.arn));
         let mut report = ScanReport {
@@ -104,14 +129,20 @@ impl<P: Platform> Responder<'_, P> {
                 })
                 .collect(),
             findings_imported: 0,
+            findings_resolved: u32::try_from(resolved.resolutions.len()).unwrap_or(u32::MAX),
             notifications: Vec::new(),
             failed,
             skipped: Vec::new(),
         };
-        let (count, skipped, import_failures) = imported;
+        let Imported {
+            count,
+            skipped,
+            failures: import_failures,
+        } = imported;
         report.findings_imported = count;
         report.skipped.extend(skipped);
         failures.extend(import_failures);
+        failures.extend(resolved.failures);
         match published {
             Ok(Some(notifications)) => report.notifications = notifications,
             Ok(None) if self.config.sns_topic.is_none() && !expiring.is_empty() => {
@@ -126,6 +157,14 @@ impl<P: Platform> Responder<'_, P> {
         match failures.is_empty() {
             true => Ok(report),
             false => Err(scan_failure(&report, failures)),
+        }
+    }
+
+    /// The hubs a scan's findings go to: `SECURITY_HUB_REGION`, else each scanned region's own.
+    fn hub_regions(&self, regions: &[String]) -> Vec<String> {
+        match &self.config.security_hub_region {
+            Some(hub) => vec![hub.clone()],
+            None => regions.to_vec(),
         }
     }
 
@@ -161,8 +200,9 @@ impl<P: Platform> Responder<'_, P> {
                         Ok(page) => page,
                         Err(error) => {
                             let what = format!("listing the certificates in {region}");
-                            let _ =
-                                listed.unbounded_send(Listed::Failed(StepFailure { what, error }));
+                            let failure = StepFailure { what, error };
+                            let region = region.clone();
+                            let _ = listed.unbounded_send(Listed::Failed { region, failure });
                             return;
                         }
                     };
@@ -180,11 +220,11 @@ impl<P: Platform> Responder<'_, P> {
     }
 
     /// Judges each listed certificate against the window, describing it first where the
-    /// summary lacks the expiry, and hands each expiring one's finding to the importer.
+    /// summary lacks the expiry, and hands each expiring one to the importer.
     async fn judge_all(
         &self,
         listed: mpsc::UnboundedReceiver<Listed>,
-        found: mpsc::UnboundedSender<(String, String)>,
+        found: mpsc::UnboundedSender<Expiring>,
         now: OffsetDateTime,
     ) -> Judged {
         let window = ExpiryWindow {
@@ -198,7 +238,7 @@ impl<P: Platform> Responder<'_, P> {
                         Completed::Detail(self.describe(summary).await)
                     }
                     Listed::Certificate(summary) => Completed::Detail(Ok(summary)),
-                    Listed::Failed(failure) => Completed::Failed(failure),
+                    Listed::Failed { region, failure } => Completed::Failed { region, failure },
                 }
             })
             // In listing order, not completion order: findings go into batches, and a
@@ -206,12 +246,14 @@ impl<P: Platform> Responder<'_, P> {
             .buffered(self.config.scan_concurrency);
         while let Some(completed) = completed.next().await {
             let detail = match completed {
-                Completed::Failed(failure) => {
+                Completed::Failed { region, failure } => {
+                    judged.unlisted.insert(region);
                     judged.failures.push(failure);
                     continue;
                 }
                 Completed::Detail(Err(failed)) => {
                     judged.certificates_seen += 1;
+                    judged.seen.insert(failed.arn.clone(), Seen::Unjudged);
                     judged.failed.push(failed);
                     continue;
                 }
@@ -219,6 +261,7 @@ impl<P: Platform> Responder<'_, P> {
             };
             judged.certificates_seen += 1;
             let Ok(certificate) = CertificateArn::parse(&detail.arn) else {
+                judged.seen.insert(detail.arn.clone(), Seen::Unjudged);
                 judged.failed.push(FailedCertificate {
                     arn: detail.arn.clone(),
                     message: "ACM listed an ARN certwatch cannot read".into(),
@@ -226,37 +269,24 @@ impl<P: Platform> Responder<'_, P> {
                 continue;
             };
             let Some(not_after) = detail.not_after else {
+                judged.seen.insert(detail.arn.clone(), Seen::Unjudged);
                 continue;
             };
             let days_left = days_left(not_after, now);
-            if !window.contains(days_left) {
-                continue;
-            }
-            let hub_region = self
-                .config
-                .security_hub_region
-                .clone()
-                .unwrap_or_else(|| certificate.arn().region.clone());
-            let finding = ExpiryFinding {
-                certificate: &certificate,
-                detail: &detail,
-                not_after,
-                days_left,
-                hub_region: &hub_region,
-                now,
-                generator_id: &self.config.generator_id,
-                severity: self.config.severity.severity(days_left),
-                resolved: false,
-            }
-            .to_asff()
-            .to_string();
-            let _ = found.unbounded_send((hub_region, finding));
-            judged.expiring.push(Expiring {
+            let arn = detail.arn.clone();
+            let judgement = Expiring {
                 certificate,
                 detail,
                 not_after,
                 days_left,
-            });
+            };
+            if !window.contains(days_left) {
+                judged.seen.insert(arn, Seen::Healthy(Box::new(judgement)));
+                continue;
+            }
+            judged.seen.insert(arn, Seen::Expiring);
+            let _ = found.unbounded_send(judgement.clone());
+            judged.expiring.push(judgement);
         }
         // Closing the channel tells the importer that every finding is in.
         drop(found);
@@ -288,105 +318,19 @@ impl<P: Platform> Responder<'_, P> {
         })
     }
 
-    /// Imports findings as they are found: a hub is checked when its first finding comes,
-    /// and each full batch is sent at once; what is left goes when the judging is done.
-    async fn import_as_found(
-        &self,
-        mut found: mpsc::UnboundedReceiver<(String, String)>,
-    ) -> (u32, Vec<Skipped>, Vec<StepFailure>) {
-        let mut imported = Imported::default();
-        // Per hub: its endpoint once it is known to take findings, and what waits for a batch.
-        let mut hubs: BTreeMap<String, Option<String>> = BTreeMap::new();
-        let mut pending: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        while let Some((hub_region, finding)) = found.next().await {
-            if !hubs.contains_key(&hub_region) {
-                let endpoint = self.check_hub(&hub_region, &mut imported).await;
-                hubs.insert(hub_region.clone(), endpoint);
-            }
-            let Some(Some(endpoint)) = hubs.get(&hub_region) else {
-                continue;
-            };
-            let waiting = pending.entry(hub_region.clone()).or_default();
-            waiting.push(finding);
-            if waiting.len() >= MAX_FINDINGS_PER_BATCH {
-                let batch = std::mem::take(waiting);
-                self.import(endpoint, &hub_region, batch, &mut imported)
-                    .await;
-            }
-        }
-        for (hub_region, rest) in pending {
-            if let Some(Some(endpoint)) = hubs.get(&hub_region) {
-                self.import(endpoint, &hub_region, rest, &mut imported)
-                    .await;
-            }
-        }
-        (imported.count, imported.skipped, imported.failures)
-    }
-
-    /// The hub's endpoint if it takes findings; otherwise why not, noted in `imported`.
-    async fn check_hub(&self, hub_region: &str, imported: &mut Imported) -> Option<String> {
-        let partition = Partition::for_region(hub_region);
-        let endpoint = self.endpoint_in(Service::SecurityHub, partition, hub_region);
-        let state = self
-            .call(
-                securityhub::describe_hub(&endpoint, hub_region),
-                securityhub::parse_describe_hub,
-            )
-            .await;
-        match state {
-            Ok(HubState::Subscribed { .. }) => Some(endpoint),
-            Ok(HubState::NotSubscribed { message }) => {
-                imported.skipped.push(Skipped {
-                    step: Step::SecurityHub,
-                    reason: format!("Security Hub is not enabled in {hub_region}: {message}"),
-                });
-                None
-            }
-            Err(error) => {
-                imported.failures.push(StepFailure {
-                    what: format!("checking Security Hub in {hub_region}"),
-                    error,
-                });
-                None
-            }
-        }
-    }
-
-    /// `findings` into one hub, in as many requests as its limits need.
-    async fn import(
-        &self,
-        endpoint: &str,
-        hub_region: &str,
-        findings: Vec<String>,
-        imported: &mut Imported,
-    ) {
-        for batch in finding_batches(findings) {
-            let request = securityhub::batch_import_findings(endpoint, hub_region, &batch);
-            match self
-                .call(request, securityhub::parse_batch_import_findings)
-                .await
-            {
-                Ok(result) => imported.count += result.success_count,
-                Err(error) => imported.failures.push(StepFailure {
-                    what: format!("importing findings into {hub_region}"),
-                    error,
-                }),
-            }
-        }
-    }
-
     /// The digest, in as many messages as SNS needs; `None` when there is nothing to say or
     /// nowhere to say it.
     async fn publish_digest(
         &self,
         expiring: &[Expiring],
+        resolved: &[Resolution],
         regions: &[String],
         now: OffsetDateTime,
     ) -> Result<Option<Vec<Notification>>, StepFailure> {
         let Some(topic) = &self.config.sns_topic else {
             return Ok(None);
         };
-        let messages = digest_messages(expiring, self.config.expiry_days, regions, now);
+        let messages = digest_messages(expiring, resolved, self.config.expiry_days, regions, now);
         if messages.is_empty() {
             return Ok(None);
         }
@@ -423,11 +367,12 @@ fn scan_failure(report: &ScanReport, failures: Vec<StepFailure>) -> HandleError 
         .map(|f| HandleError::from(f.error))
         .unwrap_or_else(|| HandleError::new(ErrorKind::Aws, "the scan failed"));
     let message = format!(
-        "scan of {}: {} certificates seen, {} expiring, {} findings imported, {} messages sent; {}",
+        "scan of {}: {} certificates seen, {} expiring, {} findings imported, {} resolved, {} messages sent; {}",
         report.regions.join(", "),
         report.certificates_seen,
         report.expiring.len(),
         report.findings_imported,
+        report.findings_resolved,
         report.notifications.len(),
         described.join("; ")
     );

@@ -165,3 +165,12 @@ fn hostile_input_is_refused_with_a_clear_error() {
         );
     }
 }
+
+#[test]
+fn the_component_stays_within_its_one_megabyte_budget() {
+    let size = certwatch::runtime::EMBEDDED_COMPONENT.len();
+    assert!(
+        size <= 1_000_000,
+        "the component is {size} bytes, over its 1 MB budget"
+    );
+}

@@ -62,3 +62,67 @@ fn a_renewal_resolves_the_finding_and_tells_the_owner() {
     assert_eq!(outcome["decision"], "expiring", "{outcome}");
     assert_eq!(stub.stats().requests_of(BatchUpdateFindings), 2);
 }
+
+/// An open finding as Security Hub would hold it for `arn`.
+fn open_finding(arn: &str, domain: &str) -> Value {
+    serde_json::json!({
+        "SchemaVersion": "2018-10-08",
+        "Id": format!("{arn}/certwatch/expiry"),
+        "ProductArn": "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
+        "GeneratorId": "certwatch/acm-certificate-expiry",
+        "AwsAccountId": "123456789012",
+        "CreatedAt": "2026-10-01T00:00:00.000Z",
+        "RecordState": "ACTIVE",
+        "Resources": [{
+            "Type": "AwsCertificateManagerCertificate",
+            "Id": arn,
+            "Region": "us-east-1",
+            "Details": { "AwsCertificateManagerCertificate": { "DomainName": domain } },
+        }],
+    })
+}
+
+#[test]
+fn a_scan_resolves_the_findings_of_certificates_renewed_or_deleted_since() {
+    let catalogue = Catalogue {
+        certificates: 100,
+        ..Catalogue::default()
+    };
+    // Certificate 12 still expires inside the window, 80 was renewed out of it, and 500 is
+    // not in ACM any more.
+    let findings = [12, 80, 500]
+        .map(|i| open_finding(&catalogue.arn(i), &format!("host-{i}.example.com")))
+        .to_vec();
+    let stub = Stub::start(StubConfig {
+        catalogue: catalogue.clone(),
+        findings,
+        ..StubConfig::default()
+    })
+    .expect("starting the stub");
+    let scan = r#"{"version":"0","id":"scan-2","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-29T12:00:00Z","region":"us-east-1","resources":[],"detail":{}}"#;
+    let ran = run_with_input(
+        certwatch().args(["run", "-"]).envs(settings(&stub)),
+        scan.as_bytes(),
+    );
+    let outcome: Value = serde_json::from_str(&ran.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", ran.stdout, ran.stderr));
+    assert_eq!(ran.code, Some(0), "{outcome}");
+    assert_eq!(outcome["findings_resolved"], 2, "{outcome}");
+
+    let stats = stub.stats();
+    let finding = |i: usize| format!("{}/certwatch/expiry", catalogue.arn(i));
+    let mut updated = stats.effects.updated_findings.clone();
+    updated.sort();
+    assert_eq!(updated, [finding(80), finding(500)]);
+    let held = &stats.effects.findings;
+    for resolved in [80, 500] {
+        assert_eq!(held[&finding(resolved)]["RecordState"], "ARCHIVED");
+        assert_eq!(held[&finding(resolved)]["Compliance"]["Status"], "PASSED");
+        assert_eq!(held[&finding(resolved)]["Workflow"]["Status"], "RESOLVED");
+    }
+    // Still expiring: updated, open, and raised when it first was.
+    assert_eq!(held[&finding(12)]["RecordState"], "ACTIVE");
+    assert_eq!(held[&finding(12)]["CreatedAt"], "2026-10-01T00:00:00.000Z");
+    let digest = &stats.effects.published[0];
+    assert_eq!(digest.1, "Certificate Expiration Notification");
+}

@@ -1,0 +1,217 @@
+//! Security Hub `GetFindings`, asked for the findings certwatch raised that are still open, so
+//! a scan can resolve those whose certificate was renewed or deleted since.
+
+use super::{AwsRequest, AwsResponse, CallError, Operation, json_reply};
+use serde::Deserialize;
+
+/// The most `GetFindings` returns at once.
+const PAGE_SIZE: u32 = 100;
+
+/// One open certwatch finding, with what resolving it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenFinding {
+    pub id: String,
+    pub product_arn: String,
+    pub account: String,
+    pub certificate_arn: String,
+    pub certificate_region: String,
+    pub domain: Option<String>,
+    /// When the finding was first raised, as Security Hub has it.
+    pub created_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingsPage {
+    pub findings: Vec<OpenFinding>,
+    pub next_token: Option<String>,
+}
+
+/// Active findings of certwatch's generator on ACM certificates, in `account` if given. The
+/// filters are AWS's; [`parse_get_findings`] checks them again, for hosts that ignore some.
+pub fn get_findings(
+    endpoint: &str,
+    region: &str,
+    generator_id: &str,
+    account: Option<&str>,
+    next_token: Option<&str>,
+) -> AwsRequest {
+    let equals = |value: &str| serde_json::json!([{ "Value": value, "Comparison": "EQUALS" }]);
+    let mut filters = serde_json::json!({
+        "GeneratorId": equals(generator_id),
+        "RecordState": equals("ACTIVE"),
+        "ResourceType": equals(RESOURCE_TYPE),
+    });
+    if let Some(account) = account {
+        filters["AwsAccountId"] = equals(account);
+    }
+    let mut body = serde_json::json!({ "Filters": filters, "MaxResults": PAGE_SIZE });
+    if let Some(token) = next_token {
+        body["NextToken"] = token.into();
+    }
+    AwsRequest::new(
+        Operation::GetFindings,
+        region,
+        http::Method::POST,
+        format!("{endpoint}/findings"),
+        body.to_string().into_bytes(),
+    )
+    .header("content-type", "application/json")
+}
+
+const RESOURCE_TYPE: &str = "AwsCertificateManagerCertificate";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Reply {
+    #[serde(default)]
+    findings: Vec<Finding>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Finding {
+    id: String,
+    product_arn: String,
+    #[serde(default)]
+    generator_id: String,
+    #[serde(default)]
+    aws_account_id: String,
+    #[serde(default)]
+    record_state: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    resources: Vec<Resource>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Resource {
+    #[serde(rename = "Type")]
+    kind: String,
+    id: String,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    details: Option<Details>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Details {
+    #[serde(default)]
+    aws_certificate_manager_certificate: Option<CertificateDetails>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CertificateDetails {
+    #[serde(default)]
+    domain_name: Option<String>,
+}
+
+/// One page of open findings from `generator_id`; anything else the reply holds is left out.
+pub fn parse_get_findings(
+    response: &AwsResponse,
+    generator_id: &str,
+) -> Result<FindingsPage, CallError> {
+    let reply: Reply = json_reply(Operation::GetFindings, response)?;
+    let findings = reply
+        .findings
+        .into_iter()
+        .filter(|f| f.generator_id == generator_id)
+        .filter(|f| f.record_state.as_deref().is_none_or(|s| s == "ACTIVE"))
+        .filter_map(|f| {
+            let resource = f.resources.into_iter().find(|r| r.kind == RESOURCE_TYPE)?;
+            let region = resource
+                .region
+                .or_else(|| resource.id.split(':').nth(3).map(str::to_owned))?;
+            Some(OpenFinding {
+                id: f.id,
+                product_arn: f.product_arn,
+                account: f.aws_account_id,
+                domain: resource
+                    .details
+                    .and_then(|d| d.aws_certificate_manager_certificate)
+                    .and_then(|c| c.domain_name),
+                certificate_arn: resource.id,
+                certificate_region: region,
+                created_at: f.created_at,
+            })
+        })
+        .collect();
+    Ok(FindingsPage {
+        findings,
+        next_token: reply.next_token.filter(|t| !t.is_empty()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(body: &str) -> AwsResponse {
+        AwsResponse {
+            status: 200,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn asks_for_certwatchs_active_certificate_findings() {
+        let r = get_findings(
+            "https://securityhub.us-east-1.amazonaws.com",
+            "us-east-1",
+            "certwatch/acm-certificate-expiry",
+            Some("123456789012"),
+            Some("page-2"),
+        );
+        assert_eq!(
+            r.url,
+            "https://securityhub.us-east-1.amazonaws.com/findings"
+        );
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(body["Filters"]["RecordState"][0]["Value"], "ACTIVE");
+        assert_eq!(body["Filters"]["AwsAccountId"][0]["Value"], "123456789012");
+        assert_eq!(body["Filters"]["GeneratorId"][0]["Comparison"], "EQUALS");
+        assert_eq!(body["NextToken"], "page-2");
+        assert_eq!(body["MaxResults"], 100);
+    }
+
+    #[test]
+    fn keeps_only_what_the_filters_asked_for() {
+        let page = parse_get_findings(
+            &reply(
+                r#"{"Findings":[
+                {"Id":"a/certwatch/expiry","ProductArn":"p","GeneratorId":"g","AwsAccountId":"1","RecordState":"ACTIVE","CreatedAt":"2026-11-01T00:00:00.000Z",
+                 "Resources":[{"Type":"AwsCertificateManagerCertificate","Id":"arn:aws:acm:eu-west-1:1:certificate/a","Region":"eu-west-1",
+                   "Details":{"AwsCertificateManagerCertificate":{"DomainName":"a.example.com"}}}]},
+                {"Id":"b","ProductArn":"p","GeneratorId":"g","AwsAccountId":"1","RecordState":"ARCHIVED",
+                 "Resources":[{"Type":"AwsCertificateManagerCertificate","Id":"arn:aws:acm:eu-west-1:1:certificate/b"}]},
+                {"Id":"c","ProductArn":"p","GeneratorId":"someone-else","AwsAccountId":"1",
+                 "Resources":[{"Type":"AwsCertificateManagerCertificate","Id":"arn:aws:acm:eu-west-1:1:certificate/c"}]},
+                {"Id":"d","ProductArn":"p","GeneratorId":"g","AwsAccountId":"1",
+                 "Resources":[{"Type":"AwsEc2Instance","Id":"i-1"}]}
+            ],"NextToken":""}"#,
+            ),
+            "g",
+        )
+        .unwrap();
+        assert_eq!(page.next_token, None);
+        assert_eq!(
+            page.findings,
+            [OpenFinding {
+                id: "a/certwatch/expiry".into(),
+                product_arn: "p".into(),
+                account: "1".into(),
+                certificate_arn: "arn:aws:acm:eu-west-1:1:certificate/a".into(),
+                certificate_region: "eu-west-1".into(),
+                domain: Some("a.example.com".into()),
+                created_at: Some("2026-11-01T00:00:00.000Z".into()),
+            }]
+        );
+    }
+}
