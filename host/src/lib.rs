@@ -5,6 +5,7 @@ pub mod bindings;
 pub mod environment;
 pub mod fixture;
 pub mod lambda;
+pub mod metrics;
 pub mod outbound;
 pub mod outcome;
 pub mod policy;

@@ -34,6 +34,10 @@ struct Cli {
     /// The most memory one component instance may use, in MiB.
     #[arg(long, global = true, default_value_t = 128)]
     memory_mib: usize,
+    /// Write each outcome's CloudWatch Embedded Metric Format lines to standard error (Lambda
+    /// always writes them, to standard output).
+    #[arg(long, global = true, env = "CERTWATCH_EMF")]
+    emf: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -185,6 +189,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 deadline: None,
             };
             let outcome = runtime.handle(&event, setup).await;
+            if cli.emf {
+                certwatch::metrics::emit(&outcome, certwatch::metrics::Sink::Stderr);
+            }
             println!("{}", outcome.to_pretty_json());
             Ok(exit_for(&outcome))
         }
@@ -245,6 +252,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_concurrency,
                 max_body_bytes,
                 api_key,
+                emf: cli.emf,
             };
             serve(
                 Arc::new(load(false)?),

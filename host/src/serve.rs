@@ -28,6 +28,8 @@ pub struct ServeOptions {
     /// A header every request must carry with this value (EventBridge API destinations send
     /// API keys this way).
     pub api_key: Option<ApiKey>,
+    /// Write each outcome's CloudWatch EMF metric lines to standard error.
+    pub emf: bool,
 }
 
 #[derive(Clone)]
@@ -43,6 +45,7 @@ struct Service {
     permits: Semaphore,
     max_body_bytes: usize,
     api_key: Option<ApiKey>,
+    emf: bool,
 }
 
 /// Serves until `shutdown` resolves, then stops taking connections and finishes the events
@@ -63,6 +66,7 @@ pub async fn serve(
         permits: Semaphore::new(options.max_concurrency.max(1)),
         max_body_bytes: options.max_body_bytes,
         api_key: options.api_key,
+        emf: options.emf,
     });
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -147,6 +151,9 @@ impl Service {
             );
         };
         let outcome = self.handle(&event).await;
+        if self.emf {
+            crate::metrics::emit(&outcome, crate::metrics::Sink::Stderr);
+        }
         json(status_for(&outcome), outcome.to_pretty_json())
     }
 

@@ -86,7 +86,9 @@ async fn handle(
         route: Route::Live(Arc::new(policy)),
         deadline,
     };
-    runtime.handle(event, setup).await
+    let outcome = runtime.handle(event, setup).await;
+    crate::metrics::emit(&outcome, crate::metrics::Sink::Stdout);
+    outcome
 }
 
 /// `certwatch.MalformedEvent`, `certwatch.Aws`, `certwatch.Deadline`, …: what Lambda records

@@ -115,6 +115,7 @@ fn invocations_are_answered_with_outcomes_and_errors() {
                 format!("arn:aws:sns:{REGION}:{ACCOUNT}:certificate-expiry"),
             )
             .stdin(Stdio::null())
+            .stdout(Stdio::null())
             .spawn()
             .expect("starting certwatch lambda"),
     );
@@ -191,12 +192,15 @@ fn bad_configuration_is_an_init_error() {
 fn a_failed_event_is_a_function_error_so_lambda_sends_it_again() {
     let stub = crate::faults::stub(&["DescribeCertificate=throttle*3"]);
     let emulator = Emulator::start();
-    let _function = Running(
+    let log = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("lambda-emf-{}.log", std::process::id()));
+    let function = Running(
         certwatch()
             .arg("lambda")
             .env("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api())
             .envs(crate::faults::settings(&stub))
             .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log).expect("a log"))
             .spawn()
             .expect("starting certwatch lambda"),
     );
@@ -211,4 +215,26 @@ fn a_failed_event_is_a_function_error_so_lambda_sends_it_again() {
     let (code, printed) = emulator.invoke(&event);
     assert_eq!(code, Some(0), "{printed}");
     assert_eq!(stub.stats().distinct_findings(), 1);
+
+    // Each invocation's CloudWatch metrics went to standard output, one EMF record a line.
+    drop(function);
+    let records: Vec<Value> = std::fs::read_to_string(&log)
+        .expect("the function's output")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("an EMF record"))
+        .collect();
+    let error = records
+        .iter()
+        .find(|r| r["Errors"] == 1)
+        .expect("the error's record");
+    assert_eq!(error["ErrorKind"], "aws", "{error}");
+    let days = records
+        .iter()
+        .find(|r| r.get("DaysToExpiry").is_some())
+        .expect("the certificate's record");
+    assert_eq!(days["DaysToExpiry"], 11, "{days}");
+    assert_eq!(
+        days["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "certwatch"
+    );
 }
