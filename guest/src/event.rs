@@ -14,6 +14,11 @@ pub const EXPIRED: &str = "ACM Certificate Expired";
 /// Sent when a certificate is issued, renewed or (re-)imported; a renewal or import ends an
 /// expiry, so certwatch resolves its finding.
 pub const CERTIFICATE_AVAILABLE: &str = "ACM Certificate Available";
+/// Sent when ACM cannot renew a certificate without its owner's help.
+pub const RENEWAL_ACTION_REQUIRED: &str = "ACM Certificate Renewal Action Required";
+/// AWS Health tells of ACM renewal trouble too, as `service` `ACM`.
+pub const HEALTH_SOURCE: &str = "aws.health";
+pub const HEALTH_EVENT: &str = "AWS Health Event";
 pub const SCHEDULE_SOURCE: &str = "aws.events";
 pub const SCHEDULED_EVENT: &str = "Scheduled Event";
 
@@ -52,6 +57,33 @@ pub struct ExpiryDetail {
 struct AvailableDetail {
     #[serde(default)]
     action: Option<String>,
+}
+
+/// `detail` of "ACM Certificate Renewal Action Required".
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ActionDetail {
+    #[serde(default)]
+    renewal_status_reason: Option<String>,
+}
+
+/// `detail` of an AWS Health event.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HealthDetail {
+    #[serde(default)]
+    service: Option<String>,
+    #[serde(default)]
+    event_type_code: Option<String>,
+    #[serde(default)]
+    affected_entities: Vec<HealthEntity>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HealthEntity {
+    #[serde(default)]
+    entity_value: Option<String>,
 }
 
 /// How a certificate became available again, of the ways that end an expiry.
@@ -98,6 +130,12 @@ pub enum Event {
         certificate: CertificateArn,
         renewal: Renewal,
     },
+    /// ACM cannot renew the certificate by itself; `reason` says why.
+    ActionRequired {
+        envelope: Envelope,
+        certificate: CertificateArn,
+        reason: String,
+    },
     /// An EventBridge schedule: scan every certificate.
     Scan { envelope: Envelope },
     /// Well formed, but nothing certwatch acts on; says why.
@@ -139,6 +177,9 @@ impl Event {
         if envelope.source == SCHEDULE_SOURCE && envelope.detail_type == SCHEDULED_EVENT {
             return Ok(Self::Scan { envelope });
         }
+        if envelope.source == HEALTH_SOURCE && envelope.detail_type == HEALTH_EVENT {
+            return Self::health(envelope);
+        }
         if envelope.source != ACM_SOURCE {
             let reason = format!(
                 "certwatch acts on source {ACM_SOURCE:?}, not {:?}",
@@ -146,7 +187,12 @@ impl Event {
             );
             return Ok(Self::NotHandled { envelope, reason });
         }
-        let known = [APPROACHING_EXPIRATION, EXPIRED, CERTIFICATE_AVAILABLE];
+        let known = [
+            APPROACHING_EXPIRATION,
+            EXPIRED,
+            CERTIFICATE_AVAILABLE,
+            RENEWAL_ACTION_REQUIRED,
+        ];
         if !known.contains(&envelope.detail_type.as_str()) {
             let reason = format!(
                 "certwatch does not act on {:?} events",
@@ -170,6 +216,20 @@ impl Event {
             detail_type: detail_type.clone(),
             message: e.to_string(),
         };
+        if detail_type == RENEWAL_ACTION_REQUIRED {
+            let detail = match envelope.detail.is_null() {
+                true => ActionDetail::default(),
+                false => ActionDetail::deserialize(&envelope.detail).map_err(bad_detail)?,
+            };
+            let reason = detail
+                .renewal_status_reason
+                .unwrap_or_else(|| "no reason given".into());
+            return Ok(Self::ActionRequired {
+                envelope,
+                certificate,
+                reason,
+            });
+        }
         if detail_type == CERTIFICATE_AVAILABLE {
             let detail = match envelope.detail.is_null() {
                 true => AvailableDetail::default(),
@@ -199,10 +259,50 @@ impl Event {
         })
     }
 
+    /// An AWS Health event about ACM: the certificate it names, and its event type as the
+    /// reason.
+    fn health(envelope: Envelope) -> Result<Self, EventError> {
+        let detail_type = envelope.detail_type.clone();
+        let detail =
+            HealthDetail::deserialize(&envelope.detail).map_err(|e| EventError::BadDetail {
+                detail_type: detail_type.clone(),
+                message: e.to_string(),
+            })?;
+        if detail.service.as_deref() != Some("ACM") {
+            let reason = format!(
+                "certwatch acts on AWS Health events for ACM, not {:?}",
+                detail.service.as_deref().unwrap_or("no service")
+            );
+            return Ok(Self::NotHandled { envelope, reason });
+        }
+        let named = envelope.resources.iter().cloned().chain(
+            detail
+                .affected_entities
+                .into_iter()
+                .filter_map(|e| e.entity_value),
+        );
+        let Some(certificate) = named
+            .filter(|n| n.contains(":acm:"))
+            .find_map(|n| CertificateArn::parse(&n).ok())
+        else {
+            let reason = "the AWS Health event names no ACM certificate".to_owned();
+            return Ok(Self::NotHandled { envelope, reason });
+        };
+        let reason = detail
+            .event_type_code
+            .unwrap_or_else(|| "AWS Health event".into());
+        Ok(Self::ActionRequired {
+            envelope,
+            certificate,
+            reason,
+        })
+    }
+
     pub fn envelope(&self) -> &Envelope {
         match self {
             Self::ApproachingExpiration { envelope, .. }
             | Self::Available { envelope, .. }
+            | Self::ActionRequired { envelope, .. }
             | Self::Scan { envelope }
             | Self::NotHandled { envelope, .. } => envelope,
         }
@@ -245,15 +345,56 @@ mod tests {
     fn other_events_are_not_handled_and_say_why() {
         let other = SAMPLE.replace(
             "ACM Certificate Approaching Expiration",
-            "ACM Certificate Renewal Action Required",
+            "ACM Certificate Request Failed",
         );
         let Event::NotHandled { reason, .. } = Event::parse(&other).unwrap() else {
             panic!()
         };
         assert!(
-            reason.contains("ACM Certificate Renewal Action Required"),
+            reason.contains("ACM Certificate Request Failed"),
             "{reason}"
         );
+
+        let action = SAMPLE
+            .replace(
+                "ACM Certificate Approaching Expiration",
+                RENEWAL_ACTION_REQUIRED,
+            )
+            .replace(
+                "\"DaysToExpiry\"",
+                "\"RenewalStatusReason\": \"CAA_ERROR\", \"Days\"",
+            );
+        let Event::ActionRequired { reason, .. } = Event::parse(&action).unwrap() else {
+            panic!("{action}")
+        };
+        assert_eq!(reason, "CAA_ERROR");
+
+        let health = |service: &str| {
+            serde_json::json!({
+                "version": "0", "id": "h", "detail-type": HEALTH_EVENT, "source": HEALTH_SOURCE,
+                "account": "123456789012", "region": "us-east-1", "resources": [],
+                "detail": {
+                    "service": service,
+                    "eventTypeCode": "AWS_ACM_RENEWAL_STATE_CHANGE",
+                    "affectedEntities": [{ "entityValue": "arn:aws:acm:us-east-1:123456789012:certificate/abc" }]
+                }
+            })
+            .to_string()
+        };
+        let Event::ActionRequired {
+            reason,
+            certificate,
+            ..
+        } = Event::parse(&health("ACM")).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(reason, "AWS_ACM_RENEWAL_STATE_CHANGE");
+        assert_eq!(certificate.id(), "abc");
+        assert!(matches!(
+            Event::parse(&health("EC2")).unwrap(),
+            Event::NotHandled { .. }
+        ));
 
         let expired = SAMPLE.replace("ACM Certificate Approaching Expiration", EXPIRED);
         assert!(matches!(

@@ -30,6 +30,8 @@ pub struct ExpiryFinding<'a> {
     /// When Security Hub says the finding was first raised, if certwatch asked; otherwise
     /// `now`.
     pub created_at: Option<&'a str>,
+    /// Why ACM cannot renew the certificate by itself, when that is what the finding is about.
+    pub action: Option<&'a str>,
 }
 
 /// The finding's id: one per certificate, so a repeated or retried event updates the same
@@ -70,6 +72,14 @@ impl ExpiryFinding<'_> {
                     self.days_left
                 ),
             )
+        } else if let Some(reason) = self.action {
+            (
+                format!("ACM cannot renew the certificate for {domain} ({reason})"),
+                format!(
+                    "ACM cannot renew the certificate for {domain} ({arn}) by itself: {reason}. It expires on {when}, in {} days.",
+                    self.days_left
+                ),
+            )
         } else if self.days_left < 0 {
             (
                 format!("ACM certificate for {domain} has expired"),
@@ -87,7 +97,9 @@ impl ExpiryFinding<'_> {
                 ),
             )
         };
-        let recommendation = if self.detail.kind.as_deref() == Some("IMPORTED") {
+        let recommendation = if let Some(reason) = self.action {
+            crate::renewal_action::what_to_fix(reason).to_owned()
+        } else if self.detail.kind.as_deref() == Some("IMPORTED") {
             format!(
                 "Import a renewed certificate for {domain} into the same ARN (acm:ImportCertificate with --certificate-arn) before it expires."
             )
@@ -262,6 +274,7 @@ mod tests {
             severity: crate::expiry::SeverityThresholds::default().severity(days_left),
             resolved: false,
             created_at: None,
+            action: None,
         }
         .to_asff()
     }
@@ -282,6 +295,7 @@ mod tests {
             severity: Severity::Informational,
             resolved: true,
             created_at: None,
+            action: None,
         }
         .to_asff();
         assert_eq!(

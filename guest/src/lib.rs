@@ -13,6 +13,7 @@ pub mod finding;
 pub mod notification;
 pub mod outcome;
 pub mod partition;
+pub mod renewal_action;
 pub mod responder;
 pub mod scan;
 pub mod timestamp;

@@ -15,6 +15,8 @@ pub struct ExpiryNotice<'a> {
     pub detail: &'a CertificateDetail,
     pub not_after: OffsetDateTime,
     pub days_left: i64,
+    /// Why ACM cannot renew it by itself, when the message is about that.
+    pub action: Option<&'a str>,
 }
 
 impl ExpiryNotice<'_> {
@@ -27,6 +29,9 @@ impl ExpiryNotice<'_> {
         let domain = display_domain(self.detail);
         let when = human(self.not_after);
         let headline = match self.days_left {
+            d if let Some(reason) = self.action => format!(
+                "ACM cannot renew the certificate for {domain} by itself ({reason}). It expires on {when}, in {d} days."
+            ),
             // Days left round down, so "3 days ago" could mean 2 days and an hour: the date says it.
             d if d < 0 => format!("The ACM certificate for {domain} has expired, on {when}."),
             0 => format!("The ACM certificate for {domain} expires today, {when}."),
@@ -54,7 +59,9 @@ impl ExpiryNotice<'_> {
         }
         lines.push(String::new());
         lines.push("What to do:".into());
-        if self.detail.kind.as_deref() == Some("IMPORTED") {
+        if let Some(reason) = self.action {
+            lines.push(crate::renewal_action::what_to_fix(reason).into());
+        } else if self.detail.kind.as_deref() == Some("IMPORTED") {
             lines.push("ACM cannot renew an imported certificate. Get a renewed certificate from its issuer and".into());
             lines.push("import it into the same ARN, so everything using it picks it up:".into());
             lines.push(format!(
@@ -140,6 +147,7 @@ mod tests {
             detail: &detail,
             not_after: datetime!(2026-12-10 12:00 UTC),
             days_left,
+            action: None,
         }
         .message()
     }
@@ -200,6 +208,7 @@ mod tests {
                 detail: &detail,
                 not_after: datetime!(2027-12-10 12:00 UTC),
                 days_left: 376,
+                action: None,
             },
             how: "renewed by ACM",
         }

@@ -10,6 +10,8 @@ pub enum Decision {
     NotExpiring,
     /// Renewed out of the window: the finding resolved, the owner told.
     Resolved,
+    /// ACM cannot renew it by itself: a finding and a message say what to fix.
+    ActionRequired,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +169,7 @@ pub fn to_json(result: &Result<Outcome, HandleError>) -> serde_json::Value {
                 Decision::Expiring => "expiring",
                 Decision::NotExpiring => "not-expiring",
                 Decision::Resolved => "resolved",
+                Decision::ActionRequired => "action-required",
             },
             "finding": h.finding.as_ref().map(|f| json!({ "id": f.id, "region": f.region, "imported": f.imported })),
             "notification": h.notification.as_ref().map(|n| json!({ "topic_arn": n.topic_arn, "message_id": n.message_id })),

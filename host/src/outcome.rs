@@ -129,6 +129,7 @@ impl From<Result<wit::Outcome, wit::Error>> for Outcome {
                     wit::Decision::Expiring => "expiring",
                     wit::Decision::NotExpiring => "not-expiring",
                     wit::Decision::Resolved => "resolved",
+                    wit::Decision::ActionRequired => "action-required",
                 }
                 .into(),
                 finding: h.finding.map(|f| Finding {

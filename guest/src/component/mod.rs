@@ -51,6 +51,7 @@ impl From<outcome::Outcome> for wit::Outcome {
                     outcome::Decision::Expiring => wit::Decision::Expiring,
                     outcome::Decision::NotExpiring => wit::Decision::NotExpiring,
                     outcome::Decision::Resolved => wit::Decision::Resolved,
+                    outcome::Decision::ActionRequired => wit::Decision::ActionRequired,
                 },
                 finding: h.finding.map(|f| wit::FindingImport {
                     id: f.id,

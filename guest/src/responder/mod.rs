@@ -10,7 +10,7 @@ use crate::aws::sign::signed_headers;
 use crate::aws::{AwsRequest, AwsResponse, CallError, sns};
 use crate::config::{Config, Service};
 use crate::event::{Envelope, Event};
-use crate::expiry::{ExpiryWindow, days_left};
+use crate::expiry::{ExpiryWindow, Severity, days_left};
 use crate::finding::{ExpiryFinding, display_domain};
 use crate::notification::ExpiryNotice;
 use crate::outcome::*;
@@ -77,6 +77,17 @@ pub async fn handle<P: Platform>(
                 .await
                 .map(Outcome::Handled)
         }
+        Event::ActionRequired {
+            envelope,
+            certificate,
+            reason,
+        } => {
+            let config = config()?;
+            responder(&config)
+                .certificate_event(&envelope, &certificate, Trigger::ActionRequired(&reason))
+                .await
+                .map(Outcome::Handled)
+        }
         Event::Available {
             envelope,
             certificate,
@@ -117,7 +128,7 @@ impl<P: Platform> Responder<'_, P> {
         &self,
         envelope: &Envelope,
         certificate: &CertificateArn,
-        trigger: Trigger,
+        trigger: Trigger<'_>,
     ) -> Result<Handled, HandleError> {
         let cert_region = &certificate.arn().region;
         let hub_region = self
@@ -171,9 +182,12 @@ impl<P: Platform> Responder<'_, P> {
             days: self.config.expiry_days,
         }
         .contains(days_left);
-        let event_days = match (trigger, expiring) {
-            (Trigger::Expiry(event_days), true) => event_days,
-            (Trigger::Renewal(_), true) => None,
+        // A renewal that needs its owner is raised whatever the days left: ACM tries from 60
+        // days out, and waiting for the window would waste them.
+        let (event_days, action) = match (trigger, expiring) {
+            (Trigger::ActionRequired(reason), _) => (None, Some(reason)),
+            (Trigger::Expiry(event_days), true) => (event_days, None),
+            (Trigger::Renewal(_), true) => (None, None),
             (Trigger::Expiry(_), false) => return Ok(handled),
             (Trigger::Renewal(renewal), false) => {
                 let known = Known {
@@ -188,7 +202,18 @@ impl<P: Platform> Responder<'_, P> {
                     .await;
             }
         };
-        handled.decision = Decision::Expiring;
+        handled.decision = match action {
+            Some(_) => Decision::ActionRequired,
+            None => Decision::Expiring,
+        };
+        let severity = match action {
+            Some(_) => self
+                .config
+                .severity
+                .severity(days_left)
+                .max(Severity::Medium),
+            None => self.config.severity.severity(days_left),
+        };
 
         let finding = ExpiryFinding {
             certificate,
@@ -198,9 +223,10 @@ impl<P: Platform> Responder<'_, P> {
             hub_region,
             now,
             generator_id: &self.config.generator_id,
-            severity: self.config.severity.severity(days_left),
+            severity,
             resolved: false,
             created_at: None,
+            action,
         };
         let import = async {
             match hub_state {
@@ -227,23 +253,35 @@ impl<P: Platform> Responder<'_, P> {
                 Err(error) => Err(Fail(error)),
             }
         };
-        let publish = self.publish(certificate, &detail, not_after, days_left, event_days);
+        let notice = ExpiryNotice {
+            certificate,
+            detail: &detail,
+            not_after,
+            days_left,
+            action,
+        };
+        let publish = self.publish(notice, event_days);
         let (imported, published) = join(import, publish).await;
         finish(handled, imported, published)
     }
 
+    /// The owner's message; on the days `NOTIFY_AT_DAYS` names, once expired, and whenever
+    /// ACM needs the owner to act.
     async fn publish(
         &self,
-        certificate: &CertificateArn,
-        detail: &CertificateDetail,
-        not_after: OffsetDateTime,
-        days_left: i64,
+        notice: ExpiryNotice<'_>,
         event_days: Option<i64>,
     ) -> Result<Notification, StepError> {
         if self.config.sns_topic.is_none() {
             return Err(no_topic());
         }
-        if let Some(days) = &self.config.notify_at_days {
+        let days_left = notice.days_left;
+        if let Some(days) = self
+            .config
+            .notify_at_days
+            .as_ref()
+            .filter(|_| notice.action.is_none())
+        {
             let day = event_days.unwrap_or(days_left);
             if days_left > 0 && !days.contains(&day) {
                 let listed: Vec<String> = days.iter().rev().map(i64::to_string).collect();
@@ -256,13 +294,7 @@ impl<P: Platform> Responder<'_, P> {
                 }));
             }
         }
-        let notice = ExpiryNotice {
-            certificate,
-            detail,
-            not_after,
-            days_left,
-        };
-        self.notify(certificate, notice.subject(), &notice.message())
+        self.notify(notice.certificate, notice.subject(), &notice.message())
             .await
     }
 
@@ -334,11 +366,13 @@ impl<P: Platform> Responder<'_, P> {
 
 /// What a certificate event is about.
 #[derive(Debug, Clone, Copy)]
-enum Trigger {
+enum Trigger<'a> {
     /// Approaching expiration, or expired; the event's `DaysToExpiry`, if it gave one.
     Expiry(Option<i64>),
     /// Renewed or (re-)imported.
     Renewal(crate::event::Renewal),
+    /// ACM cannot renew it by itself, for this reason.
+    ActionRequired(&'a str),
 }
 
 /// What the first round trip established about a certificate.

@@ -37,6 +37,7 @@ impl<P: Platform> Responder<'_, P> {
             severity: Severity::Informational,
             resolved: true,
             created_at: None,
+            action: None,
         };
         let resolve = async {
             match hub_state {
@@ -97,6 +98,7 @@ impl<P: Platform> Responder<'_, P> {
                 detail: known.detail,
                 not_after: known.not_after,
                 days_left: known.days_left,
+                action: None,
             },
             how: renewal.words(),
         };

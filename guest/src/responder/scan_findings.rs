@@ -135,6 +135,7 @@ impl<P: Platform> Responder<'_, P> {
                         severity: self.config.severity.severity(expiring.days_left),
                         resolved: false,
                         created_at: first_raised.get(expiring.detail.arn.as_str()).copied(),
+                        action: None,
                     };
                     let waiting = pending.entry(hub_region.clone()).or_default();
                     waiting.push(finding.to_asff().to_string());
@@ -221,6 +222,7 @@ impl<P: Platform> Responder<'_, P> {
                             severity: Severity::Informational,
                             resolved: true,
                             created_at: open.created_at.as_deref(),
+                            action: None,
                         };
                         let resolution = Resolution {
                             arn: open.certificate_arn.clone(),

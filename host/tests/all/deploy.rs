@@ -49,18 +49,32 @@ fn the_template_grants_the_policy_files_actions_and_no_others() {
 
 #[test]
 fn the_rule_sends_every_acm_event_the_component_acts_on() {
-    use certwatch_guest::event::{APPROACHING_EXPIRATION, CERTIFICATE_AVAILABLE, EXPIRED};
+    use certwatch_guest::event::{
+        APPROACHING_EXPIRATION, CERTIFICATE_AVAILABLE, EXPIRED, HEALTH_EVENT, HEALTH_SOURCE,
+        RENEWAL_ACTION_REQUIRED,
+    };
     let template =
         std::fs::read_to_string(repo_root().join("deploy/template.yaml")).expect("the template");
     let listed: Vec<&str> = template
         .lines()
         .filter_map(|line| line.trim().strip_prefix("- ACM Certificate "))
         .collect();
-    for detail_type in [APPROACHING_EXPIRATION, EXPIRED, CERTIFICATE_AVAILABLE] {
+    for detail_type in [
+        APPROACHING_EXPIRATION,
+        EXPIRED,
+        CERTIFICATE_AVAILABLE,
+        RENEWAL_ACTION_REQUIRED,
+    ] {
         let name = detail_type.trim_start_matches("ACM Certificate ");
         assert!(
             listed.contains(&name),
             "the rule does not send {detail_type:?} events: {listed:?}"
         );
     }
+    assert!(
+        template.contains(&format!("source: [{HEALTH_SOURCE}]"))
+            && template.contains(&format!("detail-type: [{HEALTH_EVENT}]"))
+            && template.contains("service: [ACM]"),
+        "no rule sends AWS Health's ACM events"
+    );
 }
