@@ -109,6 +109,9 @@ pub struct Config {
     /// Days left at or under which findings are critical, high and medium
     /// (`SEVERITY_DAYS`, e.g. `7,14,30`).
     pub severity: SeverityThresholds,
+    /// Decide everything and report the requests that would change something, without sending
+    /// them (`DRY_RUN=true`); lookups are still made.
+    pub dry_run: bool,
     /// How long one attempt waits for AWS's reply (`REQUEST_TIMEOUT_MS`) before it counts as
     /// timed out and is retried.
     pub request_timeout: Duration,
@@ -221,6 +224,15 @@ impl Config {
             Some(list) => severity_thresholds(list)?,
         };
 
+        let dry_run = match get("DRY_RUN") {
+            None => false,
+            Some(text) => match text.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => return Err(fail("DRY_RUN", format!("{text:?} is not true or false"))),
+            },
+        };
+
         let request_timeout = match get("REQUEST_TIMEOUT_MS") {
             None => DEFAULT_REQUEST_TIMEOUT,
             Some(text) => Duration::from_millis(whole_number(
@@ -246,6 +258,7 @@ impl Config {
         };
 
         Ok(Self {
+            dry_run,
             severity,
             request_timeout,
             notify_at_days,
@@ -482,6 +495,7 @@ mod tests {
             ("SCAN_CONCURRENCY", "0"),
             ("SCAN_CONCURRENCY", "1000"),
             ("REQUEST_TIMEOUT_MS", "10"),
+            ("DRY_RUN", "maybe"),
             ("SEVERITY_DAYS", "7,14"),
             ("SEVERITY_DAYS", "14,7,30"),
             ("SEVERITY_DAYS", "7,14,thirty"),

@@ -47,6 +47,14 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// A request a dry run would have sent, instead of sending it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedRequest {
+    pub operation: String,
+    pub url: String,
+    pub body: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handled {
     pub event_id: String,
@@ -55,6 +63,7 @@ pub struct Handled {
     pub finding: Option<FindingImport>,
     pub notification: Option<Notification>,
     pub skipped: Vec<Skipped>,
+    pub planned: Vec<PlannedRequest>,
 }
 
 /// A certificate a scan could not judge, and why.
@@ -78,6 +87,7 @@ pub struct ScanReport {
     pub notifications: Vec<Notification>,
     pub failed: Vec<FailedCertificate>,
     pub skipped: Vec<Skipped>,
+    pub planned: Vec<PlannedRequest>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +169,23 @@ impl From<CallError> for HandleError {
 
 /// The outcome as JSON, in the shape the `certwatch` host prints and its fixtures keep.
 pub fn to_json(result: &Result<Outcome, HandleError>) -> serde_json::Value {
+    use serde_json::json;
+    let mut value = outcome_json(result);
+    let planned = match result {
+        Ok(Outcome::Handled(h)) => &h.planned[..],
+        Ok(Outcome::Scanned(r)) => &r.planned[..],
+        _ => &[],
+    };
+    if !planned.is_empty() {
+        value["planned"] = planned
+            .iter()
+            .map(|p| json!({ "operation": p.operation, "url": p.url, "body": p.body }))
+            .collect();
+    }
+    value
+}
+
+fn outcome_json(result: &Result<Outcome, HandleError>) -> serde_json::Value {
     use serde_json::json;
     match result {
         Ok(Outcome::Handled(h)) => json!({
@@ -266,6 +293,7 @@ mod tests {
                 imported: 1,
             }),
             notification: None,
+            planned: vec![],
             skipped: vec![Skipped {
                 step: Step::Notification,
                 reason: "SNS_TOPIC_ARN is not set".into(),

@@ -173,6 +173,7 @@ mod tests {
             }),
             notification: None,
             skipped: vec![],
+            planned: vec![],
         });
         let lines: Vec<Value> = emf_lines(&outcome, 1_764_417_600_000)
             .iter()
@@ -206,6 +207,7 @@ mod tests {
                 message: "gone".into(),
             }],
             skipped: vec![],
+            planned: vec![],
         });
         let lines: Vec<Value> = emf_lines(&outcome, 1).iter().map(|l| parse(l)).collect();
         assert_eq!(lines.len(), 3);

@@ -21,6 +21,16 @@ pub struct Handled {
     pub finding: Option<Finding>,
     pub notification: Option<Notification>,
     pub skipped: Vec<Skipped>,
+    /// In a dry run, the requests that would have changed something.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub planned: Vec<PlannedRequest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedRequest {
+    pub operation: String,
+    pub url: String,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +74,8 @@ pub struct ScanReport {
     pub notifications: Vec<Notification>,
     pub failed: Vec<FailedCertificate>,
     pub skipped: Vec<Skipped>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub planned: Vec<PlannedRequest>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +131,14 @@ impl Outcome {
     }
 }
 
+fn planned(p: wit::PlannedRequest) -> PlannedRequest {
+    PlannedRequest {
+        operation: p.operation,
+        url: p.url,
+        body: p.body,
+    }
+}
+
 impl From<Result<wit::Outcome, wit::Error>> for Outcome {
     fn from(result: Result<wit::Outcome, wit::Error>) -> Self {
         match result {
@@ -139,6 +159,7 @@ impl From<Result<wit::Outcome, wit::Error>> for Outcome {
                 }),
                 notification: h.notification.map(Into::into),
                 skipped: h.skipped.into_iter().map(Into::into).collect(),
+                planned: h.planned.into_iter().map(planned).collect(),
             }),
             Ok(wit::Outcome::Scanned(r)) => Self::Scanned(ScanReport {
                 event_id: r.event_id,
@@ -157,6 +178,7 @@ impl From<Result<wit::Outcome, wit::Error>> for Outcome {
                     })
                     .collect(),
                 skipped: r.skipped.into_iter().map(Into::into).collect(),
+                planned: r.planned.into_iter().map(planned).collect(),
             }),
             Ok(wit::Outcome::NotHandled(i)) => Self::NotHandled(Ignored {
                 event_id: i.event_id,

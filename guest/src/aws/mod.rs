@@ -37,6 +37,14 @@ impl Operation {
         }
     }
 
+    /// Whether the operation changes something: what a dry run reports instead of sending.
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Self::BatchImportFindings | Self::BatchUpdateFindings | Self::Publish
+        )
+    }
+
     /// The IAM action name, e.g. `acm:DescribeCertificate`.
     pub fn name(self) -> &'static str {
         match self {
@@ -136,5 +144,34 @@ impl AwsRequest {
     pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
+    }
+}
+
+/// The reply AWS would give `request` (a write) if it succeeded: what a dry run answers itself
+/// with, so the rest of the decision runs as it would.
+pub fn dry_run_reply(request: &AwsRequest) -> AwsResponse {
+    let listed = |field: &str| {
+        serde_json::from_slice::<serde_json::Value>(&request.body)
+            .ok()
+            .and_then(|body| body[field].as_array().map(Vec::len))
+            .unwrap_or(0)
+    };
+    let body = match request.operation {
+        Operation::BatchImportFindings => format!(
+            r#"{{"FailedCount":0,"SuccessCount":{},"FailedFindings":[]}}"#,
+            listed("Findings")
+        ),
+        Operation::BatchUpdateFindings => serde_json::json!({
+            "ProcessedFindings": vec![serde_json::json!({}); listed("FindingIdentifiers")],
+            "UnprocessedFindings": [],
+        })
+        .to_string(),
+        _ => "<PublishResponse><PublishResult><MessageId>dry-run</MessageId></PublishResult></PublishResponse>"
+            .to_owned(),
+    };
+    AwsResponse {
+        status: 200,
+        headers: Vec::new(),
+        body: body.into_bytes(),
     }
 }

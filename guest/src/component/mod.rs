@@ -41,6 +41,16 @@ async fn handle_event_async(event: &str) -> Result<outcome::Outcome, outcome::Ha
     responder::handle(&Wasi, &env, event).await
 }
 
+impl From<outcome::PlannedRequest> for wit::PlannedRequest {
+    fn from(p: outcome::PlannedRequest) -> Self {
+        Self {
+            operation: p.operation,
+            url: p.url,
+            body: p.body,
+        }
+    }
+}
+
 impl From<outcome::Outcome> for wit::Outcome {
     fn from(o: outcome::Outcome) -> Self {
         match o {
@@ -60,6 +70,7 @@ impl From<outcome::Outcome> for wit::Outcome {
                 }),
                 notification: h.notification.map(Into::into),
                 skipped: h.skipped.into_iter().map(Into::into).collect(),
+                planned: h.planned.into_iter().map(Into::into).collect(),
             }),
             outcome::Outcome::Scanned(r) => wit::Outcome::Scanned(wit::ScanReport {
                 event_id: r.event_id,
@@ -78,6 +89,7 @@ impl From<outcome::Outcome> for wit::Outcome {
                     })
                     .collect(),
                 skipped: r.skipped.into_iter().map(Into::into).collect(),
+                planned: r.planned.into_iter().map(Into::into).collect(),
             }),
             outcome::Outcome::NotHandled(i) => wit::Outcome::NotHandled(wit::Ignored {
                 event_id: i.event_id,

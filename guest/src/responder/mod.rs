@@ -39,6 +39,8 @@ pub struct Responder<'a, P> {
     config: &'a Config,
     platform: &'a P,
     retry: RetryPolicy,
+    /// In a dry run, the writes that were not sent.
+    planned: std::cell::RefCell<Vec<PlannedRequest>>,
 }
 
 /// Handles one event: configuration from `env`, the event from `event_text`.
@@ -53,6 +55,7 @@ pub async fn handle<P: Platform>(
         config,
         platform,
         retry: RetryPolicy::default(),
+        planned: Default::default(),
     };
     match Event::parse(event_text)? {
         Event::NotHandled { envelope, reason } => Ok(Outcome::NotHandled(Ignored {
@@ -68,14 +71,20 @@ pub async fn handle<P: Platform>(
             detail,
         } => {
             let config = config()?;
-            responder(&config)
+            let responder = responder(&config);
+            responder
                 .certificate_event(
                     &envelope,
                     &certificate,
                     Trigger::Expiry(detail.days_to_expiry),
                 )
                 .await
-                .map(Outcome::Handled)
+                .map(|handled| {
+                    Outcome::Handled(Handled {
+                        planned: responder.planned.take(),
+                        ..handled
+                    })
+                })
         }
         Event::ActionRequired {
             envelope,
@@ -83,10 +92,16 @@ pub async fn handle<P: Platform>(
             reason,
         } => {
             let config = config()?;
-            responder(&config)
+            let responder = responder(&config);
+            responder
                 .certificate_event(&envelope, &certificate, Trigger::ActionRequired(&reason))
                 .await
-                .map(Outcome::Handled)
+                .map(|handled| {
+                    Outcome::Handled(Handled {
+                        planned: responder.planned.take(),
+                        ..handled
+                    })
+                })
         }
         Event::Available {
             envelope,
@@ -94,17 +109,26 @@ pub async fn handle<P: Platform>(
             renewal,
         } => {
             let config = config()?;
-            responder(&config)
+            let responder = responder(&config);
+            responder
                 .certificate_event(&envelope, &certificate, Trigger::Renewal(renewal))
                 .await
-                .map(Outcome::Handled)
+                .map(|handled| {
+                    Outcome::Handled(Handled {
+                        planned: responder.planned.take(),
+                        ..handled
+                    })
+                })
         }
         Event::Scan { envelope } => {
             let config = config()?;
-            responder(&config)
-                .scan(&envelope)
-                .await
-                .map(Outcome::Scanned)
+            let responder = responder(&config);
+            responder.scan(&envelope).await.map(|report| {
+                Outcome::Scanned(ScanReport {
+                    planned: responder.planned.take(),
+                    ..report
+                })
+            })
         }
     }
 }
@@ -177,6 +201,7 @@ impl<P: Platform> Responder<'_, P> {
             finding: None,
             notification: None,
             skipped: Vec::new(),
+            planned: Vec::new(),
         };
         let expiring = ExpiryWindow {
             days: self.config.expiry_days,
@@ -324,6 +349,14 @@ impl<P: Platform> Responder<'_, P> {
         parse: impl Fn(&AwsResponse) -> Result<T, CallError>,
     ) -> Result<T, CallError> {
         let operation = request.operation;
+        if self.config.dry_run && operation.writes() {
+            self.planned.borrow_mut().push(PlannedRequest {
+                operation: operation.name().to_owned(),
+                url: request.url.clone(),
+                body: String::from_utf8_lossy(&request.body).into_owned(),
+            });
+            return parse(&crate::aws::dry_run_reply(&request));
+        }
         // The trace header travels unsigned, as the AWS SDKs send it.
         let request = match &self.config.trace_id {
             Some(trace) => request.header("x-amzn-trace-id", trace),

@@ -133,6 +133,7 @@ impl<P: Platform> Responder<'_, P> {
             notifications: Vec::new(),
             failed,
             skipped: Vec::new(),
+            planned: Vec::new(),
         };
         let Imported {
             count,

@@ -126,3 +126,50 @@ fn a_scan_resolves_the_findings_of_certificates_renewed_or_deleted_since() {
     let digest = &stats.effects.published[0];
     assert_eq!(digest.1, "Certificate Expiration Notification");
 }
+
+#[test]
+fn a_dry_run_decides_everything_and_changes_nothing() {
+    let catalogue = Catalogue {
+        certificates: 100,
+        ..Catalogue::default()
+    };
+    let stub = Stub::start(StubConfig {
+        catalogue: catalogue.clone(),
+        findings: vec![open_finding(&catalogue.arn(80), "host-80.example.com")],
+        ..StubConfig::default()
+    })
+    .expect("starting the stub");
+    let scan = r#"{"version":"0","id":"scan-3","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-29T12:00:00Z","region":"us-east-1","resources":[],"detail":{}}"#;
+    let ran = run_with_input(
+        certwatch()
+            .args(["run", "-"])
+            .envs(settings(&stub))
+            .env("DRY_RUN", "true"),
+        scan.as_bytes(),
+    );
+    let outcome: Value = serde_json::from_str(&ran.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", ran.stdout, ran.stderr));
+    assert_eq!(ran.code, Some(0), "{outcome}");
+    let operations: Vec<&str> = outcome["planned"]
+        .as_array()
+        .expect("the planned requests")
+        .iter()
+        .filter_map(|p| p["operation"].as_str())
+        .collect();
+    assert!(
+        operations.contains(&"securityhub:BatchImportFindings"),
+        "{operations:?}"
+    );
+    assert!(
+        operations.contains(&"securityhub:BatchUpdateFindings"),
+        "{operations:?}"
+    );
+    assert!(operations.contains(&"sns:Publish"), "{operations:?}");
+    assert_eq!(outcome["findings_resolved"], 1);
+
+    let stats = stub.stats();
+    for write in [BatchImportFindings, BatchUpdateFindings, Publish] {
+        assert_eq!(stats.requests_of(write), 0, "{write} was sent in a dry run");
+    }
+    assert!(stats.requests_of(ListCertificates) > 0 && stats.requests_of(GetFindings) > 0);
+}
