@@ -25,6 +25,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = acm::parse_describe_certificate(&response);
     let _ = acm::parse_list_certificates(&response);
-    let _ = securityhub::parse_describe_hub(&response);
+    let _ = certwatch_guest::aws::open_findings::parse_finding_lookup(&response, "id", "generator");
+    let _ = certwatch_guest::aws::open_findings::parse_get_findings(&response, "generator");
+    let _ = securityhub::parse_batch_update_findings(&response);
     let _ = securityhub::parse_batch_import_findings(&response);
 });

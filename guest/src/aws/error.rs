@@ -222,7 +222,7 @@ mod tests {
             )],
             r#"{"Code":"InvalidAccessException","Message":"Account 123456789012 is not subscribed to AWS Security Hub"}"#,
         );
-        let e = CallError::from_response(Operation::DescribeHub, &r);
+        let e = CallError::from_response(Operation::GetFindings, &r);
         assert_eq!(e.code(), Some("InvalidAccessException"));
         assert!(parts(&e).1.contains("not subscribed"));
     }

@@ -18,7 +18,6 @@ use crate::config::Service;
 pub enum Operation {
     ListCertificates,
     DescribeCertificate,
-    DescribeHub,
     BatchImportFindings,
     BatchUpdateFindings,
     GetFindings,
@@ -29,10 +28,9 @@ impl Operation {
     pub fn service(self) -> Service {
         match self {
             Self::ListCertificates | Self::DescribeCertificate => Service::Acm,
-            Self::DescribeHub
-            | Self::BatchImportFindings
-            | Self::BatchUpdateFindings
-            | Self::GetFindings => Service::SecurityHub,
+            Self::BatchImportFindings | Self::BatchUpdateFindings | Self::GetFindings => {
+                Service::SecurityHub
+            }
             Self::Publish => Service::Sns,
         }
     }
@@ -50,7 +48,6 @@ impl Operation {
         match self {
             Self::ListCertificates => "acm:ListCertificates",
             Self::DescribeCertificate => "acm:DescribeCertificate",
-            Self::DescribeHub => "securityhub:DescribeHub",
             Self::BatchImportFindings => "securityhub:BatchImportFindings",
             Self::BatchUpdateFindings => "securityhub:BatchUpdateFindings",
             Self::GetFindings => "securityhub:GetFindings",

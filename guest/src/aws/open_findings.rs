@@ -1,5 +1,7 @@
-//! Security Hub `GetFindings`, asked for the findings certwatch raised that are still open, so
-//! a scan can resolve those whose certificate was renewed or deleted since.
+//! Security Hub `GetFindings`, asked for the findings certwatch raised that are still open: one
+//! certificate's (which also tells whether the hub takes findings at all, and when the finding
+//! was first raised), or all of them, so a scan can resolve those whose certificate was
+//! renewed or deleted since.
 
 use super::{AwsRequest, AwsResponse, CallError, Operation, json_reply};
 use serde::Deserialize;
@@ -59,6 +61,56 @@ pub fn get_findings(
 }
 
 const RESOURCE_TYPE: &str = "AwsCertificateManagerCertificate";
+
+/// The one finding with `finding_id`, whatever its state.
+pub fn get_finding(endpoint: &str, region: &str, finding_id: &str) -> AwsRequest {
+    let body = serde_json::json!({
+        "Filters": { "Id": [{ "Value": finding_id, "Comparison": "EQUALS" }] },
+        "MaxResults": 1,
+    });
+    AwsRequest::new(
+        Operation::GetFindings,
+        region,
+        http::Method::POST,
+        format!("{endpoint}/findings"),
+        body.to_string().into_bytes(),
+    )
+    .header("content-type", "application/json")
+}
+
+/// Whether the account has Security Hub enabled in the region, and when certwatch's finding
+/// for the certificate was first raised, if it is open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HubState {
+    Subscribed {
+        first_raised: Option<String>,
+    },
+    /// `InvalidAccessException`: the account is not subscribed; AWS's message says so.
+    NotSubscribed {
+        message: String,
+    },
+}
+
+/// Only "not subscribed" means disabled; any other error stays an error.
+pub fn parse_finding_lookup(
+    response: &AwsResponse,
+    finding_id: &str,
+    generator_id: &str,
+) -> Result<HubState, CallError> {
+    match parse_get_findings(response, generator_id) {
+        Ok(page) => Ok(HubState::Subscribed {
+            first_raised: page
+                .findings
+                .into_iter()
+                .find(|f| f.id == finding_id)
+                .and_then(|f| f.created_at),
+        }),
+        Err(CallError::Service { code, message, .. }) if code == "InvalidAccessException" => {
+            Ok(HubState::NotSubscribed { message })
+        }
+        Err(other) => Err(other),
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -179,6 +231,50 @@ mod tests {
         assert_eq!(body["Filters"]["GeneratorId"][0]["Comparison"], "EQUALS");
         assert_eq!(body["NextToken"], "page-2");
         assert_eq!(body["MaxResults"], 100);
+    }
+
+    #[test]
+    fn one_lookup_tells_the_hub_state_and_when_the_finding_was_raised() {
+        let r = get_finding(
+            "https://securityhub.us-east-1.amazonaws.com",
+            "us-east-1",
+            "a/x",
+        );
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(body["Filters"]["Id"][0]["Value"], "a/x");
+        let open = r#"{"Findings":[{"Id":"a/x","ProductArn":"p","GeneratorId":"g","AwsAccountId":"1","RecordState":"ACTIVE","CreatedAt":"2026-11-01T00:00:00.000Z",
+            "Resources":[{"Type":"AwsCertificateManagerCertificate","Id":"arn:aws:acm:us-east-1:1:certificate/a","Region":"us-east-1"}]}]}"#;
+        assert_eq!(
+            parse_finding_lookup(&reply(open), "a/x", "g"),
+            Ok(HubState::Subscribed {
+                first_raised: Some("2026-11-01T00:00:00.000Z".into())
+            })
+        );
+        // Another finding (a host that ignores the filter), or none: raised now.
+        assert_eq!(
+            parse_finding_lookup(&reply(open), "b/x", "g"),
+            Ok(HubState::Subscribed { first_raised: None })
+        );
+        let off = AwsResponse {
+            status: 401,
+            headers: vec![],
+            body: br#"{"Code":"InvalidAccessException","Message":"Account 1 is not subscribed to AWS Security Hub"}"#.to_vec(),
+        };
+        assert!(matches!(
+            parse_finding_lookup(&off, "a/x", "g"),
+            Ok(HubState::NotSubscribed { message }) if message.contains("not subscribed")
+        ));
+        let denied = AwsResponse {
+            status: 403,
+            headers: vec![],
+            body: br#"{"__type":"AccessDeniedException","Message":"not authorized"}"#.to_vec(),
+        };
+        assert_eq!(
+            parse_finding_lookup(&denied, "a/x", "g")
+                .unwrap_err()
+                .code(),
+            Some("AccessDeniedException")
+        );
     }
 
     #[test]

@@ -1,49 +1,7 @@
-//! Security Hub `DescribeHub` and `BatchImportFindings` (REST-JSON protocol).
+//! Security Hub `BatchImportFindings` and `BatchUpdateFindings` (REST-JSON protocol).
 
 use super::{AwsRequest, AwsResponse, CallError, Operation, json_reply};
 use serde::{Deserialize, Serialize};
-
-pub fn describe_hub(endpoint: &str, region: &str) -> AwsRequest {
-    AwsRequest::new(
-        Operation::DescribeHub,
-        region,
-        http::Method::GET,
-        format!("{endpoint}/accounts"),
-        Vec::new(),
-    )
-}
-
-/// Whether the account has Security Hub enabled in the region.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HubState {
-    Subscribed {
-        hub_arn: String,
-    },
-    /// `InvalidAccessException`: the account is not subscribed; AWS's message says so.
-    NotSubscribed {
-        message: String,
-    },
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeHubReply {
-    #[serde(default)]
-    hub_arn: Option<String>,
-}
-
-/// Only "not subscribed" means disabled; any other error stays an error.
-pub fn parse_describe_hub(response: &AwsResponse) -> Result<HubState, CallError> {
-    match json_reply::<DescribeHubReply>(Operation::DescribeHub, response) {
-        Ok(reply) => Ok(HubState::Subscribed {
-            hub_arn: reply.hub_arn.unwrap_or_default(),
-        }),
-        Err(CallError::Service { code, message, .. }) if code == "InvalidAccessException" => {
-            Ok(HubState::NotSubscribed { message })
-        }
-        Err(other) => Err(other),
-    }
-}
 
 pub fn batch_import_findings(endpoint: &str, region: &str, findings: &[String]) -> AwsRequest {
     // The findings arrive as JSON text, each written once: a scan's thousands of findings
@@ -210,47 +168,6 @@ mod tests {
             headers: vec![("content-type".into(), "text/html; charset=utf-8".into())],
             body: body.as_bytes().to_vec(),
         }
-    }
-
-    #[test]
-    fn describe_hub_is_a_get_without_a_body() {
-        let r = describe_hub("https://securityhub.eu-west-1.amazonaws.com", "eu-west-1");
-        assert_eq!(
-            (r.method, r.url.as_str(), r.body.len()),
-            (
-                http::Method::GET,
-                "https://securityhub.eu-west-1.amazonaws.com/accounts",
-                0
-            )
-        );
-    }
-
-    #[test]
-    fn only_invalid_access_means_not_subscribed() {
-        let hub = parse_describe_hub(&reply(
-            200,
-            r#"{"HubArn":"arn:aws:securityhub:us-east-1:123456789012:hub/default","SubscribedAt":"2026-01-01T00:00:00.000Z"}"#,
-        ));
-        assert_eq!(
-            hub.unwrap(),
-            HubState::Subscribed {
-                hub_arn: "arn:aws:securityhub:us-east-1:123456789012:hub/default".into()
-            }
-        );
-        let off = parse_describe_hub(&reply(
-            401,
-            r#"{"Code":"InvalidAccessException","Message":"Account 123456789012 is not subscribed to AWS Security Hub"}"#,
-        ));
-        assert!(
-            matches!(off.unwrap(), HubState::NotSubscribed { message } if message.contains("not subscribed"))
-        );
-        let denied = parse_describe_hub(&reply(
-            403,
-            r#"{"__type":"AccessDeniedException","Message":"not authorized"}"#,
-        ));
-        assert_eq!(denied.unwrap_err().code(), Some("AccessDeniedException"));
-        let throttled = parse_describe_hub(&reply(429, r#"{"Code":"TooManyRequestsException"}"#));
-        assert!(throttled.unwrap_err().is_retryable());
     }
 
     #[test]

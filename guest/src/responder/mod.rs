@@ -4,14 +4,15 @@
 
 use crate::arn::CertificateArn;
 use crate::aws::acm::{self, CertificateDetail};
+use crate::aws::open_findings::{self, HubState};
 use crate::aws::retry::RetryPolicy;
-use crate::aws::securityhub::{self, HubState};
+use crate::aws::securityhub;
 use crate::aws::sign::signed_headers;
 use crate::aws::{AwsRequest, AwsResponse, CallError, sns};
 use crate::config::{Config, Service};
 use crate::event::{Envelope, Event};
 use crate::expiry::{ExpiryWindow, Severity, days_left};
-use crate::finding::{ExpiryFinding, display_domain};
+use crate::finding::{ExpiryFinding, display_domain, finding_id};
 use crate::notification::ExpiryNotice;
 use crate::outcome::*;
 use crate::partition::Partition;
@@ -164,16 +165,20 @@ impl<P: Platform> Responder<'_, P> {
             &self.endpoint(Service::Acm, certificate, cert_region),
             certificate,
         );
-        let hub = securityhub::describe_hub(
+        // The certificate's own finding, looked up with it: whether the hub takes findings
+        // at all, and when the finding was first raised, in the same round trip.
+        let finding_id = finding_id(certificate);
+        let hub = open_findings::get_finding(
             &self.endpoint(Service::SecurityHub, certificate, hub_region),
             hub_region,
+            &finding_id,
         );
-
-        // Both lookups at once: the hub's state is needed only if the certificate is expiring,
-        // but asking in parallel keeps an event to two round trips.
+        let generator = &self.config.generator_id;
         let (described, hub_state) = join(
             self.call(describe, acm::parse_describe_certificate),
-            self.call(hub, securityhub::parse_describe_hub),
+            self.call(hub, |r| {
+                open_findings::parse_finding_lookup(r, &finding_id, generator)
+            }),
         )
         .await;
         let detail = described?;
@@ -250,11 +255,11 @@ impl<P: Platform> Responder<'_, P> {
             generator_id: &self.config.generator_id,
             severity,
             resolved: false,
-            created_at: None,
+            created_at: first_raised(&hub_state),
             action,
         };
         let import = async {
-            match hub_state {
+            match &hub_state {
                 Ok(HubState::Subscribed { .. }) => {
                     let request = securityhub::batch_import_findings(
                         &self.endpoint(Service::SecurityHub, certificate, hub_region),
@@ -275,7 +280,7 @@ impl<P: Platform> Responder<'_, P> {
                     step: Step::SecurityHub,
                     reason: format!("Security Hub is not enabled in {hub_region}: {message}"),
                 })),
-                Err(error) => Err(Fail(error)),
+                Err(error) => Err(Fail(error.clone())),
             }
         };
         let notice = ExpiryNotice {
@@ -394,6 +399,14 @@ impl<P: Platform> Responder<'_, P> {
             }
             attempt += 1;
         }
+    }
+}
+
+/// When the certificate's open finding was first raised, if the lookup found one.
+fn first_raised(hub_state: &Result<HubState, CallError>) -> Option<&str> {
+    match hub_state {
+        Ok(HubState::Subscribed { first_raised }) => first_raised.as_deref(),
+        _ => None,
     }
 }
 

@@ -5,7 +5,8 @@
 use super::{Fail, Known, Platform, Responder, Skip, StepError, finish};
 use crate::arn::CertificateArn;
 use crate::aws::CallError;
-use crate::aws::securityhub::{self, FindingIdentifier, HubState};
+use crate::aws::open_findings::HubState;
+use crate::aws::securityhub::{self, FindingIdentifier};
 use crate::config::Service;
 use crate::event::Renewal;
 use crate::expiry::Severity;
@@ -36,11 +37,11 @@ impl<P: Platform> Responder<'_, P> {
             generator_id: &self.config.generator_id,
             severity: Severity::Informational,
             resolved: true,
-            created_at: None,
+            created_at: super::first_raised(&hub_state),
             action: None,
         };
         let resolve = async {
-            match hub_state {
+            match &hub_state {
                 Ok(HubState::Subscribed { .. }) => {}
                 Ok(HubState::NotSubscribed { message }) => {
                     return Err(Skip(Skipped {
@@ -48,7 +49,7 @@ impl<P: Platform> Responder<'_, P> {
                         reason: format!("Security Hub is not enabled in {hub_region}: {message}"),
                     }));
                 }
-                Err(error) => return Err(Fail(error)),
+                Err(error) => return Err(Fail(error.clone())),
             }
             let endpoint = self.endpoint(Service::SecurityHub, certificate, hub_region);
             let import = securityhub::batch_import_findings(

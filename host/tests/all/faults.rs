@@ -97,9 +97,9 @@ const CASES: &[Case] = &[
         requests: (BatchImportFindings, 3),
     },
     Case {
-        faults: &["DescribeHub=503*3"],
-        error: fails("securityhub:DescribeHub", "ServiceUnavailable", true),
-        requests: (DescribeHub, 3),
+        faults: &["GetFindings=503*3"],
+        error: fails("securityhub:GetFindings", "ServiceUnavailable", true),
+        requests: (GetFindings, 3),
     },
     Case {
         faults: &["Publish=500*3"],
@@ -107,9 +107,9 @@ const CASES: &[Case] = &[
         requests: (Publish, 3),
     },
     Case {
-        faults: &["DescribeHub=slow:1500*1"],
+        faults: &["GetFindings=slow:1500*1"],
         error: None,
-        requests: (DescribeHub, 2),
+        requests: (GetFindings, 2),
     },
     Case {
         faults: &["DescribeCertificate=slow:1500*3"],

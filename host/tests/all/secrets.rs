@@ -58,7 +58,7 @@ fn run_record_and_replay_never_show_a_credential() {
         &[][..],
         &["Publish=500*3"],
         &["DescribeCertificate=reset*3"],
-        &["DescribeHub=malformed"],
+        &["GetFindings=malformed"],
         &["*=throttle*2", "BatchImportFindings=html"],
     ] {
         let stub = stub(faults);
