@@ -44,6 +44,7 @@ pub struct Resolution {
 /// none when nothing expires and nothing was resolved.
 pub fn digest_messages(
     expiring: &[Expiring],
+    not_due: usize,
     resolved: &[Resolution],
     window_days: u32,
     regions: &[String],
@@ -82,6 +83,12 @@ pub fn digest_messages(
             .to_owned(),
     };
     let mut lines: Vec<String> = sorted.iter().map(|e| line(e)).collect();
+    if not_due > 0 {
+        lines.push(format!(
+            "- and {} inside the window but not on a notification day (NOTIFY_AT_DAYS); their findings are current in Security Hub.",
+            plural(not_due, "more certificate", "more certificates")
+        ));
+    }
     if !resolved.is_empty() {
         if count > 0 {
             lines.push(String::new());
@@ -201,6 +208,7 @@ mod tests {
     fn the_digest_lists_the_soonest_first() {
         let messages = digest_messages(
             &[expiring(1, 44), expiring(2, 1), expiring(3, 10)],
+            0,
             &[],
             45,
             &["us-east-1".into()],
@@ -224,6 +232,7 @@ mod tests {
         assert!(
             digest_messages(
                 &[],
+                0,
                 &[],
                 45,
                 &["us-east-1".into()],
@@ -248,7 +257,7 @@ mod tests {
             },
         ];
         let now = datetime!(2026-11-29 12:00 UTC);
-        let messages = digest_messages(&[], &resolved, 45, &["us-east-1".into()], now);
+        let messages = digest_messages(&[], 0, &resolved, 45, &["us-east-1".into()], now);
         assert_eq!(messages.len(), 1);
         let m = &messages[0];
         assert!(m.starts_with("No ACM certificate expires within 45 days (scan of us-east-1 at 2026-11-29 12:00 UTC); 2 findings were resolved."), "{m}");
@@ -257,7 +266,14 @@ mod tests {
             "{m}"
         );
         assert!(m.contains("- b.example.com no longer exists in ACM"), "{m}");
-        let both = digest_messages(&[expiring(1, 3)], &resolved[..1], 45, &[], now);
+        let both = digest_messages(&[expiring(1, 3)], 2, &resolved[..1], 45, &[], now);
+        assert!(
+            both[0].contains(
+                "- and 2 more certificates inside the window but not on a notification day"
+            ),
+            "{}",
+            both[0]
+        );
         assert!(
             both[0].contains("expires in 3 days") || both[0].contains("in 3 days"),
             "{}",
@@ -271,6 +287,7 @@ mod tests {
         let many: Vec<_> = (0..3000).map(|i| expiring(i, (i % 40) as i64)).collect();
         let messages = digest_messages(
             &many,
+            0,
             &[],
             45,
             &["us-east-1".into()],

@@ -320,7 +320,8 @@ impl<P: Platform> Responder<'_, P> {
     }
 
     /// The digest, in as many messages as SNS needs; `None` when there is nothing to say or
-    /// nowhere to say it.
+    /// nowhere to say it. With `NOTIFY_AT_DAYS`, it names only the certificates on one of
+    /// those days, and every expired one; the findings of the others were still updated.
     async fn publish_digest(
         &self,
         expiring: &[Expiring],
@@ -331,7 +332,23 @@ impl<P: Platform> Responder<'_, P> {
         let Some(topic) = &self.config.sns_topic else {
             return Ok(None);
         };
-        let messages = digest_messages(expiring, resolved, self.config.expiry_days, regions, now);
+        let due: Vec<Expiring> = match &self.config.notify_at_days {
+            None => expiring.to_vec(),
+            Some(days) => expiring
+                .iter()
+                .filter(|e| e.days_left < 0 || days.contains(&e.days_left))
+                .cloned()
+                .collect(),
+        };
+        let not_due = expiring.len() - due.len();
+        let messages = digest_messages(
+            &due,
+            not_due,
+            resolved,
+            self.config.expiry_days,
+            regions,
+            now,
+        );
         if messages.is_empty() {
             return Ok(None);
         }
