@@ -116,6 +116,36 @@ pub enum Reply {
     Failure(String),
 }
 
+/// What a replay answers a request that matches no recording: a client error in the
+/// request's own protocol, which the component reports and does not send again.
+fn mismatch_reply(request: &RecordedRequest) -> RecordedResponse {
+    const CODE: &str = "CertwatchReplayMismatch";
+    const MESSAGE: &str = "no recorded exchange matches this request (the replay shows the diff)";
+    let form = request
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let (content_type, body) = match form {
+        true => (
+            "text/xml",
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{CODE}</Code><Message>{MESSAGE}</Message></Error></ErrorResponse>"
+            ),
+        ),
+        false => (
+            "application/json",
+            serde_json::json!({ "__type": CODE, "message": MESSAGE }).to_string(),
+        ),
+    };
+    RecordedResponse {
+        status: 400,
+        headers: vec![
+            ("content-type".into(), content_type.into()),
+            ("x-amzn-errortype".into(), CODE.into()),
+        ],
+        body,
+    }
+}
+
 /// A transport failure as a fixture names it.
 pub fn failure_name(error: &HttpError) -> String {
     match error {
@@ -189,9 +219,12 @@ impl WasiHttpHooks for Outbound {
                         .lock()
                         .map_err(|_| internal("the cassette lock is poisoned"))?
                         .answer(&recorded);
-                    match answer.map_err(|message| internal(&format!("replay: {message}")))? {
-                        Reply::Response(response) => respond(response),
-                        Reply::Failure(name) => Err(failure_error(&name)),
+                    match answer {
+                        Ok(Reply::Response(response)) => respond(response),
+                        Ok(Reply::Failure(name)) => Err(failure_error(&name)),
+                        // The diff is kept in the cassette; the component gets an error it
+                        // will not retry, so it is not made again and again.
+                        Err(_) => respond(mismatch_reply(&recorded)),
                     }
                 }
                 Route::Refuse => Err(internal("this call may not send requests")),

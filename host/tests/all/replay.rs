@@ -71,6 +71,14 @@ async fn a_request_that_differs_from_the_recording_fails_with_a_diff() {
         "{problems}"
     );
     assert!(problems.contains("the outcome differs"), "{problems}");
+    // A request that differs is not sent again and again: the diff is shown once.
+    assert_eq!(
+        problems
+            .matches("request differs from the recording")
+            .count(),
+        1,
+        "{problems}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
