@@ -232,7 +232,19 @@ fn get_findings(request: &Value, findings: &std::collections::BTreeMap<String, V
         .and_then(|t| t.parse().ok())
         .unwrap_or(0);
     let size = request["MaxResults"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
-    let selected: Vec<&Value> = findings.values().filter(|f| matches(f)).collect();
+    // One finding by its id (what an event asks for) is a lookup, not a search.
+    let by_id = request["Filters"]["Id"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["Comparison"] == "EQUALS"))
+        .and_then(|c| c["Value"].as_str());
+    let selected: Vec<&Value> = match by_id {
+        Some(id) => findings
+            .get(id)
+            .into_iter()
+            .filter(|f| matches(f))
+            .collect(),
+        None => findings.values().filter(|f| matches(f)).collect(),
+    };
     let page: Vec<Value> = selected
         .iter()
         .skip(start)
