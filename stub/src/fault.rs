@@ -24,6 +24,9 @@ pub enum Fault {
     WrongContentType,
     /// A success status with no body at all.
     Empty,
+    /// An error that quotes the request's signature and session token back, as some AWS
+    /// errors quote the request: what certwatch must never pass on.
+    Echo,
 }
 
 impl Fault {
@@ -42,7 +45,7 @@ impl Fault {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error(
-    "unknown fault {0:?}: use throttle, a status such as 500, slow:<ms>, reset, truncated, malformed, html or empty"
+    "unknown fault {0:?}: use throttle, a status such as 500, slow:<ms>, reset, truncated, malformed, html, empty or echo"
 )]
 pub struct UnknownFault(String);
 
@@ -57,6 +60,7 @@ impl FromStr for Fault {
             "malformed" => Fault::Malformed,
             "html" => Fault::WrongContentType,
             "empty" => Fault::Empty,
+            "echo" => Fault::Echo,
             _ => {
                 if let Some(ms) = text.strip_prefix("slow:") {
                     let ms = ms.parse().map_err(|_| UnknownFault(text.to_owned()))?;

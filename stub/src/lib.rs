@@ -249,6 +249,22 @@ async fn handle(
         tokio::time::sleep(delay).await;
     }
     match fault {
+        Some(Fault::Echo) => {
+            let quoted: Vec<String> = ["authorization", "x-amz-security-token"]
+                .iter()
+                .filter_map(|name| {
+                    let value = parts.headers.get(*name)?.to_str().ok()?;
+                    Some(format!("{name}={value}"))
+                })
+                .collect();
+            let message = format!("The request was malformed: {}", quoted.join(" "));
+            Ok(respond(Reply::error(
+                operation.protocol(),
+                400,
+                "IncompleteSignatureException",
+                &message,
+            )))
+        }
         Some(fault) => reply
             .spoiled(fault, operation.protocol())
             .map(respond)

@@ -94,6 +94,8 @@ impl Reply {
                 body: String::new(),
                 ..self
             },
+            // Written by the server, which has the request's headers.
+            Fault::Echo => self,
         };
         Some(spoiled)
     }
@@ -171,19 +173,28 @@ pub fn answer(
             json!({ "FailedCount": 0, "SuccessCount": count, "FailedFindings": [] })
         }
         Operation::BatchUpdateFindings => {
-            let identifiers = request["FindingIdentifiers"].clone();
-            for id in identifiers
+            // As AWS: a finding it does not hold is reported unprocessed.
+            let (mut processed, mut unprocessed) = (Vec::new(), Vec::new());
+            for identifier in request["FindingIdentifiers"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|f| text(&f["Id"]))
             {
-                if let Some(finding) = effects.findings.get_mut(&id) {
-                    finding["Workflow"] = request["Workflow"].clone();
+                let id = text(&identifier["Id"]);
+                match effects.findings.get_mut(&id) {
+                    Some(finding) if finding.is_object() => {
+                        finding["Workflow"] = request["Workflow"].clone();
+                        effects.updated_findings.push(id);
+                        processed.push(identifier.clone());
+                    }
+                    _ => unprocessed.push(json!({
+                        "FindingIdentifier": identifier,
+                        "ErrorCode": "FindingNotFound",
+                        "ErrorMessage": "Finding not found",
+                    })),
                 }
-                effects.updated_findings.push(id);
             }
-            json!({ "ProcessedFindings": identifiers, "UnprocessedFindings": [] })
+            json!({ "ProcessedFindings": processed, "UnprocessedFindings": unprocessed })
         }
         Operation::GetFindings => get_findings(&request, &effects.findings),
         Operation::Publish => {

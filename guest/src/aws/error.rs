@@ -28,6 +28,9 @@ pub enum CallError {
     },
 }
 
+/// The most of an AWS error message an outcome carries.
+const MAX_MESSAGE_CHARS: usize = 1_000;
+
 /// Error codes AWS uses for throttling, besides HTTP 429.
 const THROTTLING_CODES: &[&str] = &[
     "Throttling",
@@ -66,6 +69,56 @@ impl CallError {
         match self {
             Self::Service { status, .. } | Self::Unreadable { status, .. } => Some(*status),
             Self::Transport { .. } => None,
+        }
+    }
+
+    /// AWS asked to slow down.
+    pub fn is_throttling(&self) -> bool {
+        match self {
+            Self::Service { status, code, .. } => {
+                *status == 429 || THROTTLING_CODES.contains(&code.as_str())
+            }
+            _ => false,
+        }
+    }
+
+    /// This error with every occurrence of `secrets` blanked out of its text, and the text cut
+    /// to a readable length: some AWS errors quote the request back, credentials and all.
+    pub fn redacted(self, secrets: &[&str]) -> Self {
+        let clean = |mut text: String| {
+            for secret in secrets.iter().filter(|s| s.len() >= 4) {
+                text = text.replace(secret, "[redacted]");
+            }
+            match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+                Some((end, _)) => format!("{}…", &text[..end]),
+                None => text,
+            }
+        };
+        match self {
+            Self::Service {
+                operation,
+                status,
+                code,
+                message,
+            } => Self::Service {
+                operation,
+                status,
+                code: clean(code),
+                message: clean(message),
+            },
+            Self::Transport { operation, message } => Self::Transport {
+                operation,
+                message: clean(message),
+            },
+            Self::Unreadable {
+                operation,
+                status,
+                message,
+            } => Self::Unreadable {
+                operation,
+                status,
+                message: clean(message),
+            },
         }
     }
 
@@ -278,5 +331,27 @@ mod tests {
         assert!(retryable);
         let e = CallError::from_response(Operation::Publish, &reply(500, &[], ""));
         assert_eq!(parts(&e).1, "(empty reply)");
+    }
+
+    #[test]
+    fn credentials_quoted_back_are_blanked_out() {
+        let quoted = CallError::Service {
+            operation: Operation::Publish,
+            status: 400,
+            code: "IncompleteSignatureException".into(),
+            message: "Authorization=AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261129 x-amz-security-token=tok3n".into(),
+        };
+        let clean = quoted.redacted(&["AKIDEXAMPLE", "s3cr3t", "tok3n"]);
+        let text = clean.to_string();
+        assert!(
+            !text.contains("AKIDEXAMPLE") && !text.contains("tok3n"),
+            "{text}"
+        );
+        assert!(text.contains("Credential=[redacted]/20261129"), "{text}");
+        let long = CallError::Transport {
+            operation: Operation::Publish,
+            message: "x".repeat(5_000),
+        };
+        assert!(long.redacted(&[]).to_string().len() < 1_100);
     }
 }

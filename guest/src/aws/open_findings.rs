@@ -20,6 +20,8 @@ pub struct OpenFinding {
     pub domain: Option<String>,
     /// When the finding was first raised, as Security Hub has it.
     pub created_at: Option<String>,
+    /// The certificate's expiry when the finding was last raised (`certwatch/NotAfter`).
+    pub not_after: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +64,8 @@ pub fn get_findings(
 
 const RESOURCE_TYPE: &str = "AwsCertificateManagerCertificate";
 
-/// The one finding with `finding_id`, whatever its state.
+/// The one finding with `finding_id` (any state; [`parse_finding_lookup`] keeps it only if it is
+/// open).
 pub fn get_finding(endpoint: &str, region: &str, finding_id: &str) -> AwsRequest {
     let body = serde_json::json!({
         "Filters": { "Id": [{ "Value": finding_id, "Comparison": "EQUALS" }] },
@@ -135,6 +138,8 @@ struct Finding {
     #[serde(default)]
     created_at: Option<String>,
     #[serde(default)]
+    product_fields: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
     resources: Vec<Resource>,
 }
 
@@ -191,6 +196,12 @@ pub fn parse_get_findings(
                 certificate_arn: resource.id,
                 certificate_region: region,
                 created_at: f.created_at,
+                not_after: f.product_fields.and_then(|fields| {
+                    fields
+                        .get("certwatch/NotAfter")?
+                        .as_str()
+                        .map(str::to_owned)
+                }),
             })
         })
         .collect();
@@ -307,6 +318,7 @@ mod tests {
                 certificate_region: "eu-west-1".into(),
                 domain: Some("a.example.com".into()),
                 created_at: Some("2026-11-01T00:00:00.000Z".into()),
+                not_after: None,
             }]
         );
     }

@@ -182,6 +182,17 @@ impl<P: Platform> Responder<'_, P> {
         )
         .await;
         let detail = described?;
+        // GetFindings allows few requests a second, and ACM's daily events come together: a
+        // lookup throttled to the end still lets an expiring certificate's finding be raised
+        // (as new: when it was first raised is not known). Anything else stays an error.
+        let hub_state = match (hub_state, trigger) {
+            (Err(error), Trigger::Expiry(_) | Trigger::ActionRequired(_))
+                if error.is_throttling() =>
+            {
+                Ok(HubState::Subscribed { first_raised: None })
+            }
+            (other, _) => other,
+        };
         let now = self.platform.now();
         let not_after = detail.not_after.ok_or_else(|| {
             HandleError::new(
@@ -347,6 +358,17 @@ impl<P: Platform> Responder<'_, P> {
         })
     }
 
+    /// The credentials, which no error may quote.
+    fn secrets(&self) -> Vec<&str> {
+        let credentials = &self.config.credentials;
+        let mut secrets = vec![
+            credentials.access_key_id.as_str(),
+            credentials.secret_access_key.as_str(),
+        ];
+        secrets.extend(credentials.session_token.as_deref());
+        secrets
+    }
+
     /// Signs and sends `request`, retrying what the retry policy allows, and parses the reply.
     async fn call<T>(
         &self,
@@ -395,7 +417,7 @@ impl<P: Platform> Responder<'_, P> {
                 .delay_after(attempt, &error, self.platform.jitter())
             {
                 Some(delay) => self.platform.sleep(delay).await,
-                None => return Err(error),
+                None => return Err(error.redacted(&self.secrets())),
             }
             attempt += 1;
         }

@@ -54,7 +54,12 @@ impl<P: Platform> Responder<'_, P> {
             let partition = Partition::for_region(hub);
             let endpoint = self.endpoint_in(Service::SecurityHub, partition, hub);
             let lookup = match self.open_findings(&endpoint, hub, account).await {
-                Ok(findings) => HubLookup::Open { endpoint, findings },
+                // An aggregating hub also holds its linked regions' findings: each hub
+                // resolves only its own.
+                Ok(mut findings) => {
+                    findings.retain(|f| f.product_arn.split(':').nth(3) == Some(hub.as_str()));
+                    HubLookup::Open { endpoint, findings }
+                }
                 Err(CallError::Service { code, message, .. })
                     if code == "InvalidAccessException" =>
                 {
@@ -197,8 +202,16 @@ impl<P: Platform> Responder<'_, P> {
     ) -> Resolved {
         let mut resolved = Resolved::default();
         for (hub_region, lookup) in hubs.iter() {
-            let HubLookup::Open { endpoint, findings } = lookup else {
-                continue;
+            let (endpoint, findings) = match lookup {
+                HubLookup::Open { endpoint, findings } => (endpoint, findings),
+                HubLookup::Failed(error) => {
+                    resolved.failures.push(StepFailure {
+                        what: format!("looking up the open findings in {hub_region}"),
+                        error: error.clone(),
+                    });
+                    continue;
+                }
+                HubLookup::NotSubscribed(_) => continue,
             };
             let mut asffs = Vec::new();
             let mut identifiers = Vec::new();
@@ -210,6 +223,12 @@ impl<P: Platform> Responder<'_, P> {
                 }
                 let (asff, resolution) = match judged.seen.get(&open.certificate_arn) {
                     Some(Seen::Expiring | Seen::Unjudged) => continue,
+                    // Outside the window is not enough: a finding raised for a renewal that
+                    // needs action, or under a wider window, stays open until the certificate
+                    // expires later than it did when the finding was raised.
+                    Some(Seen::Healthy(healthy)) if !renewed_since(open, healthy.not_after) => {
+                        continue;
+                    }
                     Some(Seen::Healthy(healthy)) => {
                         let finding = ExpiryFinding {
                             certificate: &healthy.certificate,
@@ -299,6 +318,14 @@ impl<P: Platform> Responder<'_, P> {
     }
 }
 
+/// Whether the certificate now expires later than it did when `open` was raised.
+fn renewed_since(open: &OpenFinding, not_after: OffsetDateTime) -> bool {
+    let raised_for = open.not_after.as_deref().and_then(|t| {
+        OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+    });
+    raised_for.is_some_and(|before| not_after > before)
+}
+
 /// Why findings for `hub_region` were not imported, noted once.
 fn note_unusable(hub_region: &str, lookup: Option<&HubLookup>, imported: &mut Imported) {
     match lookup {
@@ -306,10 +333,7 @@ fn note_unusable(hub_region: &str, lookup: Option<&HubLookup>, imported: &mut Im
             step: Step::SecurityHub,
             reason: format!("Security Hub is not enabled in {hub_region}: {message}"),
         }),
-        Some(HubLookup::Failed(error)) => imported.failures.push(StepFailure {
-            what: format!("looking up the open findings in {hub_region}"),
-            error: error.clone(),
-        }),
-        Some(HubLookup::Open { .. }) | None => {}
+        // The resolver reports a failed lookup, whether or not anything expires.
+        Some(HubLookup::Failed(_) | HubLookup::Open { .. }) | None => {}
     }
 }

@@ -21,7 +21,7 @@ use crate::timestamp::rfc3339_seconds;
 use futures::FutureExt as _;
 use futures::StreamExt as _;
 use futures::channel::mpsc;
-use futures::future::{join_all, join3};
+use futures::future::{join_all, join4};
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
@@ -90,7 +90,7 @@ impl<P: Platform> Responder<'_, P> {
             .shared();
         let (listed_tx, listed_rx) = mpsc::unbounded();
         let (found_tx, found_rx) = mpsc::unbounded();
-        let ((), (judged, resolved, published), imported) = join3(
+        let ((), (judged, resolved, published), imported, _) = join4(
             self.list_regions(&regions, listed_tx),
             async {
                 let judged = self.judge_all(listed_rx, found_tx, now).await;
@@ -104,6 +104,8 @@ impl<P: Platform> Responder<'_, P> {
                 (judged, resolved, published)
             },
             self.import_as_found(found_rx, hubs.clone(), now),
+            // Polled from the start, so the lookups go out with the first listing page.
+            hubs.clone(),
         )
         .await;
 
@@ -336,7 +338,7 @@ impl<P: Platform> Responder<'_, P> {
             None => expiring.to_vec(),
             Some(days) => expiring
                 .iter()
-                .filter(|e| e.days_left < 0 || days.contains(&e.days_left))
+                .filter(|e| e.days_left <= 0 || days.contains(&e.days_left))
                 .cloned()
                 .collect(),
         };

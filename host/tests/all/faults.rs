@@ -96,6 +96,13 @@ const CASES: &[Case] = &[
         error: None,
         requests: (BatchImportFindings, 3),
     },
+    // GetFindings allows few requests a second: a lookup throttled to the end does not hold
+    // an expiring certificate's finding back.
+    Case {
+        faults: &["GetFindings=throttle*3"],
+        error: None,
+        requests: (GetFindings, 3),
+    },
     Case {
         faults: &["GetFindings=503*3"],
         error: fails("securityhub:GetFindings", "ServiceUnavailable", true),

@@ -21,6 +21,7 @@ fn a_renewal_resolves_the_finding_and_tells_the_owner() {
     let catalogue = Catalogue::default();
     let stub = Stub::start(StubConfig {
         catalogue: catalogue.clone(),
+        findings: vec![open_finding(&catalogue.arn(80), "host-80.example.com")],
         // A throttled resolution is sent again, like every other call.
         faults: vec!["BatchUpdateFindings=throttle*1".parse().expect("a rule")],
         ..StubConfig::default()
@@ -73,6 +74,8 @@ fn open_finding(arn: &str, domain: &str) -> Value {
         "AwsAccountId": "123456789012",
         "CreatedAt": "2026-10-01T00:00:00.000Z",
         "RecordState": "ACTIVE",
+        // Raised for an expiry long gone: any certificate outside the window now was renewed.
+        "ProductFields": { "certwatch/NotAfter": "2026-01-01T00:00:00.000Z" },
         "Resources": [{
             "Type": "AwsCertificateManagerCertificate",
             "Id": arn,
