@@ -39,7 +39,6 @@ pub fn get_findings(
     account: Option<&str>,
     next_token: Option<&str>,
 ) -> AwsRequest {
-    let equals = |value: &str| serde_json::json!([{ "Value": value, "Comparison": "EQUALS" }]);
     let mut filters = serde_json::json!({
         "GeneratorId": equals(generator_id),
         "RecordState": equals("ACTIVE"),
@@ -52,6 +51,17 @@ pub fn get_findings(
     if let Some(token) = next_token {
         body["NextToken"] = token.into();
     }
+    findings_request(endpoint, region, &body)
+}
+
+const RESOURCE_TYPE: &str = "AwsCertificateManagerCertificate";
+
+/// A `StringFilter` that matches `value` exactly.
+fn equals(value: &str) -> serde_json::Value {
+    serde_json::json!([{ "Value": value, "Comparison": "EQUALS" }])
+}
+
+fn findings_request(endpoint: &str, region: &str, body: &serde_json::Value) -> AwsRequest {
     AwsRequest::new(
         Operation::GetFindings,
         region,
@@ -62,23 +72,11 @@ pub fn get_findings(
     .header("content-type", "application/json")
 }
 
-const RESOURCE_TYPE: &str = "AwsCertificateManagerCertificate";
-
 /// The one finding with `finding_id` (any state; [`parse_finding_lookup`] keeps it only if it is
 /// open).
 pub fn get_finding(endpoint: &str, region: &str, finding_id: &str) -> AwsRequest {
-    let body = serde_json::json!({
-        "Filters": { "Id": [{ "Value": finding_id, "Comparison": "EQUALS" }] },
-        "MaxResults": 1,
-    });
-    AwsRequest::new(
-        Operation::GetFindings,
-        region,
-        http::Method::POST,
-        format!("{endpoint}/findings"),
-        body.to_string().into_bytes(),
-    )
-    .header("content-type", "application/json")
+    let body = serde_json::json!({ "Filters": { "Id": equals(finding_id) }, "MaxResults": 1 });
+    findings_request(endpoint, region, &body)
 }
 
 /// Whether the account has Security Hub enabled in the region, and when certwatch's finding
