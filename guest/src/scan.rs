@@ -66,9 +66,13 @@ pub fn digest_messages(
         "certificates expire"
     };
     let scan = format!("scan of {} at {}", regions.join(", "), human(now));
-    let header = match count {
-        0 => format!(
+    let header = match (count, not_due) {
+        (0, 0) => format!(
             "No ACM certificate expires within {window_days} days ({scan}); {} resolved.",
+            plural(resolved.len(), "finding was", "findings were")
+        ),
+        (0, _) => format!(
+            "No ACM certificate is on a notification day ({scan}); {} resolved.",
             plural(resolved.len(), "finding was", "findings were")
         ),
         _ => format!("{count} ACM {noun} within {window_days} days ({scan})."),
@@ -266,6 +270,12 @@ mod tests {
             "{m}"
         );
         assert!(m.contains("- b.example.com no longer exists in ACM"), "{m}");
+        let off_day = digest_messages(&[], 3, &resolved, 45, &[], now);
+        assert!(
+            off_day[0].starts_with("No ACM certificate is on a notification day"),
+            "{}",
+            off_day[0]
+        );
         let both = digest_messages(&[expiring(1, 3)], 2, &resolved[..1], 45, &[], now);
         assert!(
             both[0].contains(
