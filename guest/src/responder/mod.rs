@@ -58,80 +58,58 @@ pub async fn handle<P: Platform>(
         retry: RetryPolicy::default(),
         planned: Default::default(),
     };
-    match Event::parse(event_text)? {
-        Event::NotHandled { envelope, reason } => Ok(Outcome::NotHandled(Ignored {
-            event_id: envelope.id,
-            source: envelope.source,
-            detail_type: envelope.detail_type,
-            reason,
-        })),
-        // ACM's NotAfter decides; the event's DaysToExpiry only picks notification days.
-        Event::ApproachingExpiration {
-            envelope,
-            certificate,
-            detail,
-        } => {
-            let config = config()?;
-            let responder = responder(&config);
-            responder
-                .certificate_event(
-                    &envelope,
-                    &certificate,
-                    Trigger::Expiry(detail.days_to_expiry),
-                )
-                .await
-                .map(|handled| {
-                    Outcome::Handled(Handled {
-                        planned: responder.planned.take(),
-                        ..handled
-                    })
-                })
-        }
-        Event::ActionRequired {
-            envelope,
-            certificate,
-            reason,
-        } => {
-            let config = config()?;
-            let responder = responder(&config);
-            responder
-                .certificate_event(&envelope, &certificate, Trigger::ActionRequired(&reason))
-                .await
-                .map(|handled| {
-                    Outcome::Handled(Handled {
-                        planned: responder.planned.take(),
-                        ..handled
-                    })
-                })
-        }
-        Event::Available {
-            envelope,
-            certificate,
-            renewal,
-        } => {
-            let config = config()?;
-            let responder = responder(&config);
-            responder
-                .certificate_event(&envelope, &certificate, Trigger::Renewal(renewal))
-                .await
-                .map(|handled| {
-                    Outcome::Handled(Handled {
-                        planned: responder.planned.take(),
-                        ..handled
-                    })
-                })
+    let event = Event::parse(event_text)?;
+    // ACM's NotAfter decides; the event's DaysToExpiry only picks notification days.
+    let (envelope, certificate, trigger) = match &event {
+        Event::NotHandled { envelope, reason } => {
+            return Ok(Outcome::NotHandled(Ignored {
+                event_id: envelope.id.clone(),
+                source: envelope.source.clone(),
+                detail_type: envelope.detail_type.clone(),
+                reason: reason.clone(),
+            }));
         }
         Event::Scan { envelope } => {
             let config = config()?;
             let responder = responder(&config);
-            responder.scan(&envelope).await.map(|report| {
+            return responder.scan(envelope).await.map(|report| {
                 Outcome::Scanned(ScanReport {
                     planned: responder.planned.take(),
                     ..report
                 })
-            })
+            });
         }
-    }
+        Event::ApproachingExpiration {
+            envelope,
+            certificate,
+            detail,
+        } => (
+            envelope,
+            certificate,
+            Trigger::Expiry(detail.days_to_expiry),
+        ),
+        Event::ActionRequired {
+            envelope,
+            certificate,
+            reason,
+        } => (envelope, certificate, Trigger::ActionRequired(reason)),
+        Event::Available {
+            envelope,
+            certificate,
+            renewal,
+        } => (envelope, certificate, Trigger::Renewal(*renewal)),
+    };
+    let config = config()?;
+    let responder = responder(&config);
+    responder
+        .certificate_event(envelope, certificate, trigger)
+        .await
+        .map(|handled| {
+            Outcome::Handled(Handled {
+                planned: responder.planned.take(),
+                ..handled
+            })
+        })
 }
 
 impl<P: Platform> Responder<'_, P> {
