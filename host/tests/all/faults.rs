@@ -270,13 +270,12 @@ fn a_scan_of_thousands_pages_describes_and_imports_in_full_batches() {
         ..StubConfig::default()
     })
     .expect("starting the stub");
-    let scan = r#"{"version":"0","id":"scan-1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-29T12:00:00Z","region":"us-east-1","resources":[],"detail":{}}"#;
     let ran = crate::support::run_with_input(
         certwatch()
             .args(["run", "-"])
             .envs(settings(&stub))
             .env("SCAN_CONCURRENCY", "32"),
-        scan.as_bytes(),
+        crate::support::SCHEDULED_SCAN.as_bytes(),
     );
     let outcome: Value = serde_json::from_str(&ran.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", ran.stdout, ran.stderr));

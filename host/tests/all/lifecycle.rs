@@ -102,10 +102,9 @@ fn a_scan_resolves_the_findings_of_certificates_renewed_or_deleted_since() {
         ..StubConfig::default()
     })
     .expect("starting the stub");
-    let scan = r#"{"version":"0","id":"scan-2","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-29T12:00:00Z","region":"us-east-1","resources":[],"detail":{}}"#;
     let ran = run_with_input(
         certwatch().args(["run", "-"]).envs(settings(&stub)),
-        scan.as_bytes(),
+        crate::support::SCHEDULED_SCAN.as_bytes(),
     );
     let outcome: Value = serde_json::from_str(&ran.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", ran.stdout, ran.stderr));
@@ -142,13 +141,12 @@ fn a_dry_run_decides_everything_and_changes_nothing() {
         ..StubConfig::default()
     })
     .expect("starting the stub");
-    let scan = r#"{"version":"0","id":"scan-3","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-29T12:00:00Z","region":"us-east-1","resources":[],"detail":{}}"#;
     let ran = run_with_input(
         certwatch()
             .args(["run", "-"])
             .envs(settings(&stub))
             .env("DRY_RUN", "true"),
-        scan.as_bytes(),
+        crate::support::SCHEDULED_SCAN.as_bytes(),
     );
     let outcome: Value = serde_json::from_str(&ran.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", ran.stdout, ran.stderr));

@@ -5,7 +5,7 @@
 use crate::faults::stub;
 use crate::lambda::Emulator;
 use crate::serve::start_serve;
-use crate::support::{Running, certwatch, events_dir, http, run, run_with_input};
+use crate::support::{Running, SCHEDULED_SCAN, certwatch, events_dir, http, run, run_with_input};
 use certwatch_stub::Stub;
 use std::process::{Command, Stdio};
 
@@ -50,8 +50,6 @@ fn event() -> String {
     std::fs::read_to_string(events_dir().join("in-window/event.json")).expect("the sample event")
 }
 
-const SCAN: &str = r#"{"version":"0","id":"scan","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-29T12:00:00Z","region":"us-east-1","resources":[],"detail":{}}"#;
-
 #[test]
 fn run_record_and_replay_never_show_a_credential() {
     for faults in [
@@ -65,7 +63,7 @@ fn run_record_and_replay_never_show_a_credential() {
         &["Publish=echo"],
     ] {
         let stub = stub(faults);
-        for input in [event(), SCAN.to_owned(), "{not json".to_owned()] {
+        for input in [event(), SCHEDULED_SCAN.to_owned(), "{not json".to_owned()] {
             let ran = run_with_input(against(&stub).args(["run", "-"]), input.as_bytes());
             let what = format!("`certwatch run` with {faults:?}");
             assert_no_secret(&what, &ran.stdout);
@@ -125,7 +123,7 @@ fn serve_and_lambda_never_show_a_credential() {
         ),
     ];
     let (server, address) = start_serve(&[], &env);
-    for body in [event(), event(), SCAN.to_owned(), "[]".to_owned()] {
+    for body in [event(), event(), SCHEDULED_SCAN.to_owned(), "[]".to_owned()] {
         let (_, answer) = http(&address, "POST", "/", &[], &body);
         assert_no_secret("serve's answer", &answer);
     }
@@ -152,7 +150,11 @@ fn serve_and_lambda_never_show_a_credential() {
             .spawn()
             .expect("starting certwatch lambda"),
     );
-    for body in [event(), SCAN.to_owned(), r#"{"id":"x"}"#.to_owned()] {
+    for body in [
+        event(),
+        SCHEDULED_SCAN.to_owned(),
+        r#"{"id":"x"}"#.to_owned(),
+    ] {
         let (_, printed) = emulator.invoke(&body);
         assert_no_secret("Lambda's response", &printed);
     }

@@ -12,6 +12,9 @@ pub fn repo_root() -> PathBuf {
         .to_owned()
 }
 
+/// An EventBridge schedule's event: a scan of the account's certificates in us-east-1.
+pub const SCHEDULED_SCAN: &str = r#"{"version":"0","id":"scan","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-29T12:00:00Z","region":"us-east-1","resources":[],"detail":{}}"#;
+
 pub fn events_dir() -> PathBuf {
     repo_root().join("events")
 }
