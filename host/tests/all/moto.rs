@@ -327,10 +327,14 @@ fn a_topic_that_does_not_exist_is_a_clear_error() {
 fn a_corrupted_signature_is_rejected() {
     let moto = session();
     let (keys, arns) = account(&moto, &[5], true);
+    // The secret with its last character changed (to one it surely is not: a secret ending
+    // in "x" once made the "wrong" secret the right one).
+    let (kept, last) = keys.secret.split_at(keys.secret.len() - 1);
     let wrong = Keys {
         id: keys.id.clone(),
-        secret: format!("{}x", &keys.secret[..keys.secret.len() - 1]),
+        secret: format!("{kept}{}", if last == "x" { "y" } else { "x" }),
     };
+    assert_ne!(wrong.secret, keys.secret);
     let (code, outcome) = certwatch_run(&moto, &wrong, &event(&arns[0], "forged"), &[]);
     assert_eq!(code, Some(1), "{outcome}");
     assert_eq!(outcome["code"], "SignatureDoesNotMatch", "{outcome}");
