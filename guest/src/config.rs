@@ -2,6 +2,7 @@
 
 use crate::arn::{TopicArn, is_region};
 use crate::expiry::SeverityThresholds;
+use crate::filter::{Filters, TagPattern};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -115,6 +116,11 @@ pub struct Config {
     /// How long one attempt waits for AWS's reply (`REQUEST_TIMEOUT_MS`) before it counts as
     /// timed out and is retried.
     pub request_timeout: Duration,
+    /// Which certificates certwatch acts on.
+    pub filters: Filters,
+    /// A tag whose value names an SNS topic that also receives the certificate's alerts
+    /// (`OWNER_TOPIC_TAG`, e.g. `certwatch:owner-topic`).
+    pub owner_topic_tag: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -224,14 +230,30 @@ impl Config {
             Some(list) => severity_thresholds(list)?,
         };
 
-        let dry_run = match get("DRY_RUN") {
-            None => false,
+        let flag = |name: &'static str| match get(name) {
+            None => Ok(false),
             Some(text) => match text.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                _ => return Err(fail("DRY_RUN", format!("{text:?} is not true or false"))),
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err(fail(name, format!("{text:?} is not true or false"))),
             },
         };
+        let dry_run = flag("DRY_RUN")?;
+        let tag_patterns = |name: &'static str| -> Result<Vec<TagPattern>, ConfigError> {
+            get(name)
+                .map(items)
+                .into_iter()
+                .flatten()
+                .map(|item| TagPattern::parse(item).map_err(|m| fail(name, m)))
+                .collect()
+        };
+        let filters = Filters {
+            only_imported: flag("ONLY_IMPORTED")?,
+            only_in_use: flag("ONLY_IN_USE")?,
+            include_tags: tag_patterns("INCLUDE_TAGS")?,
+            exclude_tags: tag_patterns("EXCLUDE_TAGS")?,
+        };
+        let owner_topic_tag = get("OWNER_TOPIC_TAG").map(str::to_owned);
 
         let request_timeout = match get("REQUEST_TIMEOUT_MS") {
             None => DEFAULT_REQUEST_TIMEOUT,
@@ -258,6 +280,8 @@ impl Config {
         };
 
         Ok(Self {
+            filters,
+            owner_topic_tag,
             dry_run,
             severity,
             request_timeout,
@@ -410,6 +434,25 @@ mod tests {
     }
 
     #[test]
+    fn filters_and_owner_routing() {
+        let config = with(&[
+            ("ONLY_IMPORTED", "true"),
+            ("INCLUDE_TAGS", "env=prod, team"),
+            ("EXCLUDE_TAGS", "certwatch=ignore"),
+            ("OWNER_TOPIC_TAG", "owner-topic"),
+        ])
+        .unwrap();
+        assert!(config.filters.only_imported && !config.filters.only_in_use);
+        assert_eq!(config.filters.include_tags.len(), 2);
+        assert_eq!(
+            config.filters.exclude_tags[0].to_string(),
+            "certwatch=ignore"
+        );
+        assert_eq!(config.owner_topic_tag.as_deref(), Some("owner-topic"));
+        assert_eq!(with(&[]).unwrap().filters, Filters::default());
+    }
+
+    #[test]
     fn request_timeout_is_ten_seconds_unless_set() {
         assert_eq!(with(&[]).unwrap().request_timeout, DEFAULT_REQUEST_TIMEOUT);
         let config = with(&[("REQUEST_TIMEOUT_MS", "250")]).unwrap();
@@ -496,6 +539,8 @@ mod tests {
             ("SCAN_CONCURRENCY", "1000"),
             ("REQUEST_TIMEOUT_MS", "10"),
             ("DRY_RUN", "maybe"),
+            ("ONLY_IN_USE", "sometimes"),
+            ("INCLUDE_TAGS", "env=prod,=x"),
             ("SEVERITY_DAYS", "7,14"),
             ("SEVERITY_DAYS", "14,7,30"),
             ("SEVERITY_DAYS", "7,14,thirty"),

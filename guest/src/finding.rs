@@ -256,6 +256,7 @@ mod tests {
             status: Some("ISSUED".into()),
             kind: Some(kind.into()),
             in_use_by: vec![],
+            in_use: Some(false),
             renewal_eligibility: Some("INELIGIBLE".into()),
         }
     }

@@ -9,6 +9,7 @@ pub mod aws;
 pub mod config;
 pub mod event;
 pub mod expiry;
+pub mod filter;
 pub mod finding;
 pub mod notification;
 pub mod outcome;

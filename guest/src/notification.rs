@@ -140,6 +140,7 @@ mod tests {
             in_use_by: vec![
                 "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/1".into(),
             ],
+            in_use: Some(true),
             renewal_eligibility: None,
         };
         ExpiryNotice {

@@ -12,6 +12,8 @@ pub enum Decision {
     Resolved,
     /// ACM cannot renew it by itself: a finding and a message say what to fix.
     ActionRequired,
+    /// Left out by a filter: nothing done.
+    Excluded,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +63,8 @@ pub struct Handled {
     pub certificate: Certificate,
     pub decision: Decision,
     pub finding: Option<FindingImport>,
-    pub notification: Option<Notification>,
+    /// To `SNS_TOPIC_ARN`, then to the topic the certificate's owner tag names.
+    pub notifications: Vec<Notification>,
     pub skipped: Vec<Skipped>,
     pub planned: Vec<PlannedRequest>,
 }
@@ -79,6 +82,8 @@ pub struct ScanReport {
     pub event_id: String,
     pub regions: Vec<String>,
     pub certificates_seen: u32,
+    /// Inside the window but left out by a filter.
+    pub excluded: u32,
     /// Soonest first.
     pub expiring: Vec<Certificate>,
     pub findings_imported: u32,
@@ -197,9 +202,10 @@ fn outcome_json(result: &Result<Outcome, HandleError>) -> serde_json::Value {
                 Decision::NotExpiring => "not-expiring",
                 Decision::Resolved => "resolved",
                 Decision::ActionRequired => "action-required",
+                Decision::Excluded => "excluded",
             },
             "finding": h.finding.as_ref().map(|f| json!({ "id": f.id, "region": f.region, "imported": f.imported })),
-            "notification": h.notification.as_ref().map(|n| json!({ "topic_arn": n.topic_arn, "message_id": n.message_id })),
+            "notifications": h.notifications.iter().map(notification_json).collect::<Vec<_>>(),
             "skipped": h.skipped.iter().map(skipped_json).collect::<Vec<_>>(),
         }),
         Ok(Outcome::Scanned(r)) => json!({
@@ -207,10 +213,11 @@ fn outcome_json(result: &Result<Outcome, HandleError>) -> serde_json::Value {
             "event_id": r.event_id,
             "regions": r.regions,
             "certificates_seen": r.certificates_seen,
+            "excluded": r.excluded,
             "expiring": r.expiring.iter().map(certificate_json).collect::<Vec<_>>(),
             "findings_imported": r.findings_imported,
             "findings_resolved": r.findings_resolved,
-            "notifications": r.notifications.iter().map(|n| json!({ "topic_arn": n.topic_arn, "message_id": n.message_id })).collect::<Vec<_>>(),
+            "notifications": r.notifications.iter().map(notification_json).collect::<Vec<_>>(),
             "failed": r.failed.iter().map(|f| json!({ "arn": f.arn, "message": f.message })).collect::<Vec<_>>(),
             "skipped": r.skipped.iter().map(skipped_json).collect::<Vec<_>>(),
         }),
@@ -249,6 +256,10 @@ fn outcome_json(result: &Result<Outcome, HandleError>) -> serde_json::Value {
 
 fn certificate_json(c: &Certificate) -> serde_json::Value {
     serde_json::json!({ "arn": c.arn, "domain": c.domain, "not_after": c.not_after, "days_left": c.days_left })
+}
+
+fn notification_json(n: &Notification) -> serde_json::Value {
+    serde_json::json!({ "topic_arn": n.topic_arn, "message_id": n.message_id })
 }
 
 fn skipped_json(s: &Skipped) -> serde_json::Value {
@@ -292,7 +303,7 @@ mod tests {
                 region: "us-east-1".into(),
                 imported: 1,
             }),
-            notification: None,
+            notifications: vec![],
             planned: vec![],
             skipped: vec![Skipped {
                 step: Step::Notification,
@@ -308,7 +319,7 @@ mod tests {
         assert_eq!(json["certificate"]["days_left"], 11);
         assert_eq!(json["decision"], "expiring");
         assert_eq!(json["finding"]["imported"], 1);
-        assert!(json["notification"].is_null());
+        assert_eq!(json["notifications"], serde_json::json!([]));
         assert_eq!(json["skipped"][0]["step"], "notification");
         assert_eq!(http_status(&Ok(handled())), 200);
     }

@@ -1,7 +1,7 @@
 //! The scheduled scan's pure parts: which certificates to look up, the digest message, and
 //! the finding batches.
 
-use crate::arn::CertificateArn;
+use crate::arn::{CertificateArn, TopicArn};
 use crate::aws::acm::CertificateDetail;
 use crate::finding::display_domain;
 use crate::timestamp::human;
@@ -21,6 +21,8 @@ pub struct Expiring {
     pub detail: CertificateDetail,
     pub not_after: OffsetDateTime,
     pub days_left: i64,
+    /// The topic its owner tag names, which also gets its alerts.
+    pub owner_topic: Option<TopicArn>,
 }
 
 /// Whether the summary lacks what the decision needs and `DescribeCertificate` can give it:
@@ -201,10 +203,12 @@ mod tests {
                 status: Some("ISSUED".into()),
                 kind: Some("IMPORTED".into()),
                 in_use_by: vec![],
+                in_use: None,
                 renewal_eligibility: None,
             },
             not_after: datetime!(2026-12-10 12:00 UTC),
             days_left,
+            owner_topic: None,
         }
     }
 

@@ -390,10 +390,14 @@ async fn replay_all(
     for dir in dirs {
         let mut fixture = Fixture::load(&dir)?;
         let report = replay(runtime, &mut fixture, bless).await?;
-        if bless {
+        // A failed bless would keep half-matched exchanges: the fixture stays as it was.
+        if bless && report.passed() {
             fixture.save()?;
         }
         print_report(&report, &fixture, show);
+        if bless && !report.passed() {
+            println!("     {} not saved: the bless failed", report.name);
+        }
         if report.passed() {
             passed += 1
         } else {
@@ -449,17 +453,20 @@ fn summary(outcome: &Outcome) -> String {
             if h.finding.is_some() {
                 parts.push("finding imported".into());
             }
-            if h.notification.is_some() {
-                parts.push("notification sent".into());
+            match h.notifications.len() {
+                0 => {}
+                1 => parts.push("notification sent".into()),
+                n => parts.push(format!("{n} notifications sent")),
             }
             parts.extend(h.skipped.iter().map(|s| format!("{} skipped", s.step)));
             parts.join(", ")
         }
         Outcome::Scanned(r) => {
             let mut parts = vec![format!(
-                "scanned {}: {} certificates, {} expiring, {} findings imported, {} resolved, {} messages",
+                "scanned {}: {} certificates, {} left out, {} expiring, {} findings imported, {} resolved, {} messages",
                 r.regions.join(", "),
                 r.certificates_seen,
+                r.excluded,
                 r.expiring.len(),
                 r.findings_imported,
                 r.findings_resolved,

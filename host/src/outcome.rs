@@ -16,10 +16,10 @@ pub enum Outcome {
 pub struct Handled {
     pub event_id: String,
     pub certificate: Certificate,
-    /// `expiring` or `not-expiring`.
+    /// `expiring`, `not-expiring`, `resolved`, `action-required` or `excluded`.
     pub decision: String,
     pub finding: Option<Finding>,
-    pub notification: Option<Notification>,
+    pub notifications: Vec<Notification>,
     pub skipped: Vec<Skipped>,
     /// In a dry run, the requests that would have changed something.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -66,6 +66,8 @@ pub struct ScanReport {
     pub event_id: String,
     pub regions: Vec<String>,
     pub certificates_seen: u32,
+    /// Inside the window but left out by a filter.
+    pub excluded: u32,
     /// Inside the window, soonest first.
     pub expiring: Vec<Certificate>,
     pub findings_imported: u32,
@@ -150,6 +152,7 @@ impl From<Result<wit::Outcome, wit::Error>> for Outcome {
                     wit::Decision::NotExpiring => "not-expiring",
                     wit::Decision::Resolved => "resolved",
                     wit::Decision::ActionRequired => "action-required",
+                    wit::Decision::Excluded => "excluded",
                 }
                 .into(),
                 finding: h.finding.map(|f| Finding {
@@ -157,7 +160,7 @@ impl From<Result<wit::Outcome, wit::Error>> for Outcome {
                     region: f.region,
                     imported: f.imported,
                 }),
-                notification: h.notification.map(Into::into),
+                notifications: h.notifications.into_iter().map(Into::into).collect(),
                 skipped: h.skipped.into_iter().map(Into::into).collect(),
                 planned: h.planned.into_iter().map(planned).collect(),
             }),
@@ -165,6 +168,7 @@ impl From<Result<wit::Outcome, wit::Error>> for Outcome {
                 event_id: r.event_id,
                 regions: r.regions,
                 certificates_seen: r.certificates_seen,
+                excluded: r.excluded,
                 expiring: r.expiring.into_iter().map(Into::into).collect(),
                 findings_imported: r.findings_imported,
                 findings_resolved: r.findings_resolved,

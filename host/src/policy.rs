@@ -9,6 +9,9 @@ const SERVICES: [&str; 3] = ["acm", "securityhub", "sns"];
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboundPolicy {
     origins: BTreeSet<String>,
+    /// SNS in every region: a certificate's owner tag (`OWNER_TOPIC_TAG`) may name a topic
+    /// anywhere, and only the component reads the tags.
+    sns_anywhere: bool,
 }
 
 impl OutboundPolicy {
@@ -34,24 +37,42 @@ impl OutboundPolicy {
                 origins.insert(origin);
             }
         }
-        Self { origins }
+        Self {
+            origins,
+            sns_anywhere: false,
+        }
+    }
+
+    /// The same, with SNS allowed in every region of AWS.
+    pub fn with_sns_anywhere(self) -> Self {
+        Self {
+            sns_anywhere: true,
+            ..self
+        }
     }
 
     /// What one event may reach under `settings`: AWS endpoints in the regions it brings into
     /// play, and the endpoint overrides.
     pub fn for_event(event: &str, settings: &[(String, String)]) -> Self {
         let regions = regions_in_use(event, settings);
-        Self::new(
+        let policy = Self::new(
             regions.iter().map(String::as_str),
             crate::environment::endpoint_overrides(settings),
-        )
+        );
+        let owner_topics = settings
+            .iter()
+            .any(|(name, value)| name == "OWNER_TOPIC_TAG" && !value.trim().is_empty());
+        match owner_topics {
+            true => policy.with_sns_anywhere(),
+            false => policy,
+        }
     }
 
     /// Whether `uri` may be requested; `Err` says why not.
     pub fn check(&self, uri: &http::Uri) -> Result<(), String> {
         let origin =
             origin_of(&uri.to_string()).ok_or_else(|| format!("{uri} has no scheme and host"))?;
-        if self.origins.contains(&origin) {
+        if self.origins.contains(&origin) || (self.sns_anywhere && is_sns_endpoint(&origin)) {
             Ok(())
         } else {
             Err(format!(
@@ -63,6 +84,21 @@ impl OutboundPolicy {
     pub fn origins(&self) -> impl Iterator<Item = &str> {
         self.origins.iter().map(String::as_str)
     }
+}
+
+/// Whether `origin` is SNS's HTTPS endpoint in some region of AWS.
+fn is_sns_endpoint(origin: &str) -> bool {
+    let Some(host) = origin.strip_prefix("https://sns.") else {
+        return false;
+    };
+    let region = host
+        .strip_suffix(".amazonaws.com.cn")
+        .or_else(|| host.strip_suffix(".amazonaws.com"));
+    region.is_some_and(|r| {
+        r.split('-').count() >= 3
+            && r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    })
 }
 
 /// `scheme://host[:port]`, lowercase, without a default port.
@@ -152,6 +188,38 @@ mod tests {
             let err = policy.check(&refused.parse().unwrap()).unwrap_err();
             assert!(err.contains("refuses"), "{refused}: {err}");
         }
+    }
+
+    #[test]
+    fn owner_topics_open_sns_in_every_region_and_nothing_else() {
+        let event = r#"{"resources":["arn:aws:acm:us-east-1:123456789012:certificate/x"]}"#;
+        let settings = vec![("OWNER_TOPIC_TAG".to_owned(), "owner-topic".to_owned())];
+        let policy = OutboundPolicy::for_event(event, &settings);
+        for ok in [
+            "https://sns.eu-west-1.amazonaws.com/",
+            "https://sns.cn-north-1.amazonaws.com.cn/",
+            "https://acm.us-east-1.amazonaws.com/",
+        ] {
+            assert_eq!(policy.check(&ok.parse().unwrap()), Ok(()), "{ok}");
+        }
+        for refused in [
+            "https://acm.eu-west-1.amazonaws.com/",
+            "http://sns.eu-west-1.amazonaws.com/",
+            "https://sns.eu-west-1.amazonaws.com.evil.example/",
+            "https://sns.evil.example.amazonaws.com/",
+            "https://sns.eu-west-1.amazonaws.com:8443/",
+        ] {
+            assert!(
+                policy.check(&refused.parse().unwrap()).is_err(),
+                "{refused}"
+            );
+        }
+        let without = OutboundPolicy::for_event(event, &[]);
+        assert!(
+            without
+                .check(&"https://sns.eu-west-1.amazonaws.com/".parse().unwrap())
+                .is_err()
+        );
     }
 
     #[test]

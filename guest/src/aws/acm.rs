@@ -1,21 +1,74 @@
-//! ACM `DescribeCertificate` (JSON 1.1 protocol).
+//! ACM `DescribeCertificate`, `ListCertificates` and `ListTagsForCertificate` (JSON 1.1
+//! protocol).
 
 use super::{AwsRequest, AwsResponse, CallError, Operation, json_reply, unreadable};
 use crate::arn::CertificateArn;
+use crate::filter::Tag;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 pub fn describe_certificate(endpoint: &str, certificate: &CertificateArn) -> AwsRequest {
+    about_certificate(
+        Operation::DescribeCertificate,
+        "CertificateManager.DescribeCertificate",
+        endpoint,
+        certificate,
+    )
+}
+
+/// A request whose body names only the certificate.
+fn about_certificate(
+    operation: Operation,
+    target: &str,
+    endpoint: &str,
+    certificate: &CertificateArn,
+) -> AwsRequest {
     let body = serde_json::json!({ "CertificateArn": certificate.as_str() }).to_string();
     AwsRequest::new(
-        Operation::DescribeCertificate,
+        operation,
         &certificate.arn().region,
         http::Method::POST,
         format!("{endpoint}/"),
         body.into_bytes(),
     )
     .header("content-type", "application/x-amz-json-1.1")
-    .header("x-amz-target", "CertificateManager.DescribeCertificate")
+    .header("x-amz-target", target)
+}
+
+/// The certificate's tags, which filters and owner routing read.
+pub fn list_tags_for_certificate(endpoint: &str, certificate: &CertificateArn) -> AwsRequest {
+    about_certificate(
+        Operation::ListTagsForCertificate,
+        "CertificateManager.ListTagsForCertificate",
+        endpoint,
+        certificate,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListTagsReply {
+    #[serde(default)]
+    tags: Option<Vec<WireTag>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireTag {
+    key: String,
+    #[serde(default)]
+    value: Option<String>,
+}
+
+pub fn parse_list_tags(response: &AwsResponse) -> Result<Vec<Tag>, CallError> {
+    let reply: ListTagsReply = json_reply(Operation::ListTagsForCertificate, response)?;
+    let tags = reply.tags.unwrap_or_default().into_iter();
+    Ok(tags
+        .map(|t| Tag {
+            key: t.key,
+            value: t.value,
+        })
+        .collect())
 }
 
 /// Every key type ACM has. `ListCertificates` without `Includes.keyTypes` silently leaves out
@@ -94,6 +147,8 @@ pub struct CertificateDetail {
     /// `IMPORTED`, `AMAZON_ISSUED` or `PRIVATE`.
     pub kind: Option<String>,
     pub in_use_by: Vec<String>,
+    /// Whether an AWS resource uses it: a summary's `InUse`, or a description's `InUseBy`.
+    pub in_use: Option<bool>,
     pub renewal_eligibility: Option<String>,
 }
 
@@ -122,6 +177,9 @@ struct WireCertificate {
     kind: Option<String>,
     #[serde(default)]
     in_use_by: Option<Vec<String>>,
+    /// `ListCertificates` gives a flag instead of the list.
+    #[serde(default)]
+    in_use: Option<bool>,
     #[serde(default)]
     renewal_eligibility: Option<String>,
 }
@@ -144,6 +202,9 @@ impl WireCertificate {
             not_after,
             status: self.status,
             kind: self.kind,
+            in_use: self
+                .in_use
+                .or_else(|| self.in_use_by.as_ref().map(|by| !by.is_empty())),
             in_use_by: self.in_use_by.unwrap_or_default(),
             renewal_eligibility: self.renewal_eligibility,
         })
@@ -253,6 +314,30 @@ mod tests {
         assert_eq!(c.kind.as_deref(), Some("IMPORTED"));
         assert_eq!(c.status.as_deref(), Some("ISSUED"));
         assert_eq!(c.in_use_by.len(), 1);
+        assert_eq!(c.in_use, Some(true));
+    }
+
+    #[test]
+    fn tags_with_and_without_values() {
+        let request = list_tags_for_certificate(
+            "https://acm.us-east-1.amazonaws.com",
+            &CertificateArn::parse(ARN).unwrap(),
+        );
+        assert!(request.headers.contains(&(
+            "x-amz-target".into(),
+            "CertificateManager.ListTagsForCertificate".into()
+        )));
+        let tags = parse_list_tags(&ok(
+            r#"{"Tags":[{"Key":"env","Value":"prod"},{"Key":"team"}]}"#,
+        ))
+        .unwrap();
+        assert_eq!(tags[0].value.as_deref(), Some("prod"));
+        assert_eq!(
+            (tags[1].key.as_str(), tags[1].value.as_deref()),
+            ("team", None)
+        );
+        assert_eq!(parse_list_tags(&ok("{}")).unwrap(), []);
+        assert!(parse_list_tags(&ok(r#"{"Tags":[{"Value":"x"}]}"#)).is_err());
     }
 
     #[test]
@@ -292,6 +377,8 @@ mod tests {
             Some(datetime!(2026-12-10 12:00 UTC))
         );
         assert_eq!(page.certificates[1].not_after, None);
+        assert_eq!(page.certificates[0].in_use, Some(true));
+        assert_eq!(page.certificates[1].in_use, None);
         assert_eq!(page.next_token.as_deref(), Some("t2"));
         for end in [
             r#"{"CertificateSummaryList":[]}"#,

@@ -18,6 +18,7 @@ use crate::config::Service;
 pub enum Operation {
     ListCertificates,
     DescribeCertificate,
+    ListTagsForCertificate,
     BatchImportFindings,
     BatchUpdateFindings,
     GetFindings,
@@ -27,7 +28,9 @@ pub enum Operation {
 impl Operation {
     pub fn service(self) -> Service {
         match self {
-            Self::ListCertificates | Self::DescribeCertificate => Service::Acm,
+            Self::ListCertificates | Self::DescribeCertificate | Self::ListTagsForCertificate => {
+                Service::Acm
+            }
             Self::BatchImportFindings | Self::BatchUpdateFindings | Self::GetFindings => {
                 Service::SecurityHub
             }
@@ -48,6 +51,7 @@ impl Operation {
         match self {
             Self::ListCertificates => "acm:ListCertificates",
             Self::DescribeCertificate => "acm:DescribeCertificate",
+            Self::ListTagsForCertificate => "acm:ListTagsForCertificate",
             Self::BatchImportFindings => "securityhub:BatchImportFindings",
             Self::BatchUpdateFindings => "securityhub:BatchUpdateFindings",
             Self::GetFindings => "securityhub:GetFindings",

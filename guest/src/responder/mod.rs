@@ -3,6 +3,7 @@
 //! (WASI HTTP, WASI clocks) and natively under test.
 
 use crate::arn::CertificateArn;
+use crate::arn::TopicArn;
 use crate::aws::acm::{self, CertificateDetail};
 use crate::aws::open_findings::{self, HubState};
 use crate::aws::retry::RetryPolicy;
@@ -12,12 +13,13 @@ use crate::aws::{AwsRequest, AwsResponse, CallError, sns};
 use crate::config::{Config, Service};
 use crate::event::{Envelope, Event};
 use crate::expiry::{ExpiryWindow, Severity, days_left};
+use crate::filter::{Tag, owner_topic};
 use crate::finding::{ExpiryFinding, display_domain, finding_id};
 use crate::notification::ExpiryNotice;
 use crate::outcome::*;
 use crate::partition::Partition;
 use crate::timestamp::rfc3339_seconds;
-use futures::future::join;
+use futures::future::{join, join_all, join3};
 use std::time::Duration;
 
 mod renewal;
@@ -152,14 +154,25 @@ impl<P: Platform> Responder<'_, P> {
             &finding_id,
         );
         let generator = &self.config.generator_id;
-        let (described, hub_state) = join(
+        // Tags only where a filter or owner routing reads them, in the same round trip.
+        let tags = async {
+            if !self.config.filters.need_tags() && self.config.owner_topic_tag.is_none() {
+                return Ok(Vec::new());
+            }
+            let endpoint = self.endpoint(Service::Acm, certificate, cert_region);
+            let request = acm::list_tags_for_certificate(&endpoint, certificate);
+            self.call(request, acm::parse_list_tags).await
+        };
+        let (described, hub_state, tags) = join3(
             self.call(describe, acm::parse_describe_certificate),
             self.call(hub, |r| {
                 open_findings::parse_finding_lookup(r, &finding_id, generator)
             }),
+            tags,
         )
         .await;
         let detail = described?;
+        let tags = tags?;
         // GetFindings allows few requests a second, and ACM's daily events come together: a
         // lookup throttled to the end still lets an expiring certificate's finding be raised
         // (as new: when it was first raised is not known). Anything else stays an error.
@@ -193,10 +206,21 @@ impl<P: Platform> Responder<'_, P> {
             certificate: summary,
             decision: Decision::NotExpiring,
             finding: None,
-            notification: None,
+            notifications: Vec::new(),
             skipped: Vec::new(),
             planned: Vec::new(),
         };
+        if let Some(reason) = self.config.filters.exclusion(&detail, &tags) {
+            handled.decision = Decision::Excluded;
+            handled.skipped = [Step::SecurityHub, Step::Notification]
+                .map(|step| Skipped {
+                    step,
+                    reason: reason.clone(),
+                })
+                .into();
+            return Ok(handled);
+        }
+        let owner = self.owner_topic(certificate, &tags);
         let expiring = ExpiryWindow {
             days: self.config.expiry_days,
         }
@@ -215,6 +239,7 @@ impl<P: Platform> Responder<'_, P> {
                     days_left,
                     hub_region,
                     now,
+                    owner: &owner,
                 };
                 return self
                     .resolve(handled, certificate, known, hub_state, renewal)
@@ -279,9 +304,15 @@ impl<P: Platform> Responder<'_, P> {
             days_left,
             action,
         };
-        let publish = self.publish(notice, event_days);
+        let publish = self.publish(notice, event_days, &owner);
         let (imported, published) = join(import, publish).await;
         finish(handled, imported, published)
+    }
+
+    /// The topic the certificate's `OWNER_TOPIC_TAG` names, if configured and tagged.
+    fn owner_topic(&self, certificate: &CertificateArn, tags: &[Tag]) -> Owner {
+        let key = self.config.owner_topic_tag.as_deref()?;
+        owner_topic(key, tags, certificate.arn().partition)
     }
 
     /// The owner's message; on the days `NOTIFY_AT_DAYS` names, once expired, and whenever
@@ -290,10 +321,8 @@ impl<P: Platform> Responder<'_, P> {
         &self,
         notice: ExpiryNotice<'_>,
         event_days: Option<i64>,
-    ) -> Result<Notification, StepError> {
-        if self.config.sns_topic.is_none() {
-            return Err(no_topic());
-        }
+        owner: &Owner,
+    ) -> Vec<Result<Notification, StepError>> {
         let days_left = notice.days_left;
         if let Some(days) = self
             .config
@@ -304,36 +333,59 @@ impl<P: Platform> Responder<'_, P> {
             let day = event_days.unwrap_or(days_left);
             if days_left > 0 && !days.contains(&day) {
                 let listed: Vec<String> = days.iter().rev().map(i64::to_string).collect();
-                return Err(Skip(Skipped {
+                return vec![Err(Skip(Skipped {
                     step: Step::Notification,
                     reason: format!(
                         "{day} days left is not a notification day (NOTIFY_AT_DAYS={})",
                         listed.join(",")
                     ),
-                }));
+                }))];
             }
         }
-        self.notify(notice.certificate, notice.subject(), &notice.message())
-            .await
+        self.notify(
+            notice.certificate,
+            owner,
+            notice.subject(),
+            &notice.message(),
+        )
+        .await
     }
 
-    /// Publishes one message about `certificate` to the owner's topic.
+    /// Publishes one message about `certificate` to `SNS_TOPIC_ARN` and to its owner's topic,
+    /// at once; one result per topic, and a skip for a missing topic or an unusable owner tag.
     async fn notify(
         &self,
         certificate: &CertificateArn,
+        owner: &Owner,
         subject: &str,
         message: &str,
-    ) -> Result<Notification, StepError> {
-        let Some(topic) = &self.config.sns_topic else {
-            return Err(no_topic());
-        };
-        let endpoint = self.endpoint(Service::Sns, certificate, &topic.arn().region);
-        let request = sns::publish(&endpoint, topic, subject, message);
-        let message_id = self.call(request, sns::parse_publish).await.map_err(Fail)?;
-        Ok(Notification {
-            topic_arn: topic.to_string(),
-            message_id,
-        })
+    ) -> Vec<Result<Notification, StepError>> {
+        let mut topics: Vec<&TopicArn> = self.config.sns_topic.iter().collect();
+        let mut results = Vec::new();
+        match owner {
+            Some(Ok(topic)) if !topics.contains(&topic) => topics.push(topic),
+            Some(Ok(_)) | None => {}
+            Some(Err(reason)) => results.push(Err(Skip(Skipped {
+                step: Step::Notification,
+                reason: reason.clone(),
+            }))),
+        }
+        if topics.is_empty() {
+            results.push(Err(no_topic()));
+            return results;
+        }
+        let sent = join_all(topics.into_iter().map(|topic| async move {
+            let endpoint = self.endpoint(Service::Sns, certificate, &topic.arn().region);
+            let request = sns::publish(&endpoint, topic, subject, message);
+            let message_id = self.call(request, sns::parse_publish).await.map_err(Fail)?;
+            Ok(Notification {
+                topic_arn: topic.to_string(),
+                message_id,
+            })
+        }))
+        .await;
+        results.extend(sent);
+        results
     }
 
     /// The credentials, which no error may quote.
@@ -428,13 +480,17 @@ struct Known<'a> {
     days_left: i64,
     hub_region: &'a str,
     now: OffsetDateTime,
+    owner: &'a Owner,
 }
+
+/// The topic a certificate's owner tag names: none, usable, or why not.
+type Owner = Option<Result<TopicArn, String>>;
 
 /// The outcome once the finding and the notification are done: each done, skipped or failed.
 fn finish(
     mut handled: Handled,
     imported: Result<Option<FindingImport>, StepError>,
-    published: Result<Notification, StepError>,
+    published: Vec<Result<Notification, StepError>>,
 ) -> Result<Handled, HandleError> {
     let mut failures = Vec::new();
     match imported {
@@ -442,10 +498,12 @@ fn finish(
         Err(Skip(skipped)) => handled.skipped.push(skipped),
         Err(Fail(error)) => failures.push(error),
     }
-    match published {
-        Ok(notification) => handled.notification = Some(notification),
-        Err(Skip(skipped)) => handled.skipped.push(skipped),
-        Err(Fail(error)) => failures.push(error),
+    for published in published {
+        match published {
+            Ok(notification) => handled.notifications.push(notification),
+            Err(Skip(skipped)) => handled.skipped.push(skipped),
+            Err(Fail(error)) => failures.push(error),
+        }
     }
     match failures.len() {
         0 => Ok(handled),
@@ -473,8 +531,11 @@ fn partial_failure(handled: &Handled, failures: Vec<CallError>) -> HandleError {
     if let Some(f) = &handled.finding {
         done.push(format!("finding {} imported into {}", f.id, f.region));
     }
-    if let Some(n) = &handled.notification {
-        done.push(format!("notification {} published", n.message_id));
+    for n in &handled.notifications {
+        done.push(format!(
+            "notification {} published to {}",
+            n.message_id, n.topic_arn
+        ));
     }
     let retryable = failures.iter().all(CallError::is_retryable);
     let mut failures = failures.into_iter();

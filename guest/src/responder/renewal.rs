@@ -97,7 +97,7 @@ impl<P: Platform> Responder<'_, P> {
         certificate: &CertificateArn,
         known: &Known<'_>,
         renewal: Renewal,
-    ) -> Result<Notification, StepError> {
+    ) -> Vec<Result<Notification, StepError>> {
         let notice = RenewedNotice {
             now: ExpiryNotice {
                 certificate,
@@ -108,7 +108,7 @@ impl<P: Platform> Responder<'_, P> {
             },
             how: renewal.words(),
         };
-        self.notify(certificate, RENEWED_SUBJECT, &notice.message())
+        self.notify(certificate, known.owner, RENEWED_SUBJECT, &notice.message())
             .await
     }
 }

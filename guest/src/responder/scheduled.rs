@@ -6,12 +6,13 @@
 
 use super::scan_findings::Imported;
 use super::{Platform, Responder};
-use crate::arn::{CertificateArn, is_region};
+use crate::arn::{CertificateArn, TopicArn, is_region};
 use crate::aws::acm::{self, CertificateDetail};
-use crate::aws::{CallError, sns};
+use crate::aws::{AwsRequest, AwsResponse, CallError, sns};
 use crate::config::Service;
 use crate::event::Envelope;
 use crate::expiry::{ExpiryWindow, days_left};
+use crate::filter::{Tag, owner_topic};
 use crate::finding::display_domain;
 use crate::notification::SUBJECT;
 use crate::outcome::*;
@@ -40,9 +41,10 @@ enum Listed {
     },
 }
 
-/// A listed certificate, described if it had to be.
+/// A listed certificate, described if it had to be, with its tags if it is inside the window
+/// and a filter or owner routing reads them.
 enum Completed {
-    Detail(Result<CertificateDetail, FailedCertificate>),
+    Detail(Result<(CertificateDetail, Vec<Tag>), FailedCertificate>),
     Failed {
         region: String,
         failure: StepFailure,
@@ -54,7 +56,8 @@ pub(super) enum Seen {
     Expiring,
     /// Outside the window: its expiry, for resolving a finding it may still have.
     Healthy(Box<Expiring>),
-    /// Failed, or without an expiry to judge (pending, failed validation).
+    /// Failed, without an expiry to judge (pending, failed validation), or left out by a
+    /// filter: its finding, if any, is left as it is.
     Unjudged,
 }
 
@@ -62,6 +65,10 @@ pub(super) enum Seen {
 #[derive(Default)]
 pub(super) struct Judged {
     certificates_seen: usize,
+    /// Inside the window, left out by a filter.
+    excluded: usize,
+    /// Owner tags that name no usable topic.
+    unusable_owners: Vec<Skipped>,
     /// Soonest first.
     pub(super) expiring: Vec<Expiring>,
     failed: Vec<FailedCertificate>,
@@ -90,7 +97,7 @@ impl<P: Platform> Responder<'_, P> {
             .shared();
         let (listed_tx, listed_rx) = mpsc::unbounded();
         let (found_tx, found_rx) = mpsc::unbounded();
-        let ((), (judged, resolved, published), imported, _) = join4(
+        let ((), (judged, resolved, digest), imported, _) = join4(
             self.list_regions(&regions, listed_tx),
             async {
                 let judged = self.judge_all(listed_rx, found_tx, now).await;
@@ -98,10 +105,10 @@ impl<P: Platform> Responder<'_, P> {
                 let resolved = self
                     .resolve_gone_and_renewed(&hubs, &judged, &regions, now)
                     .await;
-                let published = self
+                let digest = self
                     .publish_digest(&judged.expiring, &resolved.resolutions, &regions, now)
                     .await;
-                (judged, resolved, published)
+                (judged, resolved, digest)
             },
             self.import_as_found(found_rx, hubs.clone(), now),
             // Polled from the start, so the lookups go out with the first listing page.
@@ -111,6 +118,8 @@ impl<P: Platform> Responder<'_, P> {
 
         let Judged {
             certificates_seen,
+            excluded,
+            unusable_owners,
             expiring,
             mut failed,
             mut failures,
@@ -121,6 +130,7 @@ impl<P: Platform> Responder<'_, P> {
             event_id: envelope.id.clone(),
             regions: regions.clone(),
             certificates_seen: u32::try_from(certificates_seen).unwrap_or(u32::MAX),
+            excluded: u32::try_from(excluded).unwrap_or(u32::MAX),
             expiring: expiring
                 .iter()
                 .map(|e| Certificate {
@@ -132,9 +142,9 @@ impl<P: Platform> Responder<'_, P> {
                 .collect(),
             findings_imported: 0,
             findings_resolved: u32::try_from(resolved.resolutions.len()).unwrap_or(u32::MAX),
-            notifications: Vec::new(),
+            notifications: digest.sent,
             failed,
-            skipped: Vec::new(),
+            skipped: unusable_owners,
             planned: Vec::new(),
         };
         let Imported {
@@ -146,16 +156,12 @@ impl<P: Platform> Responder<'_, P> {
         report.skipped.extend(skipped);
         failures.extend(import_failures);
         failures.extend(resolved.failures);
-        match published {
-            Ok(Some(notifications)) => report.notifications = notifications,
-            Ok(None) if self.config.sns_topic.is_none() && !expiring.is_empty() => {
-                report.skipped.push(Skipped {
-                    step: Step::Notification,
-                    reason: "SNS_TOPIC_ARN is not set".into(),
-                })
-            }
-            Ok(None) => {}
-            Err(failure) => failures.push(failure),
+        failures.extend(digest.failures);
+        if self.config.sns_topic.is_none() && !expiring.is_empty() {
+            report.skipped.push(Skipped {
+                step: Step::Notification,
+                reason: "SNS_TOPIC_ARN is not set".into(),
+            });
         }
         match failures.is_empty() {
             true => Ok(report),
@@ -237,10 +243,9 @@ impl<P: Platform> Responder<'_, P> {
         let mut completed = listed
             .map(|item| async move {
                 match item {
-                    Listed::Certificate(summary) if needs_description(&summary) => {
-                        Completed::Detail(self.describe(summary).await)
+                    Listed::Certificate(summary) => {
+                        Completed::Detail(self.examine(summary, window, now).await)
                     }
-                    Listed::Certificate(summary) => Completed::Detail(Ok(summary)),
                     Listed::Failed { region, failure } => Completed::Failed { region, failure },
                 }
             })
@@ -260,8 +265,9 @@ impl<P: Platform> Responder<'_, P> {
                     judged.failed.push(failed);
                     continue;
                 }
-                Completed::Detail(Ok(detail)) => detail,
+                Completed::Detail(Ok(examined)) => examined,
             };
+            let (detail, tags) = detail;
             judged.certificates_seen += 1;
             let Ok(certificate) = CertificateArn::parse(&detail.arn) else {
                 judged.seen.insert(detail.arn.clone(), Seen::Unjudged);
@@ -282,11 +288,40 @@ impl<P: Platform> Responder<'_, P> {
                 detail,
                 not_after,
                 days_left,
+                owner_topic: None,
             };
             if !window.contains(days_left) {
                 judged.seen.insert(arn, Seen::Healthy(Box::new(judgement)));
                 continue;
             }
+            if self
+                .config
+                .filters
+                .exclusion(&judgement.detail, &tags)
+                .is_some()
+            {
+                judged.excluded += 1;
+                judged.seen.insert(arn, Seen::Unjudged);
+                continue;
+            }
+            let owner = self
+                .config
+                .owner_topic_tag
+                .as_deref()
+                .and_then(|key| owner_topic(key, &tags, judgement.certificate.arn().partition));
+            let judgement = match owner {
+                Some(Err(reason)) => {
+                    judged.unusable_owners.push(Skipped {
+                        step: Step::Notification,
+                        reason: format!("{arn}: {reason}"),
+                    });
+                    judgement
+                }
+                owner => Expiring {
+                    owner_topic: owner.and_then(Result::ok),
+                    ..judgement
+                },
+            };
             judged.seen.insert(arn, Seen::Expiring);
             let _ = found.unbounded_send(judgement.clone());
             judged.expiring.push(judgement);
@@ -301,77 +336,173 @@ impl<P: Platform> Responder<'_, P> {
         judged
     }
 
+    /// What judging `summary` needs: a description where the summary lacks the expiry, and,
+    /// inside the window only, a description where it lacks what a filter reads, and the tags
+    /// where a filter or owner routing reads them.
+    async fn examine(
+        &self,
+        summary: CertificateDetail,
+        window: ExpiryWindow,
+        now: OffsetDateTime,
+    ) -> Result<(CertificateDetail, Vec<Tag>), FailedCertificate> {
+        let detail = match needs_description(&summary) {
+            true => self.describe(summary).await?,
+            false => summary,
+        };
+        let inside = detail
+            .not_after
+            .is_some_and(|not_after| window.contains(days_left(not_after, now)));
+        if !inside {
+            return Ok((detail, Vec::new()));
+        }
+        let filters = &self.config.filters;
+        let detail = match filters.need_description(&detail) {
+            true => self.describe(detail).await?,
+            false => detail,
+        };
+        let tags_read = filters.need_tags() || self.config.owner_topic_tag.is_some();
+        if !tags_read || filters.exclusion_by_kind(&detail).is_some() {
+            return Ok((detail, Vec::new()));
+        }
+        let tags = self
+            .ask_about(
+                &detail.arn,
+                acm::list_tags_for_certificate,
+                acm::parse_list_tags,
+            )
+            .await?;
+        Ok((detail, tags))
+    }
+
     async fn describe(
         &self,
         summary: CertificateDetail,
     ) -> Result<CertificateDetail, FailedCertificate> {
-        let described = match CertificateArn::parse(&summary.arn) {
-            Ok(arn) => {
-                let endpoint = self.endpoint(Service::Acm, &arn, &arn.arn().region);
-                let request = acm::describe_certificate(&endpoint, &arn);
-                self.call(request, acm::parse_describe_certificate)
+        self.ask_about(
+            &summary.arn,
+            acm::describe_certificate,
+            acm::parse_describe_certificate,
+        )
+        .await
+    }
+
+    /// One ACM request about the certificate `arn`; a failure is that certificate's alone.
+    async fn ask_about<T>(
+        &self,
+        arn: &str,
+        request: fn(&str, &CertificateArn) -> AwsRequest,
+        parse: fn(&AwsResponse) -> Result<T, CallError>,
+    ) -> Result<T, FailedCertificate> {
+        let answered = match CertificateArn::parse(arn) {
+            Ok(certificate) => {
+                let region = &certificate.arn().region;
+                let endpoint = self.endpoint(Service::Acm, &certificate, region);
+                self.call(request(&endpoint, &certificate), parse)
                     .await
                     .map_err(|e| e.to_string())
             }
             Err(e) => Err(e.to_string()),
         };
-        described.map_err(|message| FailedCertificate {
-            arn: summary.arn,
+        answered.map_err(|message| FailedCertificate {
+            arn: arn.to_owned(),
             message,
         })
     }
 
-    /// The digest, in as many messages as SNS needs; `None` when there is nothing to say or
-    /// nowhere to say it. With `NOTIFY_AT_DAYS`, it names only the certificates on one of
-    /// those days, and every expired one; the findings of the others were still updated.
+    /// The digest, in as many messages as SNS needs, to `SNS_TOPIC_ARN`; and to each owner's
+    /// topic, a digest of its own certificates. Nothing where there is nothing to say. With
+    /// `NOTIFY_AT_DAYS`, a digest names only the certificates on one of those days, and every
+    /// expired one; the findings of the others were still updated.
     async fn publish_digest(
         &self,
         expiring: &[Expiring],
         resolved: &[Resolution],
         regions: &[String],
         now: OffsetDateTime,
-    ) -> Result<Option<Vec<Notification>>, StepFailure> {
-        let Some(topic) = &self.config.sns_topic else {
-            return Ok(None);
+    ) -> Digest {
+        let is_due = |e: &&Expiring| match &self.config.notify_at_days {
+            None => true,
+            Some(days) => e.days_left <= 0 || days.contains(&e.days_left),
         };
-        let due: Vec<Expiring> = match &self.config.notify_at_days {
-            None => expiring.to_vec(),
-            Some(days) => expiring
-                .iter()
-                .filter(|e| e.days_left <= 0 || days.contains(&e.days_left))
-                .cloned()
-                .collect(),
-        };
-        let not_due = expiring.len() - due.len();
-        let messages = digest_messages(
-            &due,
-            not_due,
-            resolved,
-            self.config.expiry_days,
-            regions,
-            now,
-        );
-        if messages.is_empty() {
-            return Ok(None);
+        // Each topic with its certificates due, how many are not, and the resolutions it hears
+        // of (only `SNS_TOPIC_ARN`: owners are known for expiring certificates only). The main
+        // topic first, then owners as their soonest certificate comes.
+        let mut audiences: Vec<(&TopicArn, Vec<Expiring>, usize, &[Resolution])> = Vec::new();
+        if let Some(topic) = &self.config.sns_topic {
+            audiences.push((topic, Vec::new(), 0, resolved));
         }
+        for certificate in expiring {
+            let owner = certificate.owner_topic.as_ref();
+            let owner = owner.filter(|o| self.config.sns_topic.as_ref() != Some(*o));
+            for topic in self.config.sns_topic.iter().chain(owner) {
+                let index = match audiences.iter().position(|a| a.0 == topic) {
+                    Some(index) => index,
+                    None => {
+                        audiences.push((topic, Vec::new(), 0, &[]));
+                        audiences.len() - 1
+                    }
+                };
+                let (_, due, not_due, _) = &mut audiences[index];
+                match is_due(&certificate) {
+                    true => due.push(certificate.clone()),
+                    false => *not_due += 1,
+                }
+            }
+        }
+        let sent = join_all(
+            audiences
+                .into_iter()
+                .map(|(topic, due, not_due, resolved)| {
+                    let messages = digest_messages(
+                        &due,
+                        not_due,
+                        resolved,
+                        self.config.expiry_days,
+                        regions,
+                        now,
+                    );
+                    self.publish_messages(topic, messages)
+                }),
+        )
+        .await;
+        let mut digest = Digest::default();
+        for (notifications, failure) in sent {
+            digest.sent.extend(notifications);
+            digest.failures.extend(failure);
+        }
+        digest
+    }
+
+    /// Publishes `messages` to `topic` one after the other, stopping at the first failure.
+    async fn publish_messages(
+        &self,
+        topic: &TopicArn,
+        messages: Vec<String>,
+    ) -> (Vec<Notification>, Option<StepFailure>) {
         let endpoint = self.endpoint_in(Service::Sns, topic.arn().partition, &topic.arn().region);
         let mut sent = Vec::new();
         for message in messages {
             let request = sns::publish(&endpoint, topic, SUBJECT, &message);
-            let message_id = self
-                .call(request, sns::parse_publish)
-                .await
-                .map_err(|error| StepFailure {
-                    what: "publishing the digest".into(),
-                    error,
-                })?;
-            sent.push(Notification {
-                topic_arn: topic.to_string(),
-                message_id,
-            });
+            match self.call(request, sns::parse_publish).await {
+                Ok(message_id) => sent.push(Notification {
+                    topic_arn: topic.to_string(),
+                    message_id,
+                }),
+                Err(error) => {
+                    let what = format!("publishing the digest to {topic}");
+                    return (sent, Some(StepFailure { what, error }));
+                }
+            }
         }
-        Ok(Some(sent))
+        (sent, None)
     }
+}
+
+/// The digests sent, and the topics they could not reach.
+#[derive(Default)]
+struct Digest {
+    sent: Vec<Notification>,
+    failures: Vec<StepFailure>,
 }
 
 /// One error for the scan, saying what failed and what was done before.

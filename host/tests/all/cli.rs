@@ -174,3 +174,27 @@ fn the_component_stays_within_its_one_megabyte_budget() {
         "the component is {size} bytes, over its 1 MB budget"
     );
 }
+
+#[test]
+fn a_bless_that_fails_leaves_the_fixture_as_it_was() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bless-fails");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("creating the fixture folder");
+    let source = events_dir().join("in-window");
+    for file in ["event.json", "outcome.json"] {
+        std::fs::copy(source.join(file), dir.join(file)).expect("copying the fixture");
+    }
+    // Without the publish exchange, the component sends a request nothing answers.
+    let replay = std::fs::read_to_string(source.join("replay.json")).expect("reading replay.json");
+    let mut replay: serde_json::Value = serde_json::from_str(&replay).expect("replay.json is JSON");
+    let exchanges = replay["exchanges"].as_array_mut().expect("exchanges");
+    exchanges.pop();
+    let before = serde_json::to_string_pretty(&replay).expect("serialising");
+    std::fs::write(dir.join("replay.json"), &before).expect("writing replay.json");
+
+    let ran = run(certwatch().args(["replay", "--bless"]).arg(&dir));
+    assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
+    assert!(ran.stdout.contains("not saved"), "{}", ran.stdout);
+    let after = std::fs::read_to_string(dir.join("replay.json")).expect("reading replay.json");
+    assert_eq!(after, before, "a failed bless rewrote the fixture");
+}

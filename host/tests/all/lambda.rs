@@ -133,7 +133,7 @@ fn invocations_are_answered_with_outcomes_and_errors() {
     assert_eq!(outcome["status"], "handled", "{outcome}");
     assert_eq!(outcome["certificate"]["days_left"], 9, "{outcome}");
     assert!(
-        outcome["finding"].is_object() && outcome["notification"].is_object(),
+        outcome["finding"].is_object() && outcome["notifications"][0].is_object(),
         "{outcome}"
     );
 

@@ -8,9 +8,15 @@ use serde_json::{Value, json};
 
 const TOPIC: &str = "certificate-expiry";
 const SUBJECT: &str = "Certificate Expiration Notification";
+const OWNER_TOPIC: &str = "payments-team";
+const OWNER_TAG: &str = "certwatch:owner-topic";
 
 fn topic_arn() -> String {
     format!("arn:aws:sns:{REGION}:{ACCOUNT}:{TOPIC}")
+}
+
+fn owner_topic_arn() -> String {
+    format!("arn:aws:sns:{REGION}:{ACCOUNT}:{OWNER_TOPIC}")
 }
 
 /// The repository's least-privilege policy, less `without`. moto checks every non-S3 request
@@ -78,13 +84,26 @@ fn certwatch_run(
 /// An account with Security Hub on, the topic, certificates expiring in `days`, and a user
 /// holding the least-privilege policy; moto checks every request from here on.
 fn account(moto: &Session, days: &[u32], hub: bool) -> (Keys, Vec<String>) {
-    let mut commands = vec![json!({ "command": "create_topic", "name": TOPIC })];
+    let untagged: Vec<(u32, Vec<(&str, &str)>)> = days.iter().map(|&d| (d, Vec::new())).collect();
+    tagged_account(moto, &untagged, hub)
+}
+
+/// The same, with each certificate's tags, and the owners' topic.
+fn tagged_account(
+    moto: &Session,
+    certificates: &[(u32, Vec<(&str, &str)>)],
+    hub: bool,
+) -> (Keys, Vec<String>) {
+    let mut commands = vec![
+        json!({ "command": "create_topic", "name": TOPIC }),
+        json!({ "command": "create_topic", "name": OWNER_TOPIC }),
+    ];
     if hub {
         commands.push(json!({ "command": "enable_security_hub" }));
     }
-    let arns: Vec<String> = days
+    let arns: Vec<String> = certificates
         .iter()
-        .map(|d| moto.aws_one(json!({ "command": "import_new_certificate", "domain": format!("d{d}.example.com"), "days": d })))
+        .map(|(d, tags)| moto.aws_one(json!({ "command": "import_new_certificate", "domain": format!("d{d}.example.com"), "days": d, "tags": tags })))
         .map(|arn| arn.as_str().expect("an ARN").to_owned())
         .collect();
     for result in moto.aws(Value::Array(commands)) {
@@ -142,7 +161,11 @@ fn the_expiry_window_decides_which_certificates_get_a_finding_and_a_message() {
             "{outcome}"
         );
         assert_eq!(outcome["finding"].is_object(), expiring, "{outcome}");
-        assert_eq!(outcome["notification"].is_object(), expiring, "{outcome}");
+        assert_eq!(
+            outcome["notifications"][0].is_object(),
+            expiring,
+            "{outcome}"
+        );
     }
 
     let findings = findings(&moto, REGION);
@@ -184,7 +207,7 @@ fn the_expiry_window_decides_which_certificates_get_a_finding_and_a_message() {
     let sent = notifications(&moto);
     assert_eq!(sent.len(), 3, "{sent:#?}");
     for (outcome, days) in outcomes.iter().zip(days).take(3) {
-        let id = &outcome["notification"]["message_id"];
+        let id = &outcome["notifications"][0]["message_id"];
         let message = sent
             .iter()
             .find(|m| m["message_id"] == *id)
@@ -414,12 +437,8 @@ fn a_recording_against_moto_replays_offline() {
     }
 }
 
-#[test]
-fn a_scheduled_scan_finds_every_expiring_certificate_and_sends_one_digest() {
-    let moto = session();
-    let days = [300, 44, 1, 46, 10];
-    let (keys, arns) = account(&moto, &days, true);
-    let scheduled = json!({
+fn scheduled_scan() -> String {
+    json!({
         "version": "0",
         "id": "scan-1",
         "detail-type": "Scheduled Event",
@@ -430,7 +449,15 @@ fn a_scheduled_scan_finds_every_expiring_certificate_and_sends_one_digest() {
         "resources": [format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/certwatch-daily-scan")],
         "detail": {}
     })
-    .to_string();
+    .to_string()
+}
+
+#[test]
+fn a_scheduled_scan_finds_every_expiring_certificate_and_sends_one_digest() {
+    let moto = session();
+    let days = [300, 44, 1, 46, 10];
+    let (keys, arns) = account(&moto, &days, true);
+    let scheduled = scheduled_scan();
     // moto answers ListCertificates in one page whatever MaxItems says (AWS pages by it); the
     // replay fixture `events/scan` follows AWS and pages.
     let (code, outcome) = certwatch_run(&moto, &keys, &scheduled, &[("SCAN_CONCURRENCY", "2")]);
@@ -483,5 +510,91 @@ fn a_scheduled_scan_finds_every_expiring_certificate_and_sends_one_digest() {
     assert!(
         !text.contains("d46.example.com") && !text.contains("d300.example.com"),
         "{text}"
+    );
+}
+
+/// Tags decide which certificates certwatch acts on, and whose topic also hears of them, in
+/// scans and in single events alike; moto keeps the tags and checks every request against the
+/// policy, `acm:ListTagsForCertificate` included.
+#[test]
+fn tags_pick_the_certificates_watched_and_the_owners_told() {
+    let moto = session();
+    let owner = owner_topic_arn();
+    let certificates = [
+        (5, vec![("env", "prod"), (OWNER_TAG, owner.as_str())]),
+        (10, vec![("env", "staging")]),
+        (20, vec![("env", "prod"), ("certwatch", "ignore")]),
+        (30, vec![("env", "prod")]),
+    ];
+    let (keys, arns) = tagged_account(&moto, &certificates, true);
+    let settings = [
+        ("INCLUDE_TAGS", "env=prod"),
+        ("EXCLUDE_TAGS", "certwatch=ignore"),
+        ("OWNER_TOPIC_TAG", OWNER_TAG),
+    ];
+    let (code, scan) = certwatch_run(&moto, &keys, &scheduled_scan(), &settings);
+    assert_eq!(code, Some(0), "{scan}");
+    let (code, owned) = certwatch_run(&moto, &keys, &event(&arns[0], "owned"), &settings);
+    assert_eq!(code, Some(0), "{owned}");
+    let (code, ignored) = certwatch_run(&moto, &keys, &event(&arns[2], "ignored"), &settings);
+    assert_eq!(code, Some(0), "{ignored}");
+    moto.relax_auth();
+
+    assert_eq!(scan["certificates_seen"], 4, "{scan}");
+    assert_eq!(scan["excluded"], 2, "{scan}");
+    let expiring: Vec<&str> = scan["expiring"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|c| c["arn"].as_str())
+        .collect();
+    assert_eq!(expiring, [arns[0].as_str(), arns[3].as_str()]);
+    let mut with_findings: Vec<String> = findings(&moto, REGION)
+        .iter()
+        .filter_map(|f| f["Resources"][0]["Id"].as_str().map(str::to_owned))
+        .collect();
+    with_findings.sort();
+    let mut expected = vec![arns[0].clone(), arns[3].clone()];
+    expected.sort();
+    assert_eq!(with_findings, expected);
+
+    // The scan's digest of both to the main topic, the owner's own digest of its one; then
+    // the single event's message to both.
+    let topics = |outcome: &Value| -> Vec<String> {
+        outcome["notifications"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|n| n["topic_arn"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(topics(&scan), [topic_arn(), owner.clone()], "{scan}");
+    assert_eq!(owned["decision"], "expiring", "{owned}");
+    assert_eq!(topics(&owned), [topic_arn(), owner.clone()], "{owned}");
+    assert_eq!(ignored["decision"], "excluded", "{ignored}");
+    assert_eq!(
+        ignored["skipped"][0]["reason"],
+        "left out by EXCLUDE_TAGS: it is tagged certwatch=ignore"
+    );
+
+    let sent = notifications(&moto);
+    assert_eq!(sent.len(), 4, "{sent:#?}");
+    let to_owner: Vec<&str> = sent
+        .iter()
+        .filter(|m| m["topic_arn"] == owner.as_str())
+        .filter_map(|m| m["message"].as_str())
+        .collect();
+    assert_eq!(to_owner.len(), 2, "{sent:#?}");
+    assert!(
+        to_owner[0].starts_with("1 ACM certificate expires within 45 days")
+            && to_owner[0].contains("d5.example.com")
+            && !to_owner[0].contains("d30.example.com"),
+        "{}",
+        to_owner[0]
+    );
+    assert!(
+        to_owner[1].starts_with("The ACM certificate for d5.example.com expires in 5 days"),
+        "{}",
+        to_owner[1]
     );
 }

@@ -89,7 +89,7 @@ fn serve_answers_events_and_refuses_what_it_must() {
     };
     assert_eq!(handled.certificate.days_left, 12);
     assert!(
-        handled.finding.is_some() && handled.notification.is_some(),
+        handled.finding.is_some() && !handled.notifications.is_empty(),
         "{body}"
     );
     let (status, body) = http(
@@ -227,7 +227,7 @@ fn assert_serves_the_responder(moto: &Session, port: u16, event: &str) {
     assert_eq!(handled.decision, "expiring");
     assert_eq!(handled.certificate.days_left, 12);
     assert!(
-        handled.finding.is_some() && handled.notification.is_some(),
+        handled.finding.is_some() && !handled.notifications.is_empty(),
         "{body}"
     );
     let (status, body) = http(&address, "POST", "/", &[], "{}");

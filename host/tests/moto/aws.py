@@ -77,7 +77,9 @@ def run(endpoint, command):
     if name == "import_new_certificate":
         certificate, private_key = self_signed(command["domain"], command["days"])
         acm = client(endpoint, "acm", region, keys)
-        return acm.import_certificate(Certificate=certificate, PrivateKey=private_key)["CertificateArn"]
+        tags = [{"Key": key, "Value": value} for key, value in command.get("tags", [])]
+        extra = {"Tags": tags} if tags else {}
+        return acm.import_certificate(Certificate=certificate, PrivateKey=private_key, **extra)["CertificateArn"]
     if name == "create_topic":
         return client(endpoint, "sns", region, keys).create_topic(Name=command["name"])["TopicArn"]
     if name == "enable_security_hub":
