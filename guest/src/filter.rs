@@ -131,11 +131,16 @@ pub fn owner_topic(
     partition: Partition,
 ) -> Option<Result<TopicArn, String>> {
     let tag = tags.iter().find(|t| t.key == tag_key)?;
-    let value = tag.value.as_deref().unwrap_or_default();
+    let value = tag.value.as_deref().unwrap_or_default().trim();
     let checked = match TopicArn::parse(value) {
-        Ok(topic) if topic.arn().partition == partition => Ok(topic),
+        Ok(topic)
+            if topic.arn().partition == partition
+                && Partition::for_region(&topic.arn().region) == partition =>
+        {
+            Ok(topic)
+        }
         Ok(topic) => Err(format!(
-            "the certificate's {tag_key} tag names {topic}, in another partition than the certificate's ({})",
+            "the certificate's {tag_key} tag names {topic}, outside the certificate's partition ({})",
             partition.name()
         )),
         Err(e) => Err(format!("the certificate's {tag_key} tag: {e}")),
@@ -248,11 +253,17 @@ mod tests {
             .unwrap_err();
         assert!(bad.contains("\"prod\" is not"), "{bad}");
         let elsewhere = owner_topic("owner-topic", &tags, Partition::AwsCn);
+        let refused = elsewhere.unwrap().unwrap_err();
         assert!(
-            elsewhere
-                .unwrap()
-                .unwrap_err()
-                .contains("another partition")
+            refused.contains("outside the certificate's partition"),
+            "{refused}"
         );
+        // A China region under the aws partition has no endpoint anywhere.
+        let mismatched = [tag("owner-topic", "arn:aws:sns:cn-north-1:123456789012:t")];
+        let refused = owner_topic("owner-topic", &mismatched, Partition::Aws);
+        assert!(refused.unwrap().is_err());
+        let padded = [tag("owner-topic", &format!(" {topic} "))];
+        let trimmed = owner_topic("owner-topic", &padded, Partition::Aws);
+        assert_eq!(trimmed.unwrap().unwrap().to_string(), topic);
     }
 }

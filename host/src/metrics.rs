@@ -68,9 +68,14 @@ pub fn emf_lines(outcome: &Outcome, timestamp_ms: u64) -> Vec<String> {
         )
     };
     match outcome {
-        Outcome::Handled(handled) => vec![
-            days(&handled.certificate),
-            line(
+        Outcome::Handled(handled) => {
+            // A certificate a filter leaves out must not feed an alarm on days left.
+            let watched = handled.decision != "excluded";
+            let mut lines: Vec<String> = watched
+                .then(|| days(&handled.certificate))
+                .into_iter()
+                .collect();
+            lines.push(line(
                 &[],
                 &[
                     ("FindingsImported", "Count"),
@@ -84,8 +89,9 @@ pub fn emf_lines(outcome: &Outcome, timestamp_ms: u64) -> Vec<String> {
                     "NotificationsSent": handled.notifications.len(),
                     "Errors": 0,
                 }),
-            ),
-        ],
+            ));
+            lines
+        }
         Outcome::Scanned(report) => {
             let mut lines: Vec<String> = report.expiring.iter().map(days).collect();
             lines.push(line(
@@ -162,25 +168,31 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_handled_certificate_gives_its_days_and_what_was_done() {
+    /// The EMF lines of a handled certificate 11 days from expiry, parsed.
+    fn handled_lines(decision: &str, finding: Option<Finding>) -> Vec<Value> {
         let outcome = Outcome::Handled(Handled {
             event_id: "e".into(),
             certificate: certificate(11),
-            decision: "expiring".into(),
-            finding: Some(Finding {
-                id: "f".into(),
-                region: "us-east-1".into(),
-                imported: 1,
-            }),
+            decision: decision.into(),
+            finding,
             notifications: vec![],
             skipped: vec![],
             planned: vec![],
         });
-        let lines: Vec<Value> = emf_lines(&outcome, 1_764_417_600_000)
+        emf_lines(&outcome, 1_764_417_600_000)
             .iter()
             .map(|l| parse(l))
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn a_handled_certificate_gives_its_days_and_what_was_done() {
+        let finding = Finding {
+            id: "f".into(),
+            region: "us-east-1".into(),
+            imported: 1,
+        };
+        let lines = handled_lines("expiring", Some(finding));
         assert_eq!(lines.len(), 2);
         lines.iter().for_each(assert_valid_emf);
         assert_eq!(lines[0]["DaysToExpiry"], 11);
@@ -192,6 +204,14 @@ mod tests {
             ),
             (Some(1), Some(0))
         );
+    }
+
+    #[test]
+    fn a_certificate_left_out_by_a_filter_gives_no_days() {
+        let lines = handled_lines("excluded", None);
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].get("DaysToExpiry").is_none(), "{}", lines[0]);
+        assert_eq!(lines[0]["Decision"], "excluded");
     }
 
     #[test]

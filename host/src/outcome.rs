@@ -67,6 +67,7 @@ pub struct ScanReport {
     pub regions: Vec<String>,
     pub certificates_seen: u32,
     /// Inside the window but left out by a filter.
+    #[serde(default)]
     pub excluded: u32,
     /// Inside the window, soonest first.
     pub expiring: Vec<Certificate>,

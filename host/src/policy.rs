@@ -91,9 +91,12 @@ fn is_sns_endpoint(origin: &str) -> bool {
     let Some(host) = origin.strip_prefix("https://sns.") else {
         return false;
     };
-    let region = host
-        .strip_suffix(".amazonaws.com.cn")
-        .or_else(|| host.strip_suffix(".amazonaws.com"));
+    let region = match host.strip_suffix(".amazonaws.com.cn") {
+        Some(china) => Some(china).filter(|r| r.starts_with("cn-")),
+        None => host
+            .strip_suffix(".amazonaws.com")
+            .filter(|r| !r.starts_with("cn-")),
+    };
     region.is_some_and(|r| {
         r.split('-').count() >= 3
             && r.bytes()
@@ -208,6 +211,8 @@ mod tests {
             "https://sns.eu-west-1.amazonaws.com.evil.example/",
             "https://sns.evil.example.amazonaws.com/",
             "https://sns.eu-west-1.amazonaws.com:8443/",
+            "https://sns.cn-north-1.amazonaws.com/",
+            "https://sns.eu-west-1.amazonaws.com.cn/",
         ] {
             assert!(
                 policy.check(&refused.parse().unwrap()).is_err(),

@@ -19,7 +19,7 @@ use crate::notification::ExpiryNotice;
 use crate::outcome::*;
 use crate::partition::Partition;
 use crate::timestamp::rfc3339_seconds;
-use futures::future::{join, join_all, join3};
+use futures::future::{OptionFuture, join, join3};
 use std::time::Duration;
 
 mod renewal;
@@ -172,7 +172,16 @@ impl<P: Platform> Responder<'_, P> {
         )
         .await;
         let detail = described?;
-        let tags = tags?;
+        // Tags a filter needs are worth an error; tags wanted only for owner routing are not:
+        // the finding and SNS_TOPIC_ARN's message still go out, and the outcome says why the
+        // owner was not told. A certificate its type or use leaves out needs no tags at all.
+        let filters = &self.config.filters;
+        let (tags, tags_failure) = match tags {
+            Ok(tags) => (tags, None),
+            Err(_) if filters.exclusion_by_kind(&detail).is_some() => (Vec::new(), None),
+            Err(error) if filters.need_tags() => return Err(error.into()),
+            Err(error) => (Vec::new(), Some(error)),
+        };
         // GetFindings allows few requests a second, and ACM's daily events come together: a
         // lookup throttled to the end still lets an expiring certificate's finding be raised
         // (as new: when it was first raised is not known). Anything else stays an error.
@@ -220,7 +229,12 @@ impl<P: Platform> Responder<'_, P> {
                 .into();
             return Ok(handled);
         }
-        let owner = self.owner_topic(certificate, &tags);
+        let owner = match tags_failure {
+            Some(error) => Some(Err(format!(
+                "the certificate's owner topic is not known, its tags could not be listed: {error}"
+            ))),
+            None => self.owner_topic(certificate, &tags),
+        };
         let expiring = ExpiryWindow {
             days: self.config.expiry_days,
         }
@@ -333,13 +347,15 @@ impl<P: Platform> Responder<'_, P> {
             let day = event_days.unwrap_or(days_left);
             if days_left > 0 && !days.contains(&day) {
                 let listed: Vec<String> = days.iter().rev().map(i64::to_string).collect();
-                return vec![Err(Skip(Skipped {
+                let mut skipped = vec![Err(Skip(Skipped {
                     step: Step::Notification,
                     reason: format!(
                         "{day} days left is not a notification day (NOTIFY_AT_DAYS={})",
                         listed.join(",")
                     ),
                 }))];
+                skipped.extend(unusable_owner(owner));
+                return skipped;
             }
         }
         self.notify(
@@ -353,6 +369,9 @@ impl<P: Platform> Responder<'_, P> {
 
     /// Publishes one message about `certificate` to `SNS_TOPIC_ARN` and to its owner's topic,
     /// at once; one result per topic, and a skip for a missing topic or an unusable owner tag.
+    /// The owner's topic is data anyone who tags certificates controls: a failure to reach it
+    /// is reported as a skip, never as the event's failure, which would repeat every other
+    /// step and message on each retry.
     async fn notify(
         &self,
         certificate: &CertificateArn,
@@ -360,31 +379,41 @@ impl<P: Platform> Responder<'_, P> {
         subject: &str,
         message: &str,
     ) -> Vec<Result<Notification, StepError>> {
-        let mut topics: Vec<&TopicArn> = self.config.sns_topic.iter().collect();
-        let mut results = Vec::new();
-        match owner {
-            Some(Ok(topic)) if !topics.contains(&topic) => topics.push(topic),
-            Some(Ok(_)) | None => {}
-            Some(Err(reason)) => results.push(Err(Skip(Skipped {
-                step: Step::Notification,
-                reason: reason.clone(),
-            }))),
-        }
-        if topics.is_empty() {
+        let main = self.config.sns_topic.as_ref();
+        let owner_topic = match owner {
+            Some(Ok(topic)) if main != Some(topic) => Some(topic),
+            _ => None,
+        };
+        let mut results: Vec<_> = unusable_owner(owner).into_iter().collect();
+        if main.is_none() {
             results.push(Err(no_topic()));
-            return results;
         }
-        let sent = join_all(topics.into_iter().map(|topic| async move {
-            let endpoint = self.endpoint(Service::Sns, certificate, &topic.arn().region);
-            let request = sns::publish(&endpoint, topic, subject, message);
-            let message_id = self.call(request, sns::parse_publish).await.map_err(Fail)?;
-            Ok(Notification {
-                topic_arn: topic.to_string(),
-                message_id,
-            })
-        }))
+        let publish = |topic: &TopicArn| {
+            let topic = topic.clone();
+            async move {
+                let endpoint = self.endpoint(Service::Sns, certificate, &topic.arn().region);
+                let request = sns::publish(&endpoint, &topic, subject, message);
+                let message_id = self.call(request, sns::parse_publish).await?;
+                Ok::<_, CallError>(Notification {
+                    topic_arn: topic.to_string(),
+                    message_id,
+                })
+            }
+        };
+        let (to_main, to_owner) = join(
+            OptionFuture::from(main.map(publish)),
+            OptionFuture::from(owner_topic.map(publish)),
+        )
         .await;
-        results.extend(sent);
+        results.extend(to_main.map(|sent| sent.map_err(Fail)));
+        results.extend(to_owner.map(|sent| {
+            sent.map_err(|error| {
+                Skip(Skipped {
+                    step: Step::Notification,
+                    reason: format!("the owner's topic was not told: {error}"),
+                })
+            })
+        }));
         results
     }
 
@@ -508,6 +537,17 @@ fn finish(
     match failures.len() {
         0 => Ok(handled),
         _ => Err(partial_failure(&handled, failures)),
+    }
+}
+
+/// The skip an owner tag that names no usable topic comes to.
+fn unusable_owner(owner: &Owner) -> Option<Result<Notification, StepError>> {
+    match owner {
+        Some(Err(reason)) => Some(Err(Skip(Skipped {
+            step: Step::Notification,
+            reason: reason.clone(),
+        }))),
+        _ => None,
     }
 }
 

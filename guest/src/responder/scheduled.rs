@@ -44,12 +44,16 @@ enum Listed {
 /// A listed certificate, described if it had to be, with its tags if it is inside the window
 /// and a filter or owner routing reads them.
 enum Completed {
-    Detail(Result<(CertificateDetail, Vec<Tag>), FailedCertificate>),
+    Detail(Result<(CertificateDetail, Tags), FailedCertificate>),
     Failed {
         region: String,
         failure: StepFailure,
     },
 }
+
+/// A certificate's tags; `Err` says why they could not be listed when only owner routing
+/// wanted them (a tag filter that cannot read them fails the certificate instead).
+type Tags = Result<Vec<Tag>, String>;
 
 /// What a scan learned of one listed certificate.
 pub(super) enum Seen {
@@ -157,6 +161,7 @@ impl<P: Platform> Responder<'_, P> {
         failures.extend(import_failures);
         failures.extend(resolved.failures);
         failures.extend(digest.failures);
+        report.skipped.extend(digest.skipped);
         if self.config.sns_topic.is_none() && !expiring.is_empty() {
             report.skipped.push(Skipped {
                 step: Step::Notification,
@@ -297,18 +302,24 @@ impl<P: Platform> Responder<'_, P> {
             if self
                 .config
                 .filters
-                .exclusion(&judgement.detail, &tags)
+                .exclusion(&judgement.detail, tags.as_deref().unwrap_or_default())
                 .is_some()
             {
                 judged.excluded += 1;
                 judged.seen.insert(arn, Seen::Unjudged);
                 continue;
             }
-            let owner = self
-                .config
-                .owner_topic_tag
-                .as_deref()
-                .and_then(|key| owner_topic(key, &tags, judgement.certificate.arn().partition));
+            let partition = judgement.certificate.arn().partition;
+            let owner = match &tags {
+                Ok(tags) => self
+                    .config
+                    .owner_topic_tag
+                    .as_deref()
+                    .and_then(|key| owner_topic(key, tags, partition)),
+                Err(message) => Some(Err(format!(
+                    "the certificate's owner topic is not known, its tags could not be listed: {message}"
+                ))),
+            };
             let judgement = match owner {
                 Some(Err(reason)) => {
                     judged.unusable_owners.push(Skipped {
@@ -344,7 +355,7 @@ impl<P: Platform> Responder<'_, P> {
         summary: CertificateDetail,
         window: ExpiryWindow,
         now: OffsetDateTime,
-    ) -> Result<(CertificateDetail, Vec<Tag>), FailedCertificate> {
+    ) -> Result<(CertificateDetail, Tags), FailedCertificate> {
         let detail = match needs_description(&summary) {
             true => self.describe(summary).await?,
             false => summary,
@@ -353,7 +364,7 @@ impl<P: Platform> Responder<'_, P> {
             .not_after
             .is_some_and(|not_after| window.contains(days_left(not_after, now)));
         if !inside {
-            return Ok((detail, Vec::new()));
+            return Ok((detail, Ok(Vec::new())));
         }
         let filters = &self.config.filters;
         let detail = match filters.need_description(&detail) {
@@ -362,7 +373,7 @@ impl<P: Platform> Responder<'_, P> {
         };
         let tags_read = filters.need_tags() || self.config.owner_topic_tag.is_some();
         if !tags_read || filters.exclusion_by_kind(&detail).is_some() {
-            return Ok((detail, Vec::new()));
+            return Ok((detail, Ok(Vec::new())));
         }
         let tags = self
             .ask_about(
@@ -370,8 +381,12 @@ impl<P: Platform> Responder<'_, P> {
                 acm::list_tags_for_certificate,
                 acm::parse_list_tags,
             )
-            .await?;
-        Ok((detail, tags))
+            .await;
+        match tags {
+            Ok(tags) => Ok((detail, Ok(tags))),
+            Err(failed) if filters.need_tags() => Err(failed),
+            Err(failed) => Ok((detail, Err(failed.message))),
+        }
     }
 
     async fn describe(
@@ -462,13 +477,25 @@ impl<P: Platform> Responder<'_, P> {
                         now,
                     );
                     self.publish_messages(topic, messages)
+                        .map(move |(sent, failure)| (topic, sent, failure))
                 }),
         )
         .await;
+        // An owner's topic that cannot be reached is reported, not the scan's failure: a
+        // retried scan would send every other digest again.
         let mut digest = Digest::default();
-        for (notifications, failure) in sent {
+        for (topic, notifications, failure) in sent {
             digest.sent.extend(notifications);
-            digest.failures.extend(failure);
+            match failure {
+                None => {}
+                Some(failure) if Some(topic) == self.config.sns_topic.as_ref() => {
+                    digest.failures.push(failure)
+                }
+                Some(StepFailure { what, error }) => digest.skipped.push(Skipped {
+                    step: Step::Notification,
+                    reason: format!("{what} failed: {error}"),
+                }),
+            }
         }
         digest
     }
@@ -498,11 +525,13 @@ impl<P: Platform> Responder<'_, P> {
     }
 }
 
-/// The digests sent, and the topics they could not reach.
+/// The digests sent, and the topics they could not reach: `SNS_TOPIC_ARN` (a failure) and
+/// owners' (skipped).
 #[derive(Default)]
 struct Digest {
     sent: Vec<Notification>,
     failures: Vec<StepFailure>,
+    skipped: Vec<Skipped>,
 }
 
 /// One error for the scan, saying what failed and what was done before.
