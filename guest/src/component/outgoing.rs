@@ -9,11 +9,14 @@ use wasip2::http::outgoing_handler;
 use wasip2::http::types::{
     ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
 };
-use wstd::io::{AsyncInputStream, AsyncOutputStream, AsyncPollable};
+use wasip2::io::streams::{InputStream, StreamError};
+use wstd::io::{AsyncOutputStream, AsyncPollable};
 
 /// Replies larger than this are refused; certwatch's replies are a few KiB.
 const MAX_REPLY_BYTES: usize = 8 * 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most one read of a body asks for.
+const READ_CHUNK_BYTES: u64 = 64 * 1024;
 
 pub struct Wasi;
 
@@ -145,26 +148,32 @@ async fn send(request: &AwsRequest) -> Result<AwsResponse, String> {
     })
 }
 
-/// A whole body stream, refusing more than `limit` bytes.
-pub async fn read_all(
-    stream: wasip2::io::streams::InputStream,
-    limit: usize,
-) -> Result<Vec<u8>, String> {
-    let stream = AsyncInputStream::new(stream);
+/// A whole body stream, refusing more than `limit` bytes. Each read takes what the host has
+/// (the canonical ABI allocates exactly that), so there is no scratch buffer to zero and copy.
+pub async fn read_all(stream: InputStream, limit: usize) -> Result<Vec<u8>, String> {
+    // Declared after the stream, so dropped before it: a pollable is the stream's child.
+    let ready = AsyncPollable::new(stream.subscribe());
     let mut body = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
     loop {
-        let n = stream
-            .read(&mut chunk)
-            .await
-            .map_err(|e| format!("reading failed: {e}"))?;
-        if n == 0 {
-            return Ok(body);
+        let chunk = match stream.read(READ_CHUNK_BYTES) {
+            Ok(chunk) => chunk,
+            Err(StreamError::Closed) => return Ok(body),
+            Err(StreamError::LastOperationFailed(error)) => {
+                return Err(format!("reading failed: {}", error.to_debug_string()));
+            }
+        };
+        if chunk.is_empty() {
+            ready.wait_for().await;
+            continue;
         }
-        if body.len() + n > limit {
+        if body.len() + chunk.len() > limit {
             return Err(format!("over {limit} bytes"));
         }
-        body.extend_from_slice(&chunk[..n]);
+        if body.is_empty() {
+            body = chunk;
+        } else {
+            body.extend_from_slice(&chunk);
+        }
     }
 }
 
