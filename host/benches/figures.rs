@@ -255,6 +255,42 @@ impl Bench {
 
     /// `certwatch serve` under 32 clients; throughput and peak memory.
     fn serve(&self) {
+        // `CERTWATCH_BENCH_BASELINE=path/to/another/certwatch` measures that build too, in
+        // turns with this one, so a change to the server is judged side by side.
+        let baseline = std::env::var_os("CERTWATCH_BENCH_BASELINE").map(PathBuf::from);
+        let count = if self.quick { 2_000 } else { 10_000 };
+        println!("\nserve, 32 clients, stub r = 0, {count} events each way:");
+        let mut kept_rates: Vec<(String, f64)> = Vec::new();
+        let turns = if baseline.is_some() { 2 } else { 1 };
+        for _ in 0..turns {
+            for (name, binary) in baseline
+                .iter()
+                .map(|b| ("baseline", b))
+                .chain([("this build", &self.binary)])
+            {
+                let rate = self.serve_with(binary, name, count);
+                kept_rates.push((name.to_owned(), rate));
+            }
+        }
+        if baseline.is_some() {
+            let mean = |who: &str| {
+                let rates: Vec<f64> = kept_rates
+                    .iter()
+                    .filter(|(n, _)| n == who)
+                    .map(|(_, r)| *r)
+                    .collect();
+                rates.iter().sum::<f64>() / rates.len() as f64
+            };
+            println!(
+                "  kept alive, this build / baseline = {:.2}× (mean of {turns} turns each)",
+                mean("this build") / mean("baseline")
+            );
+        }
+    }
+
+    /// One server from `binary`, measured with a new connection per event and with connections
+    /// kept alive; returns the kept-alive rate.
+    fn serve_with(&self, binary: &Path, name: &str, count: usize) -> f64 {
         let catalogue = Catalogue {
             days_spread: 45,
             ..Catalogue::default()
@@ -264,7 +300,7 @@ impl Bench {
             .and_then(|l| l.local_addr())
             .expect("a port")
             .port();
-        let mut server = Command::new(&self.binary)
+        let mut server = Command::new(binary)
             .arg("--component")
             .arg(&self.cwasm)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -277,7 +313,6 @@ impl Bench {
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             std::thread::sleep(Duration::from_millis(50));
         }
-        let count = if self.quick { 2_000 } else { 10_000 };
         let post = |events: &[String], keep_alive: bool| {
             load::run(&LoadPlan {
                 address: format!("127.0.0.1:{port}"),
@@ -301,22 +336,22 @@ impl Bench {
         let rss = common::peak_rss_kib(server.id());
         let _ = server.kill();
         let _ = server.wait();
-        println!(
-            "\nserve, 32 clients, stub r = 0, {count} events each way; peak RSS {:.1} MiB:",
-            rss as f64 / 1024.0
-        );
+        println!("  {name}: peak RSS {:.1} MiB", rss as f64 / 1024.0);
+        let mut kept_rate = 0.0;
         for (how, report) in [
             ("a new connection per event", &fresh),
             ("connections kept alive", &kept),
         ] {
             let ok = report.answered(200);
+            let rate = ok as f64 / report.took.as_secs_f64();
             println!(
-                "  {how:<27} {ok} answered 200 in {:.2} s = {:.0} events/s; latency {}",
+                "    {how:<27} {ok} answered 200 in {:.2} s = {rate:.0} events/s; latency {}",
                 report.took.as_secs_f64(),
-                ok as f64 / report.took.as_secs_f64(),
                 show(&report.latencies),
             );
+            kept_rate = rate;
         }
+        kept_rate
     }
 
     /// A scheduled scan of 10,000 certificates whose listing lacks the expiry, so each one is

@@ -86,6 +86,10 @@ enum Command {
         /// Events handled at once; more wait their turn.
         #[arg(long, default_value_t = 64)]
         max_concurrency: usize,
+        /// Threads that take connections and handle events, each on its own event loop; the
+        /// number of cores when not given.
+        #[arg(long)]
+        workers: Option<usize>,
         /// The largest event accepted, in bytes (EventBridge's own limit is 256 KiB).
         #[arg(long, default_value_t = 256 * 1024)]
         max_body_bytes: usize,
@@ -119,14 +123,11 @@ fn main() -> ExitCode {
     } else {
         Cli::parse()
     };
-    // Serving handles many events at once, on every core; every other command handles one
-    // event at a time, where one thread saves the hand-offs between threads.
-    let runtime = match &cli.command {
-        Command::Serve { .. } => tokio::runtime::Builder::new_multi_thread(),
-        _ => tokio::runtime::Builder::new_current_thread(),
-    }
-    .enable_all()
-    .build();
+    // One thread: every command but `serve` handles one event at a time, where one thread
+    // saves the hand-offs between threads; `serve` runs an event loop per core of its own.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
     let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
@@ -232,6 +233,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve {
             listen,
             max_concurrency,
+            workers,
             max_body_bytes,
             api_key_header,
         } => {
@@ -249,6 +251,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
             let options = ServeOptions {
                 listen,
+                workers: workers.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+                }),
                 max_concurrency,
                 max_body_bytes,
                 api_key,

@@ -6,8 +6,8 @@ use crate::outcome::Outcome;
 use crate::sandbox::{Determinism, Sandbox};
 use crate::upstream::Upstream;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wasmtime::component::{Component, Linker};
 use wasmtime::error::Context as _;
@@ -53,14 +53,18 @@ pub struct EventSetup {
     pub deadline: Option<Duration>,
 }
 
+thread_local! {
+    /// The client for live requests, made on a thread's first one and kept for every event
+    /// after it: with an event loop per core (`serve`), each core keeps its own connections.
+    static UPSTREAM: Upstream = Upstream::new();
+}
+
 pub struct Runtime {
     engine: Engine,
     component: Component,
     pre: ResponderPre<Sandbox>,
     limits: Limits,
     ticker: Arc<AtomicBool>,
-    /// Made on the first live request, then shared by every event.
-    upstream: OnceLock<Upstream>,
 }
 
 impl Drop for Runtime {
@@ -142,7 +146,6 @@ impl Runtime {
             pre,
             limits,
             ticker,
-            upstream: OnceLock::new(),
         })
     }
 
@@ -224,9 +227,7 @@ impl Runtime {
             .instances(4)
             .build();
         let upstream = match setup.route {
-            Route::Live(_) | Route::Record(..) => {
-                Some(self.upstream.get_or_init(Upstream::new).clone())
-            }
+            Route::Live(_) | Route::Record(..) => Some(UPSTREAM.with(Upstream::clone)),
             Route::Replay(_) | Route::Refuse => None,
         };
         let outbound = Outbound {

@@ -18,10 +18,13 @@ use hyper_util::server::graceful::GracefulShutdown;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc, watch};
 
 pub struct ServeOptions {
     pub listen: SocketAddr,
+    /// Threads that accept connections and handle their events, each on an event loop of its
+    /// own.
+    pub workers: usize,
     /// Events handled at once; more wait their turn.
     pub max_concurrency: usize,
     pub max_body_bytes: usize,
@@ -50,6 +53,11 @@ struct Service {
 
 /// Serves until `shutdown` resolves, then stops taking connections and finishes the events
 /// already accepted.
+///
+/// Each worker thread accepts from the one listening socket and handles its connections' events
+/// from start to finish on its own single-threaded event loop: no event moves between threads,
+/// which a work-stealing runtime spends CPU on (measured in BENCHMARKS.md). The instance pool,
+/// the concurrency limit and the compiled component are shared.
 pub async fn serve(
     runtime: Arc<Runtime>,
     options: ServeOptions,
@@ -57,7 +65,8 @@ pub async fn serve(
     credentials: Credentials,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(options.listen).await?;
+    let listener = std::net::TcpListener::bind(options.listen)?;
+    listener.set_nonblocking(true)?;
     eprintln!("certwatch serving on http://{}", listener.local_addr()?);
     let service = Arc::new(Service {
         runtime,
@@ -68,8 +77,51 @@ pub async fn serve(
         api_key: options.api_key,
         emf: options.emf,
     });
+    let workers = options.workers.max(1);
+    let (stop, stopped) = watch::channel(false);
+    let (finished, mut finishes) = mpsc::unbounded_channel();
+    for index in 0..workers {
+        let listener = listener.try_clone()?;
+        let (service, stopped, finished) = (service.clone(), stopped.clone(), finished.clone());
+        std::thread::Builder::new()
+            .name(format!("certwatch-serve-{index}"))
+            .spawn(move || {
+                let worked = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(anyhow::Error::from)
+                    .and_then(|event_loop| event_loop.block_on(accept(listener, service, stopped)));
+                let _ = finished.send(worked);
+            })?;
+    }
+    drop(listener);
+    // A worker that ends before the shutdown has failed: serving stops with its error.
+    tokio::select! {
+        () = shutdown => {}
+        early = finishes.recv() => {
+            let _ = stop.send(true);
+            return early.unwrap_or_else(|| Err(anyhow::anyhow!("every worker ended")))
+                .and(Err(anyhow::anyhow!("a worker stopped serving")));
+        }
+    }
+    eprintln!("certwatch finishing the events in flight");
+    let _ = stop.send(true);
+    for _ in 0..workers {
+        if let Some(worked) = finishes.recv().await {
+            worked?;
+        }
+    }
+    Ok(())
+}
+
+/// One worker: takes connections until told to stop, then finishes their events.
+async fn accept(
+    listener: std::net::TcpListener,
+    service: Arc<Service>,
+    mut stopped: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::from_std(listener)?;
     let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -95,11 +147,10 @@ pub async fn serve(
                     }
                 });
             }
-            () = &mut shutdown => break,
+            _ = stopped.changed() => break,
         }
     }
     drop(listener);
-    eprintln!("certwatch finishing the events in flight");
     graceful.shutdown().await;
     Ok(())
 }
