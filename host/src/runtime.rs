@@ -78,6 +78,9 @@ impl Drop for Runtime {
 pub fn engine(limits: &Limits) -> wasmtime::Result<Engine> {
     let mut config = Config::new();
     config.epoch_interruption(true).wasm_component_model(true);
+    if std::env::var_os("CERTWATCH_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     if let Some(instances) = limits.instance_pool {
         let mut pool = PoolingAllocationConfig::default();
         // certwatch's component has a handful of core instances (its module and the shims

@@ -1,7 +1,7 @@
 //! ACM `DescribeCertificate`, `ListCertificates` and `ListTagsForCertificate` (JSON 1.1
 //! protocol).
 
-use super::{AwsRequest, AwsResponse, CallError, Operation, json_reply, unreadable};
+use super::{AwsRequest, AwsResponse, CallError, Operation, json_reply, json_text, unreadable};
 use crate::arn::CertificateArn;
 use crate::filter::Tag;
 use serde::Deserialize;
@@ -23,7 +23,7 @@ fn about_certificate(
     endpoint: &str,
     certificate: &CertificateArn,
 ) -> AwsRequest {
-    let body = serde_json::json!({ "CertificateArn": certificate.as_str() }).to_string();
+    let body = json_text(&serde_json::json!({ "CertificateArn": certificate.as_str() }));
     AwsRequest::new(
         operation,
         &certificate.arn().region,
@@ -94,7 +94,7 @@ pub fn list_certificates(endpoint: &str, region: &str, next_token: Option<&str>)
         region,
         http::Method::POST,
         format!("{endpoint}/"),
-        body.to_string().into_bytes(),
+        json_text(&body).into_bytes(),
     )
     .header("content-type", "application/x-amz-json-1.1")
     .header("x-amz-target", "CertificateManager.ListCertificates")

@@ -13,6 +13,13 @@ pub use error::CallError;
 
 use crate::config::Service;
 
+/// `value` as compact JSON text. `Value`'s `Display` goes through `fmt`'s machinery, which in the
+/// component cost as much as building the value.
+pub fn json_text(value: &serde_json::Value) -> String {
+    // Writing a `Value` cannot fail: its map keys are strings.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 /// The AWS operations certwatch calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {

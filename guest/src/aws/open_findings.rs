@@ -67,7 +67,7 @@ fn findings_request(endpoint: &str, region: &str, body: &serde_json::Value) -> A
         region,
         http::Method::POST,
         format!("{endpoint}/findings"),
-        body.to_string().into_bytes(),
+        super::json_text(body).into_bytes(),
     )
     .header("content-type", "application/json")
 }

@@ -113,7 +113,7 @@ pub fn resolve_findings(
         region,
         http::Method::PATCH,
         format!("{endpoint}/findings/batchupdate"),
-        body.to_string().into_bytes(),
+        super::json_text(&body).into_bytes(),
     )
     .header("content-type", "application/json")
 }

@@ -34,18 +34,29 @@ pub fn publish(endpoint: &str, topic: &TopicArn, subject: &str, message: &str) -
     )
 }
 
-/// `application/x-www-form-urlencoded`, spaces as `+`.
+/// `application/x-www-form-urlencoded`, spaces as `+`. Written straight into one string: the
+/// message is most of a request, and going through `fmt` and `replace` cost the component
+/// about a tenth of an event.
 fn form(fields: &[(&str, &str)]) -> String {
-    let encode = |s: &str| {
-        utf8_percent_encode(s, FORM_VALUE)
-            .to_string()
-            .replace("%20", "+")
+    let mut body = String::with_capacity(fields.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+    let encode = |text: &str, body: &mut String| {
+        // Each escaped byte comes as its own `%XX` piece.
+        for piece in utf8_percent_encode(text, FORM_VALUE) {
+            match piece {
+                "%20" => body.push('+'),
+                piece => body.push_str(piece),
+            }
+        }
     };
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    for (i, (key, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            body.push('&');
+        }
+        encode(key, &mut body);
+        body.push('=');
+        encode(value, &mut body);
+    }
+    body
 }
 
 #[derive(Deserialize)]

@@ -60,7 +60,7 @@ impl<P: Platform> Responder<'_, P> {
             let import = securityhub::batch_import_findings(
                 &endpoint,
                 hub_region,
-                &[finding.to_asff().to_string()],
+                &[crate::aws::json_text(&finding.to_asff())],
             );
             let imported = self
                 .call(import, securityhub::parse_batch_import_findings)

@@ -143,7 +143,7 @@ impl<P: Platform> Responder<'_, P> {
                         action: None,
                     };
                     let waiting = pending.entry(hub_region.clone()).or_default();
-                    waiting.push(finding.to_asff().to_string());
+                    waiting.push(crate::aws::json_text(&finding.to_asff()));
                     if waiting.len() >= MAX_FINDINGS_PER_BATCH {
                         let batch = std::mem::take(waiting);
                         self.import(endpoint, &hub_region, batch, &mut imported)
