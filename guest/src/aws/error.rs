@@ -31,6 +31,10 @@ pub enum CallError {
 /// The most of an AWS error message an outcome carries.
 const MAX_MESSAGE_CHARS: usize = 1_000;
 
+/// Per-finding codes `BatchUpdateFindings` reports under HTTP 200 that another attempt can clear:
+/// another update (or an import) was touching the finding, or Security Hub failed inside.
+pub const TRANSIENT_FINDING_CODES: &[&str] = &["ConcurrentUpdateError", "InternalFailure"];
+
 /// Error codes AWS uses for throttling, besides HTTP 429.
 const THROTTLING_CODES: &[&str] = &[
     "Throttling",
@@ -127,7 +131,10 @@ impl CallError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Service { status, code, .. } => {
-                *status == 429 || *status >= 500 || THROTTLING_CODES.contains(&code.as_str())
+                *status == 429
+                    || *status >= 500
+                    || THROTTLING_CODES.contains(&code.as_str())
+                    || TRANSIENT_FINDING_CODES.contains(&code.as_str())
             }
             Self::Transport { .. } => true,
             Self::Unreadable { status, .. } => *status >= 500,

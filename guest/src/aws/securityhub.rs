@@ -140,7 +140,14 @@ struct UnprocessedFinding {
 pub fn parse_batch_update_findings(response: &AwsResponse) -> Result<u32, CallError> {
     let operation = Operation::BatchUpdateFindings;
     let reply: UpdateReply = json_reply(operation, response)?;
-    if let Some(first) = reply.unprocessed_findings.first() {
+    // A transient code anywhere makes the whole update worth another attempt: it only sets
+    // the workflow and a note, so updating the others again changes nothing.
+    let transient = reply.unprocessed_findings.iter().find(|f| {
+        f.error_code
+            .as_deref()
+            .is_some_and(|code| super::error::TRANSIENT_FINDING_CODES.contains(&code))
+    });
+    if let Some(first) = transient.or(reply.unprocessed_findings.first()) {
         return Err(CallError::Service {
             operation,
             status: response.status,
@@ -223,6 +230,29 @@ mod tests {
         let e = parse_batch_update_findings(&reply(200, unprocessed)).unwrap_err();
         assert_eq!(e.code(), Some("FindingNotFound"));
         assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn a_concurrent_update_is_worth_another_attempt() {
+        let unprocessed = |codes: &[&str]| {
+            let findings: Vec<String> = codes
+                .iter()
+                .map(|c| format!(r#"{{"FindingIdentifier":{{"Id":"x","ProductArn":"y"}},"ErrorCode":"{c}","ErrorMessage":"m"}}"#))
+                .collect();
+            let body = format!(
+                r#"{{"ProcessedFindings":[],"UnprocessedFindings":[{}]}}"#,
+                findings.join(",")
+            );
+            parse_batch_update_findings(&reply(200, &body)).unwrap_err()
+        };
+        for transient in ["ConcurrentUpdateError", "InternalFailure"] {
+            assert!(unprocessed(&[transient]).is_retryable(), "{transient}");
+        }
+        // One transient among lasting ones: the retry updates them all again, harmlessly.
+        let mixed = unprocessed(&["FindingNotFound", "ConcurrentUpdateError"]);
+        assert_eq!(mixed.code(), Some("ConcurrentUpdateError"));
+        assert!(mixed.is_retryable());
+        assert!(!unprocessed(&["InvalidInput"]).is_retryable());
     }
 
     #[test]
