@@ -122,6 +122,11 @@ impl Filters {
     }
 }
 
+/// Why a certificate's owner could not be told: its tags could not be listed.
+pub fn owner_unknown(error: impl std::fmt::Display) -> String {
+    format!("the certificate's owner topic is not known, its tags could not be listed: {error}")
+}
+
 /// The topic a certificate's owner tag names, if it has that tag. `Err` says why the tag's
 /// value is unusable; the certificate's alerts then go to `SNS_TOPIC_ARN` alone. A topic in
 /// another partition than the certificate's could never be reached with the same credentials.

@@ -40,6 +40,8 @@ pub struct Resolution {
     pub domain: String,
     /// The new expiry of a renewed certificate; `None` for one deleted from ACM.
     pub renewed_until: Option<OffsetDateTime>,
+    /// The topic its owner tag names, which also hears of it.
+    pub owner_topic: Option<TopicArn>,
 }
 
 /// One digest, soonest first, then the findings resolved, split into messages SNS accepts;
@@ -257,11 +259,13 @@ mod tests {
                 arn: "arn:aws:acm:us-east-1:1:certificate/a".into(),
                 domain: "a.example.com".into(),
                 renewed_until: Some(datetime!(2027-12-10 12:00 UTC)),
+                owner_topic: None,
             },
             Resolution {
                 arn: "arn:aws:acm:us-east-1:1:certificate/b".into(),
                 domain: "b.example.com".into(),
                 renewed_until: None,
+                owner_topic: None,
             },
         ];
         let now = datetime!(2026-11-29 12:00 UTC);

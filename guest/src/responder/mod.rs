@@ -13,7 +13,7 @@ use crate::aws::{AwsRequest, AwsResponse, CallError, sns};
 use crate::config::{Config, Service};
 use crate::event::{Envelope, Event};
 use crate::expiry::{ExpiryWindow, Severity, days_left};
-use crate::filter::{Tag, owner_topic};
+use crate::filter::{Tag, owner_topic, owner_unknown};
 use crate::finding::{ExpiryFinding, display_domain, finding_id};
 use crate::notification::ExpiryNotice;
 use crate::outcome::*;
@@ -230,9 +230,7 @@ impl<P: Platform> Responder<'_, P> {
             return Ok(handled);
         }
         let owner = match tags_failure {
-            Some(error) => Some(Err(format!(
-                "the certificate's owner topic is not known, its tags could not be listed: {error}"
-            ))),
+            Some(error) => Some(Err(owner_unknown(error))),
             None => self.owner_topic(certificate, &tags),
         };
         let expiring = ExpiryWindow {

@@ -247,6 +247,7 @@ impl<P: Platform> Responder<'_, P> {
                             arn: open.certificate_arn.clone(),
                             domain: display_domain(&healthy.detail).to_owned(),
                             renewed_until: Some(healthy.not_after),
+                            owner_topic: None,
                         };
                         (finding.to_asff(), resolution)
                     }
@@ -263,11 +264,12 @@ impl<P: Platform> Responder<'_, P> {
                                 .clone()
                                 .unwrap_or_else(|| open.certificate_arn.clone()),
                             renewed_until: None,
+                            owner_topic: None,
                         };
                         (finding.to_asff(), resolution)
                     }
                 };
-                asffs.push(asff.to_string());
+                asffs.push(crate::aws::json_text(&asff));
                 identifiers.push(FindingIdentifier {
                     id: open.id.clone(),
                     product_arn: open.product_arn.clone(),

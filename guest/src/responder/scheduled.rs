@@ -12,7 +12,7 @@ use crate::aws::{AwsRequest, AwsResponse, CallError, sns};
 use crate::config::Service;
 use crate::event::Envelope;
 use crate::expiry::{ExpiryWindow, days_left};
-use crate::filter::{Tag, owner_topic};
+use crate::filter::{Tag, owner_topic, owner_unknown};
 use crate::finding::display_domain;
 use crate::notification::SUBJECT;
 use crate::outcome::*;
@@ -106,12 +106,14 @@ impl<P: Platform> Responder<'_, P> {
             async {
                 let judged = self.judge_all(listed_rx, found_tx, now).await;
                 let hubs = hubs.clone().await;
-                let resolved = self
+                let mut resolved = self
                     .resolve_gone_and_renewed(&hubs, &judged, &regions, now)
                     .await;
-                let digest = self
+                let unknown_owners = self.find_owners(&mut resolved.resolutions).await;
+                let mut digest = self
                     .publish_digest(&judged.expiring, &resolved.resolutions, &regions, now)
                     .await;
+                digest.skipped.extend(unknown_owners);
                 (judged, resolved, digest)
             },
             self.import_as_found(found_rx, hubs.clone(), now),
@@ -316,9 +318,7 @@ impl<P: Platform> Responder<'_, P> {
                     .owner_topic_tag
                     .as_deref()
                     .and_then(|key| owner_topic(key, tags, partition)),
-                Err(message) => Some(Err(format!(
-                    "the certificate's owner topic is not known, its tags could not be listed: {message}"
-                ))),
+                Err(message) => Some(Err(owner_unknown(message))),
             };
             let judgement = match owner {
                 Some(Err(reason)) => {
@@ -375,14 +375,7 @@ impl<P: Platform> Responder<'_, P> {
         if !tags_read || filters.exclusion_by_kind(&detail).is_some() {
             return Ok((detail, Ok(Vec::new())));
         }
-        let tags = self
-            .ask_about(
-                &detail.arn,
-                acm::list_tags_for_certificate,
-                acm::parse_list_tags,
-            )
-            .await;
-        match tags {
+        match self.tags_of(&detail.arn).await {
             Ok(tags) => Ok((detail, Ok(tags))),
             Err(failed) if filters.need_tags() => Err(failed),
             Err(failed) => Ok((detail, Err(failed.message))),
@@ -399,6 +392,11 @@ impl<P: Platform> Responder<'_, P> {
             acm::parse_describe_certificate,
         )
         .await
+    }
+
+    async fn tags_of(&self, arn: &str) -> Result<Vec<Tag>, FailedCertificate> {
+        self.ask_about(arn, acm::list_tags_for_certificate, acm::parse_list_tags)
+            .await
     }
 
     /// One ACM request about the certificate `arn`; a failure is that certificate's alone.
@@ -424,6 +422,35 @@ impl<P: Platform> Responder<'_, P> {
         })
     }
 
+    /// With owner routing, the owner of each renewed certificate whose finding was resolved, so
+    /// that its owner hears of the renewal too; tags are listed only now.
+    /// A deleted certificate has no tags left to read. Returns why an owner is not known.
+    async fn find_owners(&self, resolutions: &mut [Resolution]) -> Vec<Skipped> {
+        let Some(key) = self.config.owner_topic_tag.as_deref() else {
+            return Vec::new();
+        };
+        // One after the other: resolutions are few (renewals since the last scan), and this
+        // keeps the component within its size budget.
+        let mut unknown = Vec::new();
+        for resolution in resolutions.iter_mut().filter(|r| r.renewed_until.is_some()) {
+            let tags = self.tags_of(&resolution.arn).await;
+            let owner = match (tags, CertificateArn::parse(&resolution.arn)) {
+                (Ok(tags), Ok(arn)) => owner_topic(key, &tags, arn.arn().partition),
+                (Err(failed), _) => Some(Err(owner_unknown(failed.message))),
+                (Ok(_), Err(e)) => Some(Err(e.to_string())),
+            };
+            match owner {
+                Some(Ok(topic)) => resolution.owner_topic = Some(topic),
+                Some(Err(reason)) => unknown.push(Skipped {
+                    step: Step::Notification,
+                    reason: format!("{}: {reason}", resolution.arn),
+                }),
+                None => {}
+            }
+        }
+        unknown
+    }
+
     /// The digest, in as many messages as SNS needs, to `SNS_TOPIC_ARN`; and to each owner's
     /// topic, a digest of its own certificates. Nothing where there is nothing to say. With
     /// `NOTIFY_AT_DAYS`, a digest names only the certificates on one of those days, and every
@@ -442,26 +469,37 @@ impl<P: Platform> Responder<'_, P> {
         // Each topic with its certificates due, how many are not, and the resolutions it hears
         // of (only `SNS_TOPIC_ARN`: owners are known for expiring certificates only). The main
         // topic first, then owners as their soonest certificate comes.
-        let mut audiences: Vec<(&TopicArn, Vec<Expiring>, usize, &[Resolution])> = Vec::new();
+        let mut audiences: Vec<(&TopicArn, Vec<Expiring>, usize, Vec<Resolution>)> = Vec::new();
         if let Some(topic) = &self.config.sns_topic {
-            audiences.push((topic, Vec::new(), 0, resolved));
+            audiences.push((topic, Vec::new(), 0, resolved.to_vec()));
         }
+        let audience = |audiences: &mut Vec<_>, topic| match audiences
+            .iter()
+            .position(|a: &(&TopicArn, _, _, _)| a.0 == topic)
+        {
+            Some(index) => index,
+            None => {
+                audiences.push((topic, Vec::new(), 0, Vec::new()));
+                audiences.len() - 1
+            }
+        };
         for certificate in expiring {
             let owner = certificate.owner_topic.as_ref();
             let owner = owner.filter(|o| self.config.sns_topic.as_ref() != Some(*o));
             for topic in self.config.sns_topic.iter().chain(owner) {
-                let index = match audiences.iter().position(|a| a.0 == topic) {
-                    Some(index) => index,
-                    None => {
-                        audiences.push((topic, Vec::new(), 0, &[]));
-                        audiences.len() - 1
-                    }
-                };
+                let index = audience(&mut audiences, topic);
                 let (_, due, not_due, _) = &mut audiences[index];
                 match is_due(&certificate) {
                     true => due.push(certificate.clone()),
                     false => *not_due += 1,
                 }
+            }
+        }
+        for resolution in resolved {
+            let owner = resolution.owner_topic.as_ref();
+            if let Some(topic) = owner.filter(|o| self.config.sns_topic.as_ref() != Some(*o)) {
+                let index = audience(&mut audiences, topic);
+                audiences[index].3.push(resolution.clone());
             }
         }
         let sent = join_all(
@@ -471,7 +509,7 @@ impl<P: Platform> Responder<'_, P> {
                     let messages = digest_messages(
                         &due,
                         not_due,
-                        resolved,
+                        &resolved,
                         self.config.expiry_days,
                         regions,
                         now,
