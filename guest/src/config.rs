@@ -131,6 +131,11 @@ pub struct ConfigError {
 }
 
 impl Config {
+    /// [`Self::from_env`] over name-value pairs: the one instance of it the component carries.
+    pub fn from_pairs(env: &[(String, String)]) -> Result<Self, ConfigError> {
+        Self::from_env(env.iter().map(|(k, v)| (k, v)))
+    }
+
     /// Reads and validates the configuration. Empty values count as unset, as Lambda's console
     /// leaves them.
     pub fn from_env<K: AsRef<str>, V: AsRef<str>>(

@@ -222,14 +222,17 @@ enum Timestamp {
 impl Timestamp {
     fn to_datetime(&self) -> Result<OffsetDateTime, String> {
         match self {
+            // Quoted as JSON (serde_json's writer), not through `Display`, which would bring
+            // the float formatter into the component for an error message.
             Self::Seconds(n) => {
+                let quoted = || serde_json::to_string(n).unwrap_or_default();
                 let seconds = n
                     .as_f64()
                     .filter(|s| s.is_finite())
-                    .ok_or_else(|| format!("{n} is not a timestamp"))?;
+                    .ok_or_else(|| format!("{} is not a timestamp", quoted()))?;
                 let nanos = (seconds * 1e9).round() as i128;
                 OffsetDateTime::from_unix_timestamp_nanos(nanos)
-                    .map_err(|e| format!("{n} is not a timestamp: {e}"))
+                    .map_err(|e| format!("{} is not a timestamp: {e}", quoted()))
             }
             Self::Text(t) => {
                 OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)

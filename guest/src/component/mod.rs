@@ -23,7 +23,10 @@ impl wit::Guest for Component {
     }
 
     fn check_configuration() -> Result<(), wit::Error> {
-        crate::config::Config::from_env(std::env::vars())
+        // The same reading of the environment as an event's, so the component carries one copy
+        // of the configuration code.
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        crate::config::Config::from_pairs(&env)
             .map(drop)
             .map_err(|e| outcome::HandleError::from(e).into())
     }

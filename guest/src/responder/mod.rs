@@ -53,7 +53,7 @@ pub async fn handle<P: Platform>(
     event_text: &str,
 ) -> Result<Outcome, HandleError> {
     // Configuration is read only for events certwatch acts on.
-    let config = || Config::from_env(env.iter().map(|(k, v)| (k, v)));
+    let config = || Config::from_pairs(env);
     let responder = |config| Responder {
         config,
         platform,
