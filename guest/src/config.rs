@@ -138,7 +138,7 @@ impl Config {
 
     /// Reads and validates the configuration. Empty values count as unset, as Lambda's console
     /// leaves them.
-    pub fn from_env<K: AsRef<str>, V: AsRef<str>>(
+    fn from_env<K: AsRef<str>, V: AsRef<str>>(
         vars: impl IntoIterator<Item = (K, V)>,
     ) -> Result<Self, ConfigError> {
         let vars: BTreeMap<String, String> = vars

@@ -86,32 +86,41 @@ pub async fn serve(
         std::thread::Builder::new()
             .name(format!("certwatch-serve-{index}"))
             .spawn(move || {
-                let worked = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(anyhow::Error::from)
-                    .and_then(|event_loop| event_loop.block_on(accept(listener, service, stopped)));
+                // Every worker reports how it ended, a panic included, so that nothing waits
+                // for a worker that is gone.
+                let worked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(anyhow::Error::from)
+                        .and_then(|event_loop| {
+                            event_loop.block_on(accept(listener, service, stopped))
+                        })
+                }))
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("a serving worker panicked")));
                 let _ = finished.send(worked);
             })?;
     }
-    drop(listener);
-    // A worker that ends before the shutdown has failed: serving stops with its error.
-    tokio::select! {
-        () = shutdown => {}
-        early = finishes.recv() => {
-            let _ = stop.send(true);
-            return early.unwrap_or_else(|| Err(anyhow::anyhow!("every worker ended")))
-                .and(Err(anyhow::anyhow!("a worker stopped serving")));
-        }
+    drop((listener, finished));
+    // A worker that ends before the shutdown has failed: the others are stopped, their events
+    // finished, and serving ends with its error.
+    let early = tokio::select! {
+        () = shutdown => None,
+        ended = finishes.recv() => Some(ended),
+    };
+    match &early {
+        None => eprintln!("certwatch finishing the events in flight"),
+        Some(_) => eprintln!("certwatch: a serving worker stopped; finishing the events in flight"),
     }
-    eprintln!("certwatch finishing the events in flight");
     let _ = stop.send(true);
-    for _ in 0..workers {
-        if let Some(worked) = finishes.recv().await {
-            worked?;
-        }
+    let mut results: Vec<anyhow::Result<()>> = Vec::new();
+    if let Some(Some(ended)) = early {
+        results.push(ended.and(Err(anyhow::anyhow!("a serving worker stopped"))));
     }
-    Ok(())
+    while let Some(worked) = finishes.recv().await {
+        results.push(worked);
+    }
+    results.into_iter().collect()
 }
 
 /// One worker: takes connections until told to stop, then finishes their events.
@@ -128,7 +137,9 @@ async fn accept(
                 let (stream, _) = match accepted {
                     Ok(connection) => connection,
                     Err(e) => {
+                        // Out of file descriptors, say: wait a moment rather than spin.
                         tracing::warn!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                         continue;
                     }
                 };

@@ -130,11 +130,19 @@ impl CallError {
     /// transport failures; never a client error that will fail the same way.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Service { status, code, .. } => {
+            Self::Service {
+                operation,
+                status,
+                code,
+                ..
+            } => {
+                let transient_finding = *operation == Operation::BatchUpdateFindings
+                    && *status == 200
+                    && TRANSIENT_FINDING_CODES.contains(&code.as_str());
                 *status == 429
                     || *status >= 500
                     || THROTTLING_CODES.contains(&code.as_str())
-                    || TRANSIENT_FINDING_CODES.contains(&code.as_str())
+                    || transient_finding
             }
             Self::Transport { .. } => true,
             Self::Unreadable { status, .. } => *status >= 500,

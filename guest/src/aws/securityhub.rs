@@ -253,6 +253,13 @@ mod tests {
         assert_eq!(mixed.code(), Some("ConcurrentUpdateError"));
         assert!(mixed.is_retryable());
         assert!(!unprocessed(&["InvalidInput"]).is_retryable());
+        // Only there: the same code from another operation is what it says.
+        let import = r#"{"FailedCount":1,"SuccessCount":0,"FailedFindings":[{"Id":"x","ErrorCode":"InternalFailure","ErrorMessage":"m"}]}"#;
+        assert!(
+            !parse_batch_import_findings(&reply(200, import))
+                .unwrap_err()
+                .is_retryable()
+        );
     }
 
     #[test]

@@ -229,10 +229,11 @@ impl<P: Platform> Responder<'_, P> {
                 .into();
             return Ok(handled);
         }
-        let owner = match tags_failure {
-            Some(error) => Some(Err(owner_unknown(error))),
-            None => self.owner_topic(certificate, &tags),
+        let owner_tags = match &tags_failure {
+            Some(error) => Err(error.to_string()),
+            None => Ok(&tags[..]),
         };
+        let owner = self.owner_of(owner_tags, certificate.arn().partition);
         let expiring = ExpiryWindow {
             days: self.config.expiry_days,
         }
@@ -321,10 +322,14 @@ impl<P: Platform> Responder<'_, P> {
         finish(handled, imported, published)
     }
 
-    /// The topic the certificate's `OWNER_TOPIC_TAG` names, if configured and tagged.
-    fn owner_topic(&self, certificate: &CertificateArn, tags: &[Tag]) -> Owner {
+    /// The topic a certificate's `OWNER_TOPIC_TAG` names among its `tags`, if configured and
+    /// tagged; or why it is not known (`tags` could not be listed, the tag names no topic).
+    fn owner_of(&self, tags: Result<&[Tag], String>, partition: Partition) -> Owner {
         let key = self.config.owner_topic_tag.as_deref()?;
-        owner_topic(key, tags, certificate.arn().partition)
+        match tags {
+            Ok(tags) => owner_topic(key, tags, partition),
+            Err(error) => Some(Err(owner_unknown(error))),
+        }
     }
 
     /// The owner's message; on the days `NOTIFY_AT_DAYS` names, once expired, and whenever
@@ -404,11 +409,11 @@ impl<P: Platform> Responder<'_, P> {
         )
         .await;
         results.extend(to_main.map(|sent| sent.map_err(Fail)));
-        results.extend(to_owner.map(|sent| {
+        results.extend(owner_topic.zip(to_owner).map(|(topic, sent)| {
             sent.map_err(|error| {
                 Skip(Skipped {
                     step: Step::Notification,
-                    reason: format!("the owner's topic was not told: {error}"),
+                    reason: format!("the owner's topic {topic} was not told: {error}"),
                 })
             })
         }));

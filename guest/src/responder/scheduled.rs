@@ -12,7 +12,7 @@ use crate::aws::{AwsRequest, AwsResponse, CallError, sns};
 use crate::config::Service;
 use crate::event::Envelope;
 use crate::expiry::{ExpiryWindow, days_left};
-use crate::filter::{Tag, owner_topic, owner_unknown};
+use crate::filter::Tag;
 use crate::finding::display_domain;
 use crate::notification::SUBJECT;
 use crate::outcome::*;
@@ -312,14 +312,7 @@ impl<P: Platform> Responder<'_, P> {
                 continue;
             }
             let partition = judgement.certificate.arn().partition;
-            let owner = match &tags {
-                Ok(tags) => self
-                    .config
-                    .owner_topic_tag
-                    .as_deref()
-                    .and_then(|key| owner_topic(key, tags, partition)),
-                Err(message) => Some(Err(owner_unknown(message))),
-            };
+            let owner = self.owner_of(tags.as_deref().map_err(Clone::clone), partition);
             let judgement = match owner {
                 Some(Err(reason)) => {
                     judged.unusable_owners.push(Skipped {
@@ -426,19 +419,20 @@ impl<P: Platform> Responder<'_, P> {
     /// that its owner hears of the renewal too; tags are listed only now.
     /// A deleted certificate has no tags left to read. Returns why an owner is not known.
     async fn find_owners(&self, resolutions: &mut [Resolution]) -> Vec<Skipped> {
-        let Some(key) = self.config.owner_topic_tag.as_deref() else {
+        if self.config.owner_topic_tag.is_none() {
             return Vec::new();
-        };
+        }
         // One after the other: resolutions are few (renewals since the last scan), and this
         // keeps the component within its size budget.
         let mut unknown = Vec::new();
         for resolution in resolutions.iter_mut().filter(|r| r.renewed_until.is_some()) {
-            let tags = self.tags_of(&resolution.arn).await;
-            let owner = match (tags, CertificateArn::parse(&resolution.arn)) {
-                (Ok(tags), Ok(arn)) => owner_topic(key, &tags, arn.arn().partition),
-                (Err(failed), _) => Some(Err(owner_unknown(failed.message))),
-                (Ok(_), Err(e)) => Some(Err(e.to_string())),
+            // A resolved finding's certificate ARN was read when its finding was looked up.
+            let Ok(arn) = CertificateArn::parse(&resolution.arn) else {
+                continue;
             };
+            let tags = self.tags_of(&resolution.arn).await;
+            let tags = tags.as_deref().map_err(|failed| failed.message.clone());
+            let owner = self.owner_of(tags, arn.arn().partition);
             match owner {
                 Some(Ok(topic)) => resolution.owner_topic = Some(topic),
                 Some(Err(reason)) => unknown.push(Skipped {
@@ -467,8 +461,8 @@ impl<P: Platform> Responder<'_, P> {
             Some(days) => e.days_left <= 0 || days.contains(&e.days_left),
         };
         // Each topic with its certificates due, how many are not, and the resolutions it hears
-        // of (only `SNS_TOPIC_ARN`: owners are known for expiring certificates only). The main
-        // topic first, then owners as their soonest certificate comes.
+        // of (all of them for `SNS_TOPIC_ARN`, its own for an owner). The main topic first,
+        // then owners as their soonest certificate comes.
         let mut audiences: Vec<(&TopicArn, Vec<Expiring>, usize, Vec<Resolution>)> = Vec::new();
         if let Some(topic) = &self.config.sns_topic {
             audiences.push((topic, Vec::new(), 0, resolved.to_vec()));
