@@ -130,22 +130,28 @@ impl CallError {
     /// transport failures; never a client error that will fail the same way.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Service {
-                operation,
-                status,
-                code,
-                ..
-            } => {
-                let transient_finding = *operation == Operation::BatchUpdateFindings
-                    && *status == 200
-                    && TRANSIENT_FINDING_CODES.contains(&code.as_str());
+            Self::Service { status, code, .. } => {
                 *status == 429
                     || *status >= 500
                     || THROTTLING_CODES.contains(&code.as_str())
-                    || transient_finding
+                    || self.is_finding_conflict()
             }
             Self::Transport { .. } => true,
             Self::Unreadable { status, .. } => *status >= 500,
+        }
+    }
+
+    /// Whether `BatchUpdateFindings` found its findings busy or failed inside (reported per
+    /// finding under HTTP 200): another attempt, a little later, can clear it.
+    pub fn is_finding_conflict(&self) -> bool {
+        match self {
+            Self::Service {
+                operation: Operation::BatchUpdateFindings,
+                status: 200,
+                code,
+                ..
+            } => TRANSIENT_FINDING_CODES.contains(&code.as_str()),
+            _ => false,
         }
     }
 

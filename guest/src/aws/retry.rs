@@ -9,6 +9,9 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
+    /// The first wait after a finding conflict: Security Hub clears one once it has processed
+    /// the import the update met, which takes longer than a throttled request waits.
+    pub conflict_delay: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -17,6 +20,7 @@ impl Default for RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(5),
+            conflict_delay: Duration::from_secs(1),
         }
     }
 }
@@ -28,11 +32,19 @@ impl RetryPolicy {
         if attempt >= self.max_attempts || !error.is_retryable() {
             return None;
         }
-        let ceiling = self
-            .base_delay
+        let conflict = error.is_finding_conflict();
+        let base = if conflict {
+            self.conflict_delay
+        } else {
+            self.base_delay
+        };
+        let ceiling = base
             .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
             .min(self.max_delay);
-        Some(ceiling.mul_f64(jitter.clamp(0.0, 1.0)))
+        let jitter = jitter.clamp(0.0, 1.0);
+        // A conflict waits at least half its ceiling: at once would meet the same import.
+        let share = if conflict { 0.5 + jitter / 2.0 } else { jitter };
+        Some(ceiling.mul_f64(share))
     }
 }
 
@@ -62,6 +74,26 @@ mod tests {
             Some(Duration::from_millis(200))
         );
         assert_eq!(policy.delay_after(3, &throttled(), 0.5), None);
+    }
+
+    #[test]
+    fn a_finding_conflict_waits_longer_and_never_at_once() {
+        let conflict = CallError::Service {
+            operation: Operation::BatchUpdateFindings,
+            status: 200,
+            code: "ConcurrentUpdateError".into(),
+            message: String::new(),
+        };
+        let policy = RetryPolicy::default();
+        assert_eq!(
+            policy.delay_after(1, &conflict, 0.0),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            policy.delay_after(2, &conflict, 1.0),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(policy.delay_after(3, &conflict, 0.5), None);
     }
 
     #[test]
