@@ -23,13 +23,8 @@ impl OutboundPolicy {
     ) -> Self {
         let mut origins = BTreeSet::new();
         for region in regions {
-            let suffix = if region.starts_with("cn-") {
-                "amazonaws.com.cn"
-            } else {
-                "amazonaws.com"
-            };
             for service in SERVICES {
-                origins.insert(format!("https://{service}.{region}.{suffix}"));
+                origins.insert(endpoint_origin(service, region));
             }
         }
         for url in overrides {
@@ -86,22 +81,27 @@ impl OutboundPolicy {
     }
 }
 
-/// Whether `origin` is SNS's HTTPS endpoint in some region of AWS.
+/// The HTTPS origin of `service` in `region`: China's regions have their own domain.
+fn endpoint_origin(service: &str, region: &str) -> String {
+    let suffix = match region.starts_with("cn-") {
+        true => "amazonaws.com.cn",
+        false => "amazonaws.com",
+    };
+    format!("https://{service}.{region}.{suffix}")
+}
+
+/// Whether `origin` is SNS's HTTPS endpoint in some region of AWS: the region it names, in
+/// the domain that region's endpoints have.
 fn is_sns_endpoint(origin: &str) -> bool {
-    let Some(host) = origin.strip_prefix("https://sns.") else {
-        return false;
-    };
-    let region = match host.strip_suffix(".amazonaws.com.cn") {
-        Some(china) => Some(china).filter(|r| r.starts_with("cn-")),
-        None => host
-            .strip_suffix(".amazonaws.com")
-            .filter(|r| !r.starts_with("cn-")),
-    };
-    region.is_some_and(|r| {
-        r.split('-').count() >= 3
-            && r.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    })
+    let region = origin
+        .strip_prefix("https://sns.")
+        .and_then(|host| host.split('.').next())
+        .unwrap_or_default();
+    let region_like = region.split('-').count() >= 3
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    region_like && origin == endpoint_origin("sns", region)
 }
 
 /// `scheme://host[:port]`, lowercase, without a default port.

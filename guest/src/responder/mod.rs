@@ -324,11 +324,16 @@ impl<P: Platform> Responder<'_, P> {
 
     /// The topic a certificate's `OWNER_TOPIC_TAG` names among its `tags`, if configured and
     /// tagged; or why it is not known (`tags` could not be listed, the tag names no topic).
+    /// A tag naming `SNS_TOPIC_ARN` itself adds no one: that topic is told anyway.
     fn owner_of(&self, tags: Result<&[Tag], String>, partition: Partition) -> Owner {
         let key = self.config.owner_topic_tag.as_deref()?;
-        match tags {
+        let owner = match tags {
             Ok(tags) => owner_topic(key, tags, partition),
             Err(error) => Some(Err(owner_unknown(error))),
+        };
+        match owner {
+            Some(Ok(topic)) if self.config.sns_topic.as_ref() == Some(&topic) => None,
+            owner => owner,
         }
     }
 
@@ -384,7 +389,7 @@ impl<P: Platform> Responder<'_, P> {
     ) -> Vec<Result<Notification, StepError>> {
         let main = self.config.sns_topic.as_ref();
         let owner_topic = match owner {
-            Some(Ok(topic)) if main != Some(topic) => Some(topic),
+            Some(Ok(topic)) => Some(topic),
             _ => None,
         };
         let mut results: Vec<_> = unusable_owner(owner).into_iter().collect();

@@ -463,55 +463,41 @@ impl<P: Platform> Responder<'_, P> {
         // Each topic with its certificates due, how many are not, and the resolutions it hears
         // of (all of them for `SNS_TOPIC_ARN`, its own for an owner). The main topic first,
         // then owners as their soonest certificate comes.
-        let mut audiences: Vec<(&TopicArn, Vec<Expiring>, usize, Vec<Resolution>)> = Vec::new();
+        let mut audiences: Vec<Audience> = Vec::new();
         if let Some(topic) = &self.config.sns_topic {
-            audiences.push((topic, Vec::new(), 0, resolved.to_vec()));
+            audiences.push(Audience::new(topic));
+            audiences[0].resolved = resolved.to_vec();
         }
-        let audience = |audiences: &mut Vec<_>, topic| match audiences
-            .iter()
-            .position(|a: &(&TopicArn, _, _, _)| a.0 == topic)
-        {
-            Some(index) => index,
-            None => {
-                audiences.push((topic, Vec::new(), 0, Vec::new()));
-                audiences.len() - 1
-            }
-        };
         for certificate in expiring {
             let owner = certificate.owner_topic.as_ref();
-            let owner = owner.filter(|o| self.config.sns_topic.as_ref() != Some(*o));
             for topic in self.config.sns_topic.iter().chain(owner) {
-                let index = audience(&mut audiences, topic);
-                let (_, due, not_due, _) = &mut audiences[index];
+                let audience = Audience::of(&mut audiences, topic);
                 match is_due(&certificate) {
-                    true => due.push(certificate.clone()),
-                    false => *not_due += 1,
+                    true => audience.due.push(certificate.clone()),
+                    false => audience.not_due += 1,
                 }
             }
         }
         for resolution in resolved {
-            let owner = resolution.owner_topic.as_ref();
-            if let Some(topic) = owner.filter(|o| self.config.sns_topic.as_ref() != Some(*o)) {
-                let index = audience(&mut audiences, topic);
-                audiences[index].3.push(resolution.clone());
+            if let Some(topic) = &resolution.owner_topic {
+                Audience::of(&mut audiences, topic)
+                    .resolved
+                    .push(resolution.clone());
             }
         }
-        let sent = join_all(
-            audiences
-                .into_iter()
-                .map(|(topic, due, not_due, resolved)| {
-                    let messages = digest_messages(
-                        &due,
-                        not_due,
-                        &resolved,
-                        self.config.expiry_days,
-                        regions,
-                        now,
-                    );
-                    self.publish_messages(topic, messages)
-                        .map(move |(sent, failure)| (topic, sent, failure))
-                }),
-        )
+        let sent = join_all(audiences.into_iter().map(|audience| {
+            let messages = digest_messages(
+                &audience.due,
+                audience.not_due,
+                &audience.resolved,
+                self.config.expiry_days,
+                regions,
+                now,
+            );
+            let topic = audience.topic;
+            self.publish_messages(topic, messages)
+                .map(move |(sent, failure)| (topic, sent, failure))
+        }))
         .await;
         // An owner's topic that cannot be reached is reported, not the scan's failure: a
         // retried scan would send every other digest again.
@@ -554,6 +540,38 @@ impl<P: Platform> Responder<'_, P> {
             }
         }
         (sent, None)
+    }
+}
+
+/// One topic's digest: its certificates due, how many inside the window are not, and the
+/// resolutions it hears of.
+struct Audience<'t> {
+    topic: &'t TopicArn,
+    due: Vec<Expiring>,
+    not_due: usize,
+    resolved: Vec<Resolution>,
+}
+
+impl<'t> Audience<'t> {
+    fn new(topic: &'t TopicArn) -> Self {
+        Self {
+            topic,
+            due: Vec::new(),
+            not_due: 0,
+            resolved: Vec::new(),
+        }
+    }
+
+    /// `topic`'s audience among `audiences`, added last if it is not there yet.
+    fn of<'a>(audiences: &'a mut Vec<Self>, topic: &'t TopicArn) -> &'a mut Self {
+        let index = match audiences.iter().position(|a| a.topic == topic) {
+            Some(index) => index,
+            None => {
+                audiences.push(Self::new(topic));
+                audiences.len() - 1
+            }
+        };
+        &mut audiences[index]
     }
 }
 
