@@ -598,3 +598,72 @@ fn tags_pick_the_certificates_watched_and_the_owners_told() {
         to_owner[1]
     );
 }
+
+/// ACM's other two certificate events, through the same real services: "Renewal Action
+/// Required" raises a finding (at least medium, whatever the days left) and a message that say
+/// what to fix; "Expired" raises a critical one.
+#[test]
+fn renewal_action_required_and_expired_events_say_what_to_fix() {
+    let moto = session();
+    let (keys, arns) = account(&moto, &[55, 0], true);
+    let action = json!({
+        "version": "0",
+        "id": "action-required",
+        "detail-type": "ACM Certificate Renewal Action Required",
+        "source": "aws.acm",
+        "account": ACCOUNT,
+        "time": "2026-11-29T12:00:00Z",
+        "region": REGION,
+        "resources": [arns[0]],
+        "detail": { "DaysToExpiry": 55, "RenewalStatus": "FAILED", "RenewalStatusReason": "CAA_ERROR" }
+    })
+    .to_string();
+    let expired = json!({
+        "version": "0",
+        "id": "expired",
+        "detail-type": "ACM Certificate Expired",
+        "source": "aws.acm",
+        "account": ACCOUNT,
+        "time": "2026-11-29T12:00:00Z",
+        "region": REGION,
+        "resources": [arns[1]],
+        "detail": { "CommonName": "d0.example.com" }
+    })
+    .to_string();
+    let (code, acted) = certwatch_run(&moto, &keys, &action, &[]);
+    assert_eq!(code, Some(0), "{acted}");
+    let (code, ended) = certwatch_run(&moto, &keys, &expired, &[]);
+    assert_eq!(code, Some(0), "{ended}");
+    moto.relax_auth();
+
+    assert_eq!(acted["decision"], "action-required", "{acted}");
+    assert_eq!(ended["decision"], "expiring", "{ended}");
+    let findings = findings(&moto, REGION);
+    let severity = |arn: &str| {
+        let finding = findings
+            .iter()
+            .find(|f| f["Resources"][0]["Id"] == arn)
+            .unwrap_or_else(|| panic!("no finding for {arn}: {findings:#?}"));
+        finding["Severity"]["Label"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(severity(&arns[0]), "MEDIUM");
+    assert_eq!(severity(&arns[1]), "CRITICAL");
+    let sent = notifications(&moto);
+    let about = |outcome: &Value| {
+        let id = &outcome["notifications"][0]["message_id"];
+        sent.iter()
+            .find(|m| m["message_id"] == *id)
+            .and_then(|m| m["message"].as_str())
+            .unwrap_or_else(|| panic!("message {id} not in moto: {sent:#?}"))
+            .to_owned()
+    };
+    assert!(about(&acted).contains("CAA record"), "{}", about(&acted));
+    assert!(
+        about(&ended).contains("d0.example.com"),
+        "{}",
+        about(&ended)
+    );
+}
