@@ -214,36 +214,22 @@ fn json_error(body: &[u8]) -> (Option<String>, Option<String>) {
 /// `<Code>` and `<Message>` of an XML error document, in any of the shapes AWS uses:
 /// `<ErrorResponse><Error>…` (Query), `<Response><Errors><Error>…` (EC2), `<Error>…` (REST-XML).
 fn xml_error(body: &[u8]) -> (Option<String>, Option<String>) {
-    #[derive(Default, serde::Deserialize)]
-    #[serde(default, rename_all = "PascalCase")]
-    struct Fields {
-        code: Option<String>,
-        message: Option<String>,
-    }
-    #[derive(Default, serde::Deserialize)]
-    #[serde(default, rename_all = "PascalCase")]
-    struct Errors {
-        error: Fields,
-    }
-    #[derive(Default, serde::Deserialize)]
-    #[serde(default, rename_all = "PascalCase")]
-    struct Document {
-        code: Option<String>,
-        message: Option<String>,
-        error: Option<Fields>,
-        errors: Option<Errors>,
-    }
+    use super::xml::first_text;
     let Ok(text) = std::str::from_utf8(body) else {
         return (None, None);
     };
-    let Ok(doc) = quick_xml::de::from_str::<Document>(text) else {
-        return (None, None);
+    // The `<Error>`'s own field, else one directly under the root.
+    let field = |name: &str| {
+        let in_error = |path: &[String]| {
+            path.len() >= 2 && path[path.len() - 2] == "Error" && path[path.len() - 1] == name
+        };
+        let at_root = |path: &[String]| path.len() == 2 && path[1] == name;
+        first_text(text, in_error)
+            .ok()
+            .flatten()
+            .or_else(|| first_text(text, at_root).ok().flatten())
     };
-    let inner = doc
-        .error
-        .or(doc.errors.map(|e| e.error))
-        .unwrap_or_default();
-    (inner.code.or(doc.code), inner.message.or(doc.message))
+    (field("Code"), field("Message"))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod retry;
 pub mod securityhub;
 pub mod sign;
 pub mod sns;
+pub mod xml;
 
 pub use error::CallError;
 

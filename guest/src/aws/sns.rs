@@ -3,7 +3,6 @@
 use super::{AwsRequest, AwsResponse, CallError, Operation, unreadable};
 use crate::arn::TopicArn;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Deserialize;
 
 /// Characters left as they are in form values: RFC 3986's unreserved set, as Python's
 /// `urllib.parse.urlencode` and the AWS SDKs leave them.
@@ -59,18 +58,6 @@ fn form(fields: &[(&str, &str)]) -> String {
     body
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PublishResponse {
-    publish_result: PublishResult,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PublishResult {
-    message_id: String,
-}
-
 /// The published message's id.
 pub fn parse_publish(response: &AwsResponse) -> Result<String, CallError> {
     let operation = Operation::Publish;
@@ -79,9 +66,10 @@ pub fn parse_publish(response: &AwsResponse) -> Result<String, CallError> {
     }
     let unreadable = |message: String| unreadable(operation, response, message);
     let text = std::str::from_utf8(&response.body).map_err(|e| unreadable(e.to_string()))?;
-    let reply: PublishResponse =
-        quick_xml::de::from_str(text).map_err(|e| unreadable(e.to_string()))?;
-    let id = reply.publish_result.message_id.trim().to_owned();
+    let path = ["PublishResponse", "PublishResult", "MessageId"];
+    let id = super::xml::first_text(text, |at| super::xml::is_path(at, &path))
+        .map_err(|e| unreadable(e.to_string()))?
+        .ok_or_else(|| unreadable("the reply has no PublishResult/MessageId".into()))?;
     if id.is_empty() {
         return Err(unreadable("the reply has an empty MessageId".into()));
     }
