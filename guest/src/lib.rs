@@ -19,5 +19,5 @@ pub mod responder;
 pub mod scan;
 pub mod timestamp;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "component"))]
 mod component;

@@ -38,7 +38,14 @@ struct Bench {
 
 fn main() {
     common::serve_as_stub_if_asked();
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    // `--rounds N` overrides the count, e.g. for a long run under a profiler.
+    let rounds = args
+        .iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1))
+        .map(|n| n.parse::<usize>().expect("--rounds takes a number"));
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the workspace")
@@ -49,7 +56,7 @@ fn main() {
     let cwasm = common::precompiled(&binary, &tmp);
     let bench = Bench {
         quick,
-        rounds: if quick { 5 } else { 25 },
+        rounds: rounds.unwrap_or(if quick { 5 } else { 25 }),
         root,
         tmp,
         binary,
@@ -70,13 +77,15 @@ fn main() {
         certwatch::runtime::EMBEDDED_COMPONENT.len() as f64 / 1e6
     );
     // `cargo bench --bench figures -- serve scan` measures only the figures named.
-    let named: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
+    let named: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with('-') && a.parse::<usize>().is_err())
+        .cloned()
         .collect();
-    let figures: [Figure; 5] = [
+    let figures: [Figure; 6] = [
         ("cold-start", Bench::cold_start),
         ("per-event", Bench::per_event),
+        ("guest-logic", Bench::guest_logic),
         ("latency", Bench::latency),
         ("serve", Bench::serve),
         ("scan", Bench::scan),
@@ -216,11 +225,69 @@ impl Bench {
             median(event).saturating_sub(median(instance)).as_secs_f64() / median(&e).as_secs_f64()
         };
         println!(
-            "  component/native, whole event = {:.2}×; logic only (event − instance) = {:.2}× (on demand), {:.2}× (pooled)",
+            "  component/native, whole event = {:.2}×; event − instance = {:.2}× (on demand), {:.2}× (pooled)",
             ratio(&a, &e),
             logic(&a, &c),
             logic(&b, &d)
         );
+    }
+
+    /// The guest's own code alone, the very same code natively and in a component: the
+    /// responder driven from memory (`host/benches/logic-guest`), no instance per event, no
+    /// `wasi:http`, no host. One call handles the event `1` and `1 + K` times; the difference
+    /// over K is one event's logic, instantiation and the call's set-up cancelling out.
+    fn guest_logic(&self) {
+        const K: u32 = 20;
+        let fixture =
+            &Fixture::load(&self.root.join("events/in-window")).expect("the in-window fixture");
+        let wasm = logic_component(&self.root);
+        let runtime = Runtime::from_file(&wasm, Limits::default()).expect("the logic component");
+        let bundle = |rounds: u32| logic_bundle(fixture, rounds);
+        let (once, many) = (bundle(1), bundle(1 + K));
+        let in_component = |text: &str| {
+            let setup = EventSetup {
+                env: vec![],
+                determinism: Determinism::Pinned {
+                    now: certwatch::replay::parse_now(&fixture.replay.now).expect("now"),
+                },
+                route: Route::Refuse,
+                deadline: None,
+            };
+            let started = Instant::now();
+            let outcome = self.tokio.block_on(runtime.handle(text, setup));
+            let took = started.elapsed();
+            match outcome {
+                certwatch::outcome::Outcome::NotHandled(i) if i.reason.starts_with("handled") => {}
+                other => panic!("the logic component failed: {other:?}"),
+            }
+            took
+        };
+        let native_bundle: certwatch_logic_guest::Bundle =
+            serde_json::from_str(&many).expect("the bundle");
+        let natively = || {
+            let started = Instant::now();
+            certwatch_logic_guest::run(&native_bundle).expect("the native logic");
+            started.elapsed() / (1 + K)
+        };
+        let n = self.rounds * 4;
+        let (mut w, mut v) = (vec![], vec![]);
+        for _ in 0..=n {
+            let short = in_component(&once);
+            let long = in_component(&many);
+            w.push(long.saturating_sub(short) / K);
+            v.push(natively());
+        }
+        let [w, v] = [w, v].map(|mut samples| {
+            samples.remove(0); // warm-up
+            samples.sort();
+            samples
+        });
+        println!(
+            "\nthe guest's logic alone: event, decision, finding, message, 4 signatures, reading the replies; from memory:"
+        );
+        println!("  in the component                           {}", show(&w));
+        println!("  the same code, native                      {}", show(&v));
+        println!("  component/native = {:.2}×", ratio(&w, &v));
     }
 
     /// Two round trips, not four.
@@ -463,6 +530,65 @@ fn scheduled_event() -> String {
     .to_string()
 }
 
+/// The logic benchmark's component (`host/benches/logic-guest`), built with the guest's profile
+/// into a target directory of its own (its guest crate lacks the component shell).
+fn logic_component(root: &Path) -> PathBuf {
+    let target_dir = root.join("target/logic-guest-build");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root)
+        .args(["build", "--locked", "--package", "certwatch-logic-guest"])
+        .args(["--target", "wasm32-wasip2", "--profile", "guest"])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .status()
+        .expect("building the logic component");
+    assert!(status.success(), "the logic component did not build");
+    target_dir.join("wasm32-wasip2/guest/certwatch_logic_guest.wasm")
+}
+
+/// The fixture's event, settings, clock and replies, to handle `rounds` times.
+fn logic_bundle(fixture: &Fixture, rounds: u32) -> String {
+    let mut env: Vec<(String, String)> = fixture.replay.env.clone().into_iter().collect();
+    env.extend(certwatch::environment::replay_credentials().to_env());
+    let replies: Vec<serde_json::Value> = fixture
+        .replay
+        .exchanges
+        .iter()
+        .map(|exchange| {
+            let request = &exchange.request;
+            let method: http::Method = request.method.parse().expect("a method");
+            let path = request
+                .url
+                .split_once("://")
+                .map_or("/", |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+            let operation = Operation::of(
+                &method,
+                path.split('?').next().unwrap_or(path),
+                request.header("x-amz-target"),
+                request.body.as_bytes(),
+            )
+            .expect("a known operation");
+            let response = exchange.response.as_ref().expect("a recorded response");
+            serde_json::json!({
+                "operation": format!("{operation:?}"),
+                "status": response.status,
+                "headers": response.headers,
+                "body": response.body,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "event": fixture.event,
+        "env": env,
+        "now": fixture.replay.now,
+        "replies": replies,
+        "rounds": rounds,
+    })
+    .to_string()
+}
+
 /// The guest's responder compiled natively, its requests answered through the same cassette
 /// the component's are (blessing, so the host-added headers need not match).
 fn native_event(fixture: &Fixture) -> Duration {
@@ -506,7 +632,7 @@ fn native_event(fixture: &Fixture) -> Duration {
         Mutex::new(Cassette::new(fixture.replay.exchanges.clone(), true)),
         now,
     );
-    let outcome = block_on(certwatch_guest::responder::handle(
+    let outcome = certwatch_logic_guest::block_on(certwatch_guest::responder::handle(
         &platform,
         &env,
         &fixture.event,
@@ -514,17 +640,6 @@ fn native_event(fixture: &Fixture) -> Duration {
     let took = started.elapsed();
     assert!(outcome.is_ok(), "{outcome:?}");
     took
-}
-
-/// The native responder never waits, so polling it again after each wake-up is enough.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut context) {
-            return value;
-        }
-    }
 }
 
 fn measure(n: usize, mut once: impl FnMut() -> Duration) -> Vec<Duration> {
