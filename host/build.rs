@@ -12,8 +12,10 @@ fn main() {
         .parent()
         .expect("host/ lives in the workspace")
         .to_path_buf();
-    // The workspace manifest holds the guest's profile and its dependencies' features.
+    // The workspace manifest holds the guest's profile and its dependencies' features;
+    // .cargo/config.toml its target features.
     for watched in [
+        ".cargo/config.toml",
         "guest/src",
         "guest/Cargo.toml",
         "wit",
