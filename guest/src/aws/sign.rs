@@ -14,53 +14,67 @@ pub struct SignError {
     message: String,
 }
 
-/// Every header to send: the request's own, then `x-amz-date`, `x-amz-security-token` (with
-/// temporary credentials) and `authorization`.
-pub fn signed_headers(
-    request: &AwsRequest,
-    credentials: &Credentials,
-    time: SystemTime,
-) -> Result<Vec<(String, String)>, SignError> {
-    let fail = |e: &dyn std::fmt::Display| SignError {
-        operation: request.operation.name(),
-        message: e.to_string(),
-    };
-    let identity: Identity = aws_credential_types::Credentials::new(
-        &credentials.access_key_id,
-        &credentials.secret_access_key,
-        credentials.session_token.clone(),
-        None,
-        "certwatch",
-    )
-    .into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(&request.region)
-        .name(request.operation.service().signing_name())
-        .time(time)
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| fail(&e))?
+/// Signs requests with one set of credentials, made into an `aws-sigv4` identity once rather
+/// than for every request.
+pub struct Signer {
+    identity: Identity,
+}
+
+impl Signer {
+    pub fn new(credentials: &Credentials) -> Self {
+        let identity = aws_credential_types::Credentials::new(
+            &credentials.access_key_id,
+            &credentials.secret_access_key,
+            credentials.session_token.clone(),
+            None,
+            "certwatch",
+        )
         .into();
-    let signable = SignableRequest::new(
-        request.method.as_str(),
-        request.url.as_str(),
-        request
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str())),
-        SignableBody::Bytes(&request.body),
-    )
-    .map_err(|e| fail(&e))?;
-    let (instructions, _signature) = sign(signable, &params).map_err(|e| fail(&e))?.into_parts();
-    let (added, _query) = instructions.into_parts();
-    let mut headers = request.headers.clone();
-    headers.extend(
-        added
-            .iter()
-            .map(|h| (h.name().to_owned(), h.value().to_owned())),
-    );
-    Ok(headers)
+        Self { identity }
+    }
+
+    /// Every header to send: the request's own, then `x-amz-date`, `x-amz-security-token`
+    /// (with temporary credentials) and `authorization`.
+    pub fn signed_headers(
+        &self,
+        request: &AwsRequest,
+        time: SystemTime,
+    ) -> Result<Vec<(String, String)>, SignError> {
+        let fail = |e: &dyn std::fmt::Display| SignError {
+            operation: request.operation.name(),
+            message: e.to_string(),
+        };
+        let params = v4::SigningParams::builder()
+            .identity(&self.identity)
+            .region(&request.region)
+            .name(request.operation.service().signing_name())
+            .time(time)
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| fail(&e))?
+            .into();
+        let signable = SignableRequest::new(
+            request.method.as_str(),
+            request.url.as_str(),
+            request
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str())),
+            SignableBody::Bytes(&request.body),
+        )
+        .map_err(|e| fail(&e))?;
+        let (instructions, _signature) =
+            sign(signable, &params).map_err(|e| fail(&e))?.into_parts();
+        let (added, _query) = instructions.into_parts();
+        let mut headers = Vec::with_capacity(request.headers.len() + added.len());
+        headers.extend(request.headers.iter().cloned());
+        headers.extend(
+            added
+                .iter()
+                .map(|h| (h.name().to_owned(), h.value().to_owned())),
+        );
+        Ok(headers)
+    }
 }
 
 #[cfg(test)]
@@ -81,19 +95,21 @@ mod tests {
         .header("x-amz-target", "CertificateManager.DescribeCertificate")
     }
 
-    fn creds(token: Option<&str>) -> Credentials {
-        Credentials {
+    fn signer(token: Option<&str>) -> Signer {
+        Signer::new(&Credentials {
             access_key_id: "AKIDEXAMPLE".into(),
             secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
             session_token: token.map(str::to_owned),
-        }
+        })
     }
 
     const TIME: Duration = Duration::from_secs(1_440_938_160); // 2015-08-30T12:36:00Z
 
     #[test]
     fn signs_with_date_and_authorization_headers() {
-        let headers = signed_headers(&request(), &creds(None), UNIX_EPOCH + TIME).unwrap();
+        let headers = signer(None)
+            .signed_headers(&request(), UNIX_EPOCH + TIME)
+            .unwrap();
         let names: Vec<_> = headers.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
@@ -115,16 +131,19 @@ mod tests {
     #[test]
     fn signing_is_deterministic_and_covers_the_body() {
         let at = UNIX_EPOCH + TIME;
-        let a = signed_headers(&request(), &creds(None), at).unwrap();
-        assert_eq!(a, signed_headers(&request(), &creds(None), at).unwrap());
+        let signer = signer(None);
+        let a = signer.signed_headers(&request(), at).unwrap();
+        assert_eq!(a, signer.signed_headers(&request(), at).unwrap());
         let mut other = request();
         other.body.push(b' ');
-        assert_ne!(a, signed_headers(&other, &creds(None), at).unwrap());
+        assert_ne!(a, signer.signed_headers(&other, at).unwrap());
     }
 
     #[test]
     fn temporary_credentials_send_their_token() {
-        let headers = signed_headers(&request(), &creds(Some("TOKEN")), UNIX_EPOCH + TIME).unwrap();
+        let headers = signer(Some("TOKEN"))
+            .signed_headers(&request(), UNIX_EPOCH + TIME)
+            .unwrap();
         assert!(headers.contains(&("x-amz-security-token".into(), "TOKEN".into())));
     }
 }

@@ -8,7 +8,7 @@ use crate::aws::acm::{self, CertificateDetail};
 use crate::aws::open_findings::{self, HubState};
 use crate::aws::retry::RetryPolicy;
 use crate::aws::securityhub;
-use crate::aws::sign::signed_headers;
+use crate::aws::sign::Signer;
 use crate::aws::{AwsRequest, AwsResponse, CallError, sns};
 use crate::config::{Config, Service};
 use crate::event::{Envelope, Event};
@@ -40,6 +40,7 @@ pub trait Platform {
 
 pub struct Responder<'a, P> {
     config: &'a Config,
+    signer: Signer,
     platform: &'a P,
     retry: RetryPolicy,
     /// In a dry run, the writes that were not sent.
@@ -56,6 +57,7 @@ pub async fn handle<P: Platform>(
     let config = || Config::from_pairs(env);
     let responder = |config| Responder {
         config,
+        signer: Signer::new(&config.credentials),
         platform,
         retry: RetryPolicy::default(),
         planned: Default::default(),
@@ -452,26 +454,27 @@ impl<P: Platform> Responder<'_, P> {
             return parse(&crate::aws::dry_run_reply(&request));
         }
         // The trace header travels unsigned, as the AWS SDKs send it.
-        let request = match &self.config.trace_id {
+        let mut request = match &self.config.trace_id {
             Some(trace) => request.header("x-amzn-trace-id", trace),
             None => request,
         };
+        request.reply_timeout = Some(self.config.request_timeout);
         let mut attempt = 1;
         loop {
             let now = self.platform.now();
-            let headers =
-                signed_headers(&request, &self.config.credentials, now.into()).map_err(|e| {
-                    CallError::Transport {
-                        operation,
-                        message: e.to_string(),
-                    }
+            let signed_headers = self
+                .signer
+                .signed_headers(&request, now.into())
+                .map_err(|e| CallError::Transport {
+                    operation,
+                    message: e.to_string(),
                 })?;
-            let signed = AwsRequest {
-                headers,
-                reply_timeout: Some(self.config.request_timeout),
-                ..request.clone()
-            };
-            let result = match self.platform.send(&signed).await {
+            // Sent with the signature's headers, then back to its own for the next attempt:
+            // the body is not copied.
+            let unsigned = std::mem::replace(&mut request.headers, signed_headers);
+            let sent = self.platform.send(&request).await;
+            request.headers = unsigned;
+            let result = match sent {
                 Ok(response) => parse(&response),
                 Err(message) => Err(CallError::Transport { operation, message }),
             };
