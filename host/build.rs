@@ -62,6 +62,15 @@ fn main() {
         wasm.display()
     );
     println!("cargo:rustc-env=CERTWATCH_GUEST_WASM={}", wasm.display());
+    // What a precompiled component records it was made from (src/precompiled.rs). Not a
+    // security boundary: a digest to tell one build's component from another's.
+    let bytes = std::fs::read(&wasm).expect("reading the guest component");
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::hash::Hasher::write(&mut hasher, &bytes);
+    println!(
+        "cargo:rustc-env=CERTWATCH_GUEST_FINGERPRINT={:016x}",
+        std::hash::Hasher::finish(&hasher)
+    );
 }
 
 /// `rust-toolchain.toml` names the target, but rustup does not add it to an installed

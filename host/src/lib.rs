@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod outbound;
 pub mod outcome;
 pub mod policy;
+pub mod precompiled;
 pub mod record;
 pub mod replay;
 pub mod runtime;

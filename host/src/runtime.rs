@@ -108,18 +108,27 @@ impl Runtime {
         Self::with_component(engine, component, limits)
     }
 
-    /// A component from a file: a `.wasm` component (compiled now) or one precompiled by
-    /// `certwatch compile` for this very engine.
+    /// A component from a file: a `.wasm` component (compiled now) or one `certwatch compile`
+    /// precompiled for this very build and engine configuration (anything else is refused).
     pub fn from_file(path: &Path, limits: Limits) -> wasmtime::Result<Self> {
         let engine = engine(&limits)?;
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let component = match Engine::detect_precompiled(&bytes) {
-            // SAFETY: wasmtime checks the artifact's header and its engine compatibility; the
-            // file is one `certwatch compile` wrote, not untrusted input.
-            Some(_) => unsafe { Component::deserialize(&engine, &bytes) }
+        let refused = |reason: &dyn std::fmt::Display| {
+            wasmtime::format_err!("{} cannot run here: {reason}", path.display())
+        };
+        let component = match crate::precompiled::unwrap(&engine, &bytes) {
+            // SAFETY: the file is one `certwatch compile` wrote for this very build and engine
+            // (its fingerprint says so), and wasmtime checks the artifact's own header too.
+            Ok(Some(artifact)) => unsafe { Component::deserialize(&engine, artifact) }
                 .with_context(|| format!("loading the precompiled component {}", path.display()))?,
-            None => Component::new(&engine, &bytes)
+            Ok(None) if Engine::detect_precompiled(&bytes).is_some() => {
+                return Err(refused(
+                    &"it is a precompiled artifact certwatch did not write; use `certwatch compile`",
+                ));
+            }
+            Ok(None) => Component::new(&engine, &bytes)
                 .with_context(|| format!("compiling {}", path.display()))?,
+            Err(e) => return Err(refused(&e)),
         };
         Self::with_component(engine, component, limits)
     }
@@ -163,7 +172,9 @@ impl Runtime {
 
     /// The embedded component, precompiled for this host's engine.
     pub fn precompile_embedded() -> wasmtime::Result<Vec<u8>> {
-        engine(&Limits::default())?.precompile_component(EMBEDDED_COMPONENT)
+        let engine = engine(&Limits::default())?;
+        let artifact = engine.precompile_component(EMBEDDED_COMPONENT)?;
+        Ok(crate::precompiled::wrap(&engine, &artifact))
     }
 
     /// Runs one event in a fresh instance. Whatever happens, the result is one outcome.

@@ -167,6 +167,45 @@ fn hostile_input_is_refused_with_a_clear_error() {
 }
 
 #[test]
+fn a_precompiled_component_certwatch_did_not_write_for_this_build_is_refused() {
+    let written = std::fs::read(crate::support::precompiled_component()).expect("the file");
+    // Another build's file: the fingerprint in its first line differs.
+    let digit = b"certwatch-precompiled ".len();
+    let mut other_build = written.clone();
+    other_build[digit] = if other_build[digit] == b'0' {
+        b'1'
+    } else {
+        b'0'
+    };
+    // wasmtime's artifact without the line certwatch puts before it.
+    let first_line = written
+        .iter()
+        .position(|&b| b == b'\n')
+        .expect("a first line");
+    let bare = written[first_line + 1..].to_vec();
+    for (name, bytes, says) in [
+        ("other-build", other_build, "run `certwatch compile` again"),
+        (
+            "bare",
+            bare,
+            "a precompiled artifact certwatch did not write",
+        ),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("certwatch-{}-{name}.cwasm", std::process::id()));
+        std::fs::write(&path, bytes).expect("writing the file");
+        let ran = run(std::process::Command::new(env!("CARGO_BIN_EXE_certwatch"))
+            .arg("--component")
+            .arg(&path)
+            .arg("replay")
+            .arg(events_dir().join("in-window")));
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(ran.code, Some(2), "{name}: {}\n{}", ran.stdout, ran.stderr);
+        assert!(ran.stderr.contains(says), "{name}: {}", ran.stderr);
+    }
+}
+
+#[test]
 fn the_component_stays_within_its_one_megabyte_budget() {
     let size = certwatch::runtime::EMBEDDED_COMPONENT.len();
     assert!(
