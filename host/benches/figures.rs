@@ -41,11 +41,12 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     // `--rounds N` overrides the count, e.g. for a long run under a profiler.
-    let rounds = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1))
-        .map(|n| n.parse::<usize>().expect("--rounds takes a number"));
+    let rounds = args.iter().position(|a| a == "--rounds").map(|i| {
+        args.get(i + 1)
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .expect("--rounds takes a whole number above 0")
+    });
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the workspace")
@@ -262,22 +263,45 @@ impl Bench {
             }
             took
         };
-        let native_bundle: certwatch_logic_guest::Bundle =
+        // Natively twice: built as the component is (fat LTO, one codegen unit), in a process
+        // of its own; and in this benchmark's own build (the release profile, incremental).
+        let native_binary = native_logic(&self.root);
+        let native_lto = || {
+            let mut child = Command::new(&native_binary)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("starting the native logic");
+            std::io::Write::write_all(
+                &mut child.stdin.take().expect("its standard input"),
+                many.as_bytes(),
+            )
+            .expect("handing it the bundle");
+            let output = child.wait_with_output().expect("the native logic");
+            assert!(output.status.success(), "the native logic failed");
+            let nanos: u64 = String::from_utf8_lossy(&output.stdout)
+                .trim()
+                .parse()
+                .expect("nanoseconds a round");
+            Duration::from_nanos(nanos)
+        };
+        let in_process_bundle: certwatch_logic_guest::Bundle =
             serde_json::from_str(&many).expect("the bundle");
-        let natively = || {
+        let in_process = || {
             let started = Instant::now();
-            certwatch_logic_guest::run(&native_bundle).expect("the native logic");
+            certwatch_logic_guest::run(&in_process_bundle).expect("the native logic");
             started.elapsed() / (1 + K)
         };
         let n = self.rounds * 4;
-        let (mut w, mut v) = (vec![], vec![]);
+        let (mut w, mut v, mut u) = (vec![], vec![], vec![]);
         for _ in 0..=n {
             let short = in_component(&once);
             let long = in_component(&many);
             w.push(long.saturating_sub(short) / K);
-            v.push(natively());
+            v.push(native_lto());
+            u.push(in_process());
         }
-        let [w, v] = [w, v].map(|mut samples| {
+        let [w, v, u] = [w, v, u].map(|mut samples| {
             samples.remove(0); // warm-up
             samples.sort();
             samples
@@ -286,8 +310,19 @@ impl Bench {
             "\nthe guest's logic alone: event, decision, finding, message, 4 signatures, reading the replies; from memory:"
         );
         println!("  in the component                           {}", show(&w));
-        println!("  the same code, native                      {}", show(&v));
-        println!("  component/native = {:.2}×", ratio(&w, &v));
+        println!(
+            "  the same code, native, built as the component (LTO) {}",
+            show(&v)
+        );
+        println!(
+            "  the same code, native, in this benchmark's build    {}",
+            show(&u)
+        );
+        println!(
+            "  component/native = {:.2}× (against the build with LTO; {:.2}× against the other)",
+            ratio(&w, &v),
+            ratio(&w, &u)
+        );
     }
 
     /// Two round trips, not four.
@@ -536,7 +571,13 @@ fn logic_component(root: &Path) -> PathBuf {
     let target_dir = root.join("target/logic-guest-build");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
-        .args(["build", "--locked", "--package", "certwatch-logic-guest"])
+        .args([
+            "build",
+            "--locked",
+            "--package",
+            "certwatch-logic-guest",
+            "--lib",
+        ])
         .args(["--target", "wasm32-wasip2", "--profile", "guest"])
         .arg("--target-dir")
         .arg(&target_dir)
@@ -546,6 +587,29 @@ fn logic_component(root: &Path) -> PathBuf {
         .expect("building the logic component");
     assert!(status.success(), "the logic component did not build");
     target_dir.join("wasm32-wasip2/guest/certwatch_logic_guest.wasm")
+}
+
+/// The logic benchmark natively, built with the `native-logic` profile (as the component is
+/// built: fat LTO, one codegen unit), next to its component.
+fn native_logic(root: &Path) -> PathBuf {
+    let target_dir = root.join("target/logic-guest-build");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root)
+        .args(["build", "--locked", "--package", "certwatch-logic-guest"])
+        .args([
+            "--bin",
+            "certwatch-native-logic",
+            "--profile",
+            "native-logic",
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .status()
+        .expect("building the native logic");
+    assert!(status.success(), "the native logic did not build");
+    target_dir.join("native-logic/certwatch-native-logic")
 }
 
 /// The fixture's event, settings, clock and replies, to handle `rounds` times.

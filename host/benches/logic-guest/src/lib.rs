@@ -34,7 +34,9 @@ pub struct Reply {
     pub body: String,
 }
 
-/// Handles the bundle's event `bundle.rounds` times; the first failure ends it.
+/// Handles the bundle's event `bundle.rounds` times; the first failure ends it. A round that
+/// asks for a reply the bundle lacks, or leaves one unused, is a failure too: the figure would
+/// time other work than the event's.
 pub fn run(bundle: &Bundle) -> Result<(), String> {
     let now = OffsetDateTime::parse(&bundle.now, &time::format_description::well_known::Rfc3339)
         .map_err(|e| format!("now: {e}"))?;
@@ -43,6 +45,7 @@ pub fn run(bundle: &Bundle) -> Result<(), String> {
             bundle,
             now,
             used: RefCell::new(vec![false; bundle.replies.len()]),
+            missing: RefCell::new(Vec::new()),
         };
         let handled = block_on(certwatch_guest::responder::handle(
             &platform,
@@ -50,6 +53,14 @@ pub fn run(bundle: &Bundle) -> Result<(), String> {
             &bundle.event,
         ));
         std::hint::black_box(handled.map_err(|e| e.to_string())?);
+        if let Some(name) = platform.missing.borrow().first() {
+            return Err(format!(
+                "the event asked for a reply the bundle lacks: {name}"
+            ));
+        }
+        if platform.used.borrow().contains(&false) {
+            return Err("the event left a reply of the bundle unused".into());
+        }
     }
     Ok(())
 }
@@ -58,6 +69,7 @@ struct Memory<'a> {
     bundle: &'a Bundle,
     now: OffsetDateTime,
     used: RefCell<Vec<bool>>,
+    missing: RefCell<Vec<&'static str>>,
 }
 
 impl Platform for Memory<'_> {
@@ -69,9 +81,12 @@ impl Platform for Memory<'_> {
         let name = request.operation.name();
         let operation = name.split_once(':').map_or(name, |(_, op)| op);
         let mut used = self.used.borrow_mut();
-        let index = (0..self.bundle.replies.len())
+        let Some(index) = (0..self.bundle.replies.len())
             .find(|&i| !used[i] && self.bundle.replies[i].operation == operation)
-            .ok_or_else(|| format!("no reply left for {name}"))?;
+        else {
+            self.missing.borrow_mut().push(name);
+            return Err(format!("no reply left for {name}"));
+        };
         used[index] = true;
         let reply = &self.bundle.replies[index];
         Ok(AwsResponse {
