@@ -3,6 +3,7 @@
 mod cli;
 mod deploy;
 mod faults;
+mod features;
 mod lambda;
 mod lifecycle;
 mod load;
