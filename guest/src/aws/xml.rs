@@ -34,8 +34,7 @@ pub fn first_text(
                 path.pop();
             }
             Event::End(_) => {
-                if let Some((depth, text)) = reading.take_if(|(depth, _)| *depth == path.len()) {
-                    debug_assert_eq!(depth, path.len());
+                if let Some((_, text)) = reading.take_if(|(depth, _)| *depth == path.len()) {
                     return Ok(Some(text.trim().to_owned()));
                 }
                 path.pop();
