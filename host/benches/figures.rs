@@ -568,48 +568,40 @@ fn scheduled_event() -> String {
 /// The logic benchmark's component (`host/benches/logic-guest`), built with the guest's profile
 /// into a target directory of its own (its guest crate lacks the component shell).
 fn logic_component(root: &Path) -> PathBuf {
-    let target_dir = root.join("target/logic-guest-build");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(root)
-        .args([
-            "build",
-            "--locked",
-            "--package",
-            "certwatch-logic-guest",
-            "--lib",
-        ])
-        .args(["--target", "wasm32-wasip2", "--profile", "guest"])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTFLAGS")
-        .status()
-        .expect("building the logic component");
-    assert!(status.success(), "the logic component did not build");
-    target_dir.join("wasm32-wasip2/guest/certwatch_logic_guest.wasm")
+    let args = ["--lib", "--target", "wasm32-wasip2", "--profile", "guest"];
+    build_logic_guest(root, &args).join("wasm32-wasip2/guest/certwatch_logic_guest.wasm")
 }
 
 /// The logic benchmark natively, built with the `native-logic` profile (as the component is
 /// built: fat LTO, one codegen unit), next to its component.
 fn native_logic(root: &Path) -> PathBuf {
+    let args = [
+        "--bin",
+        "certwatch-native-logic",
+        "--profile",
+        "native-logic",
+    ];
+    build_logic_guest(root, &args).join("native-logic/certwatch-native-logic")
+}
+
+/// Builds `certwatch-logic-guest` with `args` into its target directory, which it returns.
+fn build_logic_guest(root: &Path, args: &[&str]) -> PathBuf {
     let target_dir = root.join("target/logic-guest-build");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
         .args(["build", "--locked", "--package", "certwatch-logic-guest"])
-        .args([
-            "--bin",
-            "certwatch-native-logic",
-            "--profile",
-            "native-logic",
-        ])
+        .args(args)
         .arg("--target-dir")
         .arg(&target_dir)
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("RUSTFLAGS")
         .status()
-        .expect("building the native logic");
-    assert!(status.success(), "the native logic did not build");
-    target_dir.join("native-logic/certwatch-native-logic")
+        .expect("running cargo build");
+    assert!(
+        status.success(),
+        "certwatch-logic-guest {args:?} did not build"
+    );
+    target_dir
 }
 
 /// The fixture's event, settings, clock and replies, to handle `rounds` times.
