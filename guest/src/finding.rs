@@ -2,15 +2,18 @@
 //! finding resolved once the certificate is renewed.
 
 use crate::arn::CertificateArn;
+use crate::asff::{
+    Asff, CertificateDetails, Compliance, ComplianceStatus, FINDING_TYPE, ProductFields,
+    ProviderFields, RESOURCE_TYPE, Recommendation, RecordState, Remediation, Resource,
+    ResourceDetails, SCHEMA_VERSION, SeverityLabel,
+};
 use crate::aws::acm::CertificateDetail;
 use crate::aws::open_findings::OpenFinding;
 use crate::expiry::Severity;
 use crate::timestamp::rfc3339_millis;
-use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 pub const GENERATOR_ID: &str = "certwatch/acm-certificate-expiry";
-const FINDING_TYPE: &str = "Software and Configuration Checks/AWS Security Best Practices";
 
 /// Everything a finding says about one certificate at one moment.
 #[derive(Debug, Clone)]
@@ -40,7 +43,7 @@ pub fn finding_id(certificate: &CertificateArn) -> String {
     format!("{certificate}/certwatch/expiry")
 }
 
-impl ExpiryFinding<'_> {
+impl<'a> ExpiryFinding<'a> {
     pub fn id(&self) -> String {
         finding_id(self.certificate)
     }
@@ -56,7 +59,7 @@ impl ExpiryFinding<'_> {
         )
     }
 
-    pub fn to_asff(&self) -> Value {
+    pub fn to_asff(&self) -> Asff<'a> {
         let arn = self.certificate.arn();
         let partition = arn.partition;
         let account = &arn.account;
@@ -108,50 +111,59 @@ impl ExpiryFinding<'_> {
                 "Check why ACM has not renewed the certificate for {domain} (domain validation, renewal status), or request a new one and move its users over before it expires."
             )
         };
-        let mut finding = json!({
-            "SchemaVersion": "2018-10-08",
-            "Id": self.id(),
-            "ProductArn": self.product_arn(),
-            "GeneratorId": self.generator_id,
-            "AwsAccountId": account,
-            "Types": [FINDING_TYPE],
-            "CreatedAt": self.created_at.map_or_else(|| now.clone(), str::to_owned),
-            "UpdatedAt": now,
-            "Severity": { "Label": severity.label(), "Original": severity.label() },
-            "FindingProviderFields": {
-                "Severity": { "Label": severity.label(), "Original": severity.label() },
-                "Types": [FINDING_TYPE],
+        let (compliance, record_state) = if self.resolved {
+            (ComplianceStatus::Passed, RecordState::Archived)
+        } else {
+            (ComplianceStatus::Warning, RecordState::Active)
+        };
+        let detail = self.detail;
+        Asff {
+            aws_account_id: account,
+            compliance: Compliance { status: compliance },
+            created_at: self.created_at.map_or_else(|| now.clone(), str::to_owned),
+            description: truncate(&description, 1024),
+            finding_provider_fields: ProviderFields {
+                severity: SeverityLabel::new(severity.label()),
+                types: [FINDING_TYPE],
             },
-            "Title": truncate(&title, 256),
-            "Description": truncate(&description, 1024),
-            "Remediation": {
-                "Recommendation": {
-                    "Text": truncate(&recommendation, 512),
-                    "Url": partition.acm_console_url(&arn.region, self.certificate.id()),
-                }
-            },
-            "ProductFields": {
-                "certwatch/DaysToExpiry": self.days_left.to_string(),
-                "certwatch/NotAfter": when,
-            },
-            "Resources": [{
-                "Type": "AwsCertificateManagerCertificate",
-                "Id": arn.as_str(),
-                "Partition": partition.name(),
-                "Region": arn.region,
-                "Details": { "AwsCertificateManagerCertificate": certificate_details(self.detail, &when) },
+            generator_id: self.generator_id,
+            id: self.id(),
+            product_arn: self.product_arn(),
+            product_fields: Some(ProductFields {
+                days_to_expiry: self.days_left.to_string(),
+                not_after: when.clone(),
+            }),
+            record_state,
+            // A renewed certificate needs nothing done.
+            remediation: (!self.resolved).then(|| Remediation {
+                recommendation: Recommendation {
+                    text: truncate(&recommendation, 512),
+                    url: partition.acm_console_url(&arn.region, self.certificate.id()),
+                },
+            }),
+            resources: [Resource {
+                details: Some(ResourceDetails {
+                    certificate: CertificateDetails {
+                        domain_name: &detail.domain_name,
+                        in_use_by: &detail.in_use_by,
+                        not_after: when,
+                        renewal_eligibility: detail.renewal_eligibility.as_deref(),
+                        status: detail.status.as_deref(),
+                        subject_alternative_names: &detail.subject_alternative_names,
+                        kind: detail.kind.as_deref(),
+                    },
+                }),
+                id: arn.as_str(),
+                partition: partition.name(),
+                region: &arn.region,
+                kind: RESOURCE_TYPE,
             }],
-            "Compliance": { "Status": "WARNING" },
-            "RecordState": "ACTIVE",
-        });
-        if self.resolved {
-            finding["Compliance"]["Status"] = "PASSED".into();
-            finding["RecordState"] = "ARCHIVED".into();
-            if let Some(fields) = finding.as_object_mut() {
-                fields.remove("Remediation");
-            }
+            schema_version: SCHEMA_VERSION,
+            severity: SeverityLabel::new(severity.label()),
+            title: truncate(&title, 256),
+            types: [FINDING_TYPE],
+            updated_at: now,
         }
-        finding
     }
 }
 
@@ -163,38 +175,52 @@ pub struct GoneFinding<'a> {
     pub generator_id: &'a str,
 }
 
-impl GoneFinding<'_> {
-    pub fn to_asff(&self) -> Value {
+impl<'a> GoneFinding<'a> {
+    pub fn to_asff(&self) -> Asff<'a> {
         let open = self.open;
         let now = rfc3339_millis(self.now);
         let partition = open.certificate_arn.split(':').nth(1).unwrap_or("aws");
         let domain = open.domain.as_deref().unwrap_or(&open.certificate_arn);
-        let severity = Severity::Informational.label();
-        json!({
-            "SchemaVersion": "2018-10-08",
-            "Id": open.id,
-            "ProductArn": open.product_arn,
-            "GeneratorId": self.generator_id,
-            "AwsAccountId": open.account,
-            "Types": [FINDING_TYPE],
-            "CreatedAt": open.created_at.clone().unwrap_or_else(|| now.clone()),
-            "UpdatedAt": now,
-            "Severity": { "Label": severity, "Original": severity },
-            "FindingProviderFields": {
-                "Severity": { "Label": severity, "Original": severity },
-                "Types": [FINDING_TYPE],
+        let severity = SeverityLabel::new(Severity::Informational.label());
+        Asff {
+            aws_account_id: &open.account,
+            compliance: Compliance {
+                status: ComplianceStatus::Passed,
             },
-            "Title": truncate(&format!("ACM certificate for {domain} no longer exists"), 256),
-            "Description": truncate(&format!("The ACM certificate for {domain} ({}) was deleted from ACM, so it can no longer expire.", open.certificate_arn), 1024),
-            "Resources": [{
-                "Type": "AwsCertificateManagerCertificate",
-                "Id": open.certificate_arn,
-                "Partition": partition,
-                "Region": open.certificate_region,
+            created_at: open.created_at.clone().unwrap_or_else(|| now.clone()),
+            description: truncate(
+                &format!(
+                    "The ACM certificate for {domain} ({}) was deleted from ACM, so it can no longer expire.",
+                    open.certificate_arn
+                ),
+                1024,
+            ),
+            finding_provider_fields: ProviderFields {
+                severity,
+                types: [FINDING_TYPE],
+            },
+            generator_id: self.generator_id,
+            id: open.id.clone(),
+            product_arn: open.product_arn.clone(),
+            product_fields: None,
+            record_state: RecordState::Archived,
+            remediation: None,
+            resources: [Resource {
+                details: None,
+                id: &open.certificate_arn,
+                partition,
+                region: &open.certificate_region,
+                kind: RESOURCE_TYPE,
             }],
-            "Compliance": { "Status": "PASSED" },
-            "RecordState": "ARCHIVED",
-        })
+            schema_version: SCHEMA_VERSION,
+            severity,
+            title: truncate(
+                &format!("ACM certificate for {domain} no longer exists"),
+                256,
+            ),
+            types: [FINDING_TYPE],
+            updated_at: now,
+        }
     }
 }
 
@@ -205,33 +231,6 @@ pub fn display_domain(detail: &CertificateDetail) -> &str {
     } else {
         &detail.domain_name
     }
-}
-
-fn certificate_details(detail: &CertificateDetail, not_after: &str) -> Value {
-    let mut fields = Map::new();
-    if !detail.domain_name.is_empty() {
-        fields.insert("DomainName".into(), detail.domain_name.clone().into());
-    }
-    fields.insert("NotAfter".into(), not_after.into());
-    for (name, value) in [
-        ("Status", &detail.status),
-        ("Type", &detail.kind),
-        ("RenewalEligibility", &detail.renewal_eligibility),
-    ] {
-        if let Some(value) = value {
-            fields.insert(name.into(), value.clone().into());
-        }
-    }
-    if !detail.subject_alternative_names.is_empty() {
-        fields.insert(
-            "SubjectAlternativeNames".into(),
-            detail.subject_alternative_names.clone().into(),
-        );
-    }
-    if !detail.in_use_by.is_empty() {
-        fields.insert("InUseBy".into(), detail.in_use_by.clone().into());
-    }
-    Value::Object(fields)
 }
 
 /// At most `max` characters, cut on a character boundary.
@@ -245,7 +244,13 @@ fn truncate(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use time::macros::datetime;
+
+    /// The finding as JSON, the way Security Hub reads it.
+    fn json(asff: Asff<'_>) -> Value {
+        serde_json::from_str(&asff.to_json()).unwrap()
+    }
 
     fn detail(arn: &str, kind: &str) -> CertificateDetail {
         CertificateDetail {
@@ -264,7 +269,7 @@ mod tests {
     fn finding(arn: &str, hub_region: &str, days_left: i64) -> Value {
         let certificate = CertificateArn::parse(arn).unwrap();
         let detail = detail(arn, "IMPORTED");
-        ExpiryFinding {
+        let f = ExpiryFinding {
             certificate: &certificate,
             detail: &detail,
             not_after: datetime!(2026-12-10 12:00 UTC),
@@ -277,7 +282,8 @@ mod tests {
             created_at: None,
             action: None,
         }
-        .to_asff()
+        .to_asff();
+        json(f)
     }
 
     #[test]
@@ -299,6 +305,7 @@ mod tests {
             action: None,
         }
         .to_asff();
+        let f = json(f);
         assert_eq!(
             f["Id"],
             format!("{arn}/certwatch/expiry"),

@@ -5,6 +5,7 @@
 //! Everything but [`component`] is plain Rust without I/O, tested natively.
 
 pub mod arn;
+pub mod asff;
 pub mod aws;
 pub mod config;
 pub mod event;

@@ -293,7 +293,7 @@ impl<P: Platform> Responder<'_, P> {
                     let request = securityhub::batch_import_findings(
                         &self.endpoint(Service::SecurityHub, certificate, hub_region),
                         hub_region,
-                        &[crate::aws::json_text(&finding.to_asff())],
+                        &[finding.to_asff().to_json()],
                     );
                     let result = self
                         .call(request, securityhub::parse_batch_import_findings)

@@ -60,7 +60,7 @@ impl<P: Platform> Responder<'_, P> {
             let import = securityhub::batch_import_findings(
                 &endpoint,
                 hub_region,
-                &[crate::aws::json_text(&finding.to_asff())],
+                &[finding.to_asff().to_json()],
             );
             let imported = self
                 .call(import, securityhub::parse_batch_import_findings)

@@ -143,7 +143,7 @@ impl<P: Platform> Responder<'_, P> {
                         action: None,
                     };
                     let waiting = pending.entry(hub_region.clone()).or_default();
-                    waiting.push(crate::aws::json_text(&finding.to_asff()));
+                    waiting.push(finding.to_asff().to_json());
                     if waiting.len() >= MAX_FINDINGS_PER_BATCH {
                         let batch = std::mem::take(waiting);
                         self.import(endpoint, &hub_region, batch, &mut imported)
@@ -269,7 +269,7 @@ impl<P: Platform> Responder<'_, P> {
                         (finding.to_asff(), resolution)
                     }
                 };
-                asffs.push(crate::aws::json_text(&asff));
+                asffs.push(asff.to_json());
                 identifiers.push(FindingIdentifier {
                     id: open.id.clone(),
                     product_arn: open.product_arn.clone(),
