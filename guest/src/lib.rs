@@ -4,6 +4,7 @@
 //!
 //! Everything but [`component`] is plain Rust without I/O, tested natively.
 
+pub mod allocator;
 pub mod arn;
 pub mod asff;
 pub mod aws;
@@ -19,6 +20,11 @@ pub mod renewal_action;
 pub mod responder;
 pub mod scan;
 pub mod timestamp;
+
+/// One event per instance, and thousands of small blocks in each: see [`allocator`].
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: allocator::SizeClasses = allocator::SizeClasses::new();
 
 #[cfg(all(target_arch = "wasm32", feature = "component"))]
 mod component;
