@@ -263,11 +263,11 @@ impl Bench {
             }
             took
         };
-        // Natively twice: built as the component is (fat LTO, one codegen unit), in a process
-        // of its own; and in this benchmark's own build (the release profile, incremental).
-        let native_binary = native_logic(&self.root);
-        let native_lto = || {
-            let mut child = Command::new(&native_binary)
+        // Natively twice, each built as the component is (fat LTO, one codegen unit) and run in
+        // a process of its own: at opt-level 3, as a native build would ship; and at the
+        // component's own levels, so that the ratio to it is the runtime's share alone.
+        let native = |binary: &Path| {
+            let mut child = Command::new(binary)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .spawn()
@@ -285,21 +285,16 @@ impl Bench {
                 .expect("nanoseconds a round");
             Duration::from_nanos(nanos)
         };
-        let in_process_bundle: certwatch_logic_guest::Bundle =
-            serde_json::from_str(&many).expect("the bundle");
-        let in_process = || {
-            let started = Instant::now();
-            certwatch_logic_guest::run(&in_process_bundle).expect("the native logic");
-            started.elapsed() / (1 + K)
-        };
+        let optimised = native_logic(&self.root, "native-logic");
+        let at_guest_levels = native_logic(&self.root, "native-logic-guest-levels");
         let n = self.rounds * 4;
         let (mut w, mut v, mut u) = (vec![], vec![], vec![]);
         for _ in 0..=n {
             let short = in_component(&once);
             let long = in_component(&many);
             w.push(long.saturating_sub(short) / K);
-            v.push(native_lto());
-            u.push(in_process());
+            v.push(native(&optimised));
+            u.push(native(&at_guest_levels));
         }
         let [w, v, u] = [w, v, u].map(|mut samples| {
             samples.remove(0); // warm-up
@@ -309,17 +304,20 @@ impl Bench {
         println!(
             "\nthe guest's logic alone: event, decision, finding, message, 4 signatures, reading the replies; from memory:"
         );
-        println!("  in the component                           {}", show(&w));
         println!(
-            "  the same code, native, built as the component (LTO) {}",
+            "  in the component                               {}",
+            show(&w)
+        );
+        println!(
+            "  the same code, native (opt-level 3)            {}",
             show(&v)
         );
         println!(
-            "  the same code, native, in this benchmark's build    {}",
+            "  the same code, native, at the guest's levels   {}",
             show(&u)
         );
         println!(
-            "  component/native = {:.2}× (against the build with LTO; {:.2}× against the other)",
+            "  component/native = {:.2}× (against opt-level 3; {:.2}× against the guest's levels)",
             ratio(&w, &v),
             ratio(&w, &u)
         );
@@ -572,16 +570,11 @@ fn logic_component(root: &Path) -> PathBuf {
     build_logic_guest(root, &args).join("wasm32-wasip2/guest/certwatch_logic_guest.wasm")
 }
 
-/// The logic benchmark natively, built with the `native-logic` profile (as the component is
-/// built: fat LTO, one codegen unit), next to its component.
-fn native_logic(root: &Path) -> PathBuf {
-    let args = [
-        "--bin",
-        "certwatch-native-logic",
-        "--profile",
-        "native-logic",
-    ];
-    build_logic_guest(root, &args).join("native-logic/certwatch-native-logic")
+/// The logic benchmark natively, built with `profile` (`native-logic` or
+/// `native-logic-guest-levels`), next to its component.
+fn native_logic(root: &Path, profile: &str) -> PathBuf {
+    let args = ["--bin", "certwatch-native-logic", "--profile", profile];
+    build_logic_guest(root, &args).join(format!("{profile}/certwatch-native-logic"))
 }
 
 /// Builds `certwatch-logic-guest` with `args` into its target directory, which it returns.
