@@ -108,7 +108,8 @@ fn class_of(size: usize, align: usize) -> Option<usize> {
 // SAFETY: every block handed out is `SMALLEST`-aligned and at least as large as its class
 // (`class_of` rounds up), belongs to nobody else until `dealloc` takes it back, and goes back
 // to the allocator it came from: `class_of` is a function of the layout, which `dealloc` and
-// `realloc` receive unchanged (GlobalAlloc's contract).
+// `realloc` receive unchanged (GlobalAlloc's contract). A small block the host filled came
+// from `canonical_realloc`, padded to its whole class and aligned, so it may join the class.
 unsafe impl<A: GlobalAlloc> GlobalAlloc for SizeClasses<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
