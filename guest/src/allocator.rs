@@ -3,18 +3,21 @@
 //!
 //! Why not the system's: each event runs in a fresh instance that lives for one event, makes
 //! thousands of small allocations (signing, JSON, the finding) and frees them all when it ends.
-//! wasi-libc's dlmalloc (and talc, and rlsf, measured in BENCHMARKS.md) spend a fifth of the
-//! guest's logic on them; a free-list pop or push is a handful of instructions. Freed blocks
+//! wasi-libc's dlmalloc spent a fifth of the guest's logic on them (talc and rlsf were no
+//! faster: BENCHMARKS.md); a free-list pop or push is a handful of instructions. Freed blocks
 //! stay in their class for the rest of the instance, which is what an instance per event wants:
 //! the memory goes when the instance does.
 //!
 //! One trap comes with it. The host writes what it hands the component (the event text, every
-//! reply's bytes, the environment) into memory from the component's `cabi_realloc`, and on
-//! wasm32-wasip2 that is wasi-libc's, over `malloc`. Rust code frees those blocks through this
-//! allocator; wasi-libc frees its own (the environment list) with `free`. So the
-//! `cabi_realloc` here ([`canonical_realloc`]) replaces wasi-libc's: it still allocates with
-//! `malloc`, so `free` stays right, but pads each small block to its whole size class,
-//! 16-aligned, so that when Rust frees it, the block can join its class like any other.
+//! reply's bytes, the environment) into memory from the component's `cabi_realloc`. On
+//! wasm32-wasip2 that is, by default, Rust std's (a weak symbol, over the global allocator,
+//! winning over wasi-libc's weak one, over `malloc`). But wasi-libc frees the lists it asks
+//! for (the environment) with `free`, which must not see a block of a size class: with std's
+//! `cabi_realloc` and this allocator, every event trapped in `dlfree`. So the component
+//! exports its own ([`canonical_realloc`] over the system allocator, `malloc`): `free` stays
+//! right, and each small block is padded to its whole size class, 16-aligned, so that when
+//! Rust code frees it, the block can join its class like any other. Without that export,
+//! std's comes back and every event traps; the replay tests say so at once.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
@@ -105,7 +108,7 @@ fn class_of(size: usize, align: usize) -> Option<usize> {
     Some((rounded.trailing_zeros() - SMALLEST.trailing_zeros()) as usize)
 }
 
-// SAFETY: every block handed out is `SMALLEST`-aligned and at least as large as its class
+// SAFETY: every block of a class is `SMALLEST`-aligned and at least as large as its class
 // (`class_of` rounds up), belongs to nobody else until `dealloc` takes it back, and goes back
 // to the allocator it came from: `class_of` is a function of the layout, which `dealloc` and
 // `realloc` receive unchanged (GlobalAlloc's contract). A small block the host filled came
@@ -198,6 +201,12 @@ pub unsafe fn canonical_realloc<A: GlobalAlloc>(
     new_len: usize,
 ) -> *mut u8 {
     if new_len == 0 {
+        if old_len != 0
+            && let Some(old_layout) = canonical_layout(old_len, align)
+        {
+            // SAFETY: `old` came from here with this layout (the caller's promise).
+            unsafe { backing.dealloc(old, old_layout) };
+        }
         // The canonical ABI's empty list: a dangling, aligned pointer, never read or freed.
         return align as *mut u8;
     }
@@ -228,7 +237,8 @@ pub unsafe fn canonical_realloc<A: GlobalAlloc>(
     }
 }
 
-/// The component's `cabi_realloc`, in place of wasi-libc's (see the module's documentation).
+/// The component's `cabi_realloc`, in place of std's and wasi-libc's (see the module's
+/// documentation).
 ///
 /// # Safety
 /// Called by the host as the canonical ABI says: see [`canonical_realloc`].

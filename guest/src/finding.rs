@@ -286,6 +286,54 @@ mod tests {
         json(f)
     }
 
+    /// The recorded requests hold findings written from a `Value`, whose keys are sorted: the
+    /// structs must keep their fields in that order at every level.
+    fn assert_keys_sorted(text: &str) {
+        let sorted = serde_json::to_string(&serde_json::from_str::<Value>(text).unwrap()).unwrap();
+        assert_eq!(text, sorted);
+    }
+
+    #[test]
+    fn fields_are_written_in_the_order_the_recordings_hold() {
+        let arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+        let certificate = CertificateArn::parse(arn).unwrap();
+        let mut detail = detail(arn, "IMPORTED");
+        detail.in_use_by = vec!["arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/x".into()];
+        for resolved in [false, true] {
+            let finding = ExpiryFinding {
+                certificate: &certificate,
+                detail: &detail,
+                not_after: datetime!(2026-12-10 12:00 UTC),
+                days_left: 11,
+                hub_region: "us-east-1",
+                now: datetime!(2026-11-29 12:00 UTC),
+                generator_id: GENERATOR_ID,
+                severity: Severity::High,
+                resolved,
+                created_at: Some("2026-11-01T00:00:00.000Z"),
+                action: None,
+            };
+            assert_keys_sorted(&finding.to_asff().to_json());
+        }
+        let open = OpenFinding {
+            id: format!("{arn}/certwatch/expiry"),
+            product_arn: "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default"
+                .into(),
+            account: "123456789012".into(),
+            certificate_arn: arn.into(),
+            certificate_region: "us-east-1".into(),
+            domain: Some("example.com".into()),
+            created_at: None,
+            not_after: None,
+        };
+        let gone = GoneFinding {
+            open: &open,
+            now: datetime!(2026-11-29 12:00 UTC),
+            generator_id: GENERATOR_ID,
+        };
+        assert_keys_sorted(&gone.to_asff().to_json());
+    }
+
     #[test]
     fn a_resolved_finding_passes_and_is_archived() {
         let arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc";

@@ -265,7 +265,8 @@ impl Bench {
         };
         // Natively twice, each built as the component is (fat LTO, one codegen unit) and run in
         // a process of its own: at opt-level 3, as a native build would ship; and at the
-        // component's own levels, so that the ratio to it is the runtime's share alone.
+        // guest's own levels, to tell the guest's build settings apart from the rest of the gap
+        // (wasm and Cranelift, the runtime's checks, the CPU's SHA extensions, the allocators).
         let native = |binary: &Path| {
             let mut child = Command::new(binary)
                 .stdin(Stdio::piped())

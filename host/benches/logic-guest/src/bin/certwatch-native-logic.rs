@@ -1,5 +1,6 @@
 //! The guest's logic natively, built as the component is built (fat LTO, one codegen unit:
-//! the `native-logic` profile), so the figures compare like with like. Reads a bundle (JSON)
+//! the `native-logic` profile at opt-level 3, and `native-logic-guest-levels` at the guest's
+//! own levels), so the figures compare like with like. Reads a bundle (JSON)
 //! on standard input, handles its event a few times to warm up and then `rounds` times, and
 //! prints how many nanoseconds one round took.
 
