@@ -266,21 +266,34 @@ mod tests {
         }
     }
 
+    /// An open finding of a certificate 11 days from expiry, raised in us-east-1.
+    fn expiry_finding<'a>(
+        certificate: &'a CertificateArn,
+        detail: &'a CertificateDetail,
+    ) -> ExpiryFinding<'a> {
+        ExpiryFinding {
+            certificate,
+            detail,
+            not_after: datetime!(2026-12-10 12:00 UTC),
+            days_left: 11,
+            hub_region: "us-east-1",
+            now: datetime!(2026-11-29 12:00 UTC),
+            generator_id: GENERATOR_ID,
+            severity: Severity::High,
+            resolved: false,
+            created_at: None,
+            action: None,
+        }
+    }
+
     fn finding(arn: &str, hub_region: &str, days_left: i64) -> Value {
         let certificate = CertificateArn::parse(arn).unwrap();
         let detail = detail(arn, "IMPORTED");
         let f = ExpiryFinding {
-            certificate: &certificate,
-            detail: &detail,
-            not_after: datetime!(2026-12-10 12:00 UTC),
             days_left,
             hub_region,
-            now: datetime!(2026-11-29 12:00 UTC),
-            generator_id: GENERATOR_ID,
             severity: crate::expiry::SeverityThresholds::default().severity(days_left),
-            resolved: false,
-            created_at: None,
-            action: None,
+            ..expiry_finding(&certificate, &detail)
         }
         .to_asff();
         json(f)
@@ -301,17 +314,9 @@ mod tests {
         detail.in_use_by = vec!["arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/x".into()];
         for resolved in [false, true] {
             let finding = ExpiryFinding {
-                certificate: &certificate,
-                detail: &detail,
-                not_after: datetime!(2026-12-10 12:00 UTC),
-                days_left: 11,
-                hub_region: "us-east-1",
-                now: datetime!(2026-11-29 12:00 UTC),
-                generator_id: GENERATOR_ID,
-                severity: Severity::High,
                 resolved,
                 created_at: Some("2026-11-01T00:00:00.000Z"),
-                action: None,
+                ..expiry_finding(&certificate, &detail)
             };
             assert_keys_sorted(&finding.to_asff().to_json());
         }
@@ -340,17 +345,11 @@ mod tests {
         let certificate = CertificateArn::parse(arn).unwrap();
         let detail = detail(arn, "AMAZON_ISSUED");
         let f = ExpiryFinding {
-            certificate: &certificate,
-            detail: &detail,
             not_after: datetime!(2027-12-10 12:00 UTC),
             days_left: 376,
-            hub_region: "us-east-1",
-            now: datetime!(2026-11-29 12:00 UTC),
-            generator_id: GENERATOR_ID,
             severity: Severity::Informational,
             resolved: true,
-            created_at: None,
-            action: None,
+            ..expiry_finding(&certificate, &detail)
         }
         .to_asff();
         let f = json(f);
