@@ -150,24 +150,7 @@ impl fmt::Display for TopicArn {
     }
 }
 
-/// `us-east-1`, `cn-north-1`, `us-gov-west-1`, `eu-isoe-west-1`: lowercase words and a number.
-pub fn is_region(text: &str) -> bool {
-    let mut words = text.split('-').peekable();
-    let mut count = 0;
-    while let Some(word) = words.next() {
-        count += 1;
-        let last = words.peek().is_none();
-        let ok = if last {
-            !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit())
-        } else {
-            !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase())
-        };
-        if !ok {
-            return false;
-        }
-    }
-    count >= 3 && text.len() <= 32
-}
+pub use certwatch_contract::is_region;
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,10 @@
 //! Configuration, read from the environment the host hands the component.
 
 use crate::arn::{TopicArn, is_region};
-use crate::expiry::SeverityThresholds;
+use crate::decision::SeverityThresholds;
 use crate::filter::{Filters, TagPattern};
+pub use certwatch_contract::Service;
+use certwatch_contract::settings;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -32,34 +34,6 @@ impl fmt::Debug for Credentials {
                 &self.session_token.as_ref().map(|_| "** redacted **"),
             )
             .finish()
-    }
-}
-
-/// The services certwatch calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    Acm,
-    SecurityHub,
-    Sns,
-}
-
-impl Service {
-    /// The endpoint prefix and SigV4 signing name; the same for these three services.
-    pub fn signing_name(self) -> &'static str {
-        match self {
-            Self::Acm => "acm",
-            Self::SecurityHub => "securityhub",
-            Self::Sns => "sns",
-        }
-    }
-
-    /// The SDKs' `AWS_ENDPOINT_URL_<SERVICE>` variable.
-    fn endpoint_variable(self) -> &'static str {
-        match self {
-            Self::Acm => "AWS_ENDPOINT_URL_ACM",
-            Self::SecurityHub => "AWS_ENDPOINT_URL_SECURITYHUB",
-            Self::Sns => "AWS_ENDPOINT_URL_SNS",
-        }
     }
 }
 
@@ -131,6 +105,15 @@ pub struct ConfigError {
 }
 
 impl Config {
+    /// How this configuration makes its calls.
+    pub fn call_options(&self) -> crate::aws::call::CallOptions<'_> {
+        crate::aws::call::CallOptions {
+            dry_run: self.dry_run,
+            trace_id: self.trace_id.as_deref(),
+            reply_timeout: self.request_timeout,
+        }
+    }
+
     /// [`Self::from_env`] over name-value pairs: the one instance of it the component carries.
     pub fn from_pairs(env: &[(String, String)]) -> Result<Self, ConfigError> {
         Self::from_env(env.iter().map(|(k, v)| (k, v)))
@@ -149,12 +132,14 @@ impl Config {
         let get = |name: &str| vars.get(name).map(String::as_str);
         let fail = |variable, message: String| ConfigError { variable, message };
 
-        let expiry_days = match get("EXPIRY_DAYS") {
+        let expiry_days = match get(settings::EXPIRY_DAYS) {
             None => DEFAULT_EXPIRY_DAYS,
-            Some(text) => whole_number("EXPIRY_DAYS", text, 1..=MAX_EXPIRY_DAYS)?,
+            Some(text) => whole_number(settings::EXPIRY_DAYS, text, 1..=MAX_EXPIRY_DAYS)?,
         };
-        let sns_topic = get("SNS_TOPIC_ARN")
-            .map(|text| TopicArn::parse(text).map_err(|e| fail("SNS_TOPIC_ARN", e.to_string())))
+        let sns_topic = get(settings::SNS_TOPIC_ARN)
+            .map(|text| {
+                TopicArn::parse(text).map_err(|e| fail(settings::SNS_TOPIC_ARN, e.to_string()))
+            })
             .transpose()?;
         let region_var = |name: &'static str| -> Result<Option<String>, ConfigError> {
             match get(name) {
@@ -165,28 +150,28 @@ impl Config {
                 other => Ok(other.map(str::to_owned)),
             }
         };
-        let security_hub_region = region_var("SECURITY_HUB_REGION")?;
-        let region = match region_var("AWS_REGION")? {
+        let security_hub_region = region_var(settings::SECURITY_HUB_REGION)?;
+        let region = match region_var(settings::AWS_REGION)? {
             Some(r) => Some(r),
-            None => region_var("AWS_DEFAULT_REGION")?,
+            None => region_var(settings::AWS_DEFAULT_REGION)?,
         };
 
-        let access_key_id = get("AWS_ACCESS_KEY_ID").ok_or_else(|| {
+        let access_key_id = get(settings::AWS_ACCESS_KEY_ID).ok_or_else(|| {
             fail(
-                "AWS_ACCESS_KEY_ID",
+                settings::AWS_ACCESS_KEY_ID,
                 "is not set; certwatch needs credentials to call AWS".into(),
             )
         })?;
-        let secret_access_key = get("AWS_SECRET_ACCESS_KEY").ok_or_else(|| {
+        let secret_access_key = get(settings::AWS_SECRET_ACCESS_KEY).ok_or_else(|| {
             fail(
-                "AWS_SECRET_ACCESS_KEY",
+                settings::AWS_SECRET_ACCESS_KEY,
                 "is not set; certwatch needs credentials to call AWS".into(),
             )
         })?;
         let credentials = Credentials {
             access_key_id: access_key_id.to_owned(),
             secret_access_key: secret_access_key.to_owned(),
-            session_token: get("AWS_SESSION_TOKEN").map(str::to_owned),
+            session_token: get(settings::AWS_SESSION_TOKEN).map(str::to_owned),
         };
 
         let endpoint_var = |name: &'static str| -> Result<Option<String>, ConfigError> {
@@ -195,42 +180,42 @@ impl Config {
                 .transpose()
         };
         let endpoints = EndpointOverrides {
-            all: endpoint_var("AWS_ENDPOINT_URL")?,
+            all: endpoint_var(settings::AWS_ENDPOINT_URL)?,
             acm: endpoint_var(Service::Acm.endpoint_variable())?,
             security_hub: endpoint_var(Service::SecurityHub.endpoint_variable())?,
             sns: endpoint_var(Service::Sns.endpoint_variable())?,
         };
 
-        let generator_id = get("CERTWATCH_GENERATOR_ID").unwrap_or(crate::finding::GENERATOR_ID);
+        let generator_id = get(settings::GENERATOR_ID).unwrap_or(crate::finding::GENERATOR_ID);
         if generator_id.len() > 512 {
             return Err(fail(
-                "CERTWATCH_GENERATOR_ID",
+                settings::GENERATOR_ID,
                 "is longer than Security Hub's 512 characters".into(),
             ));
         }
-        let trace_id = get("_X_AMZN_TRACE_ID")
+        let trace_id = get(settings::TRACE_ID)
             .filter(|t| t.is_ascii() && !t.contains(['\r', '\n']))
             .map(str::to_owned);
 
-        let scan_regions = match get("SCAN_REGIONS") {
+        let scan_regions = match get(settings::SCAN_REGIONS) {
             None => Vec::new(),
             Some(list) => {
                 let regions: Vec<String> = items(list).map(str::to_owned).collect();
                 if let Some(bad) = regions.iter().find(|r| !is_region(r)) {
                     return Err(fail(
-                        "SCAN_REGIONS",
+                        settings::SCAN_REGIONS,
                         format!("{bad:?} is not a region name like us-east-1"),
                     ));
                 }
                 regions
             }
         };
-        let scan_concurrency = match get("SCAN_CONCURRENCY") {
+        let scan_concurrency = match get(settings::SCAN_CONCURRENCY) {
             None => DEFAULT_SCAN_CONCURRENCY,
-            Some(text) => whole_number("SCAN_CONCURRENCY", text, 1..=MAX_SCAN_CONCURRENCY)?,
+            Some(text) => whole_number(settings::SCAN_CONCURRENCY, text, 1..=MAX_SCAN_CONCURRENCY)?,
         };
 
-        let severity = match get("SEVERITY_DAYS") {
+        let severity = match get(settings::SEVERITY_DAYS) {
             None => SeverityThresholds::default(),
             Some(list) => severity_thresholds(list)?,
         };
@@ -243,7 +228,7 @@ impl Config {
                 _ => Err(fail(name, format!("{text:?} is not true or false"))),
             },
         };
-        let dry_run = flag("DRY_RUN")?;
+        let dry_run = flag(settings::DRY_RUN)?;
         let tag_patterns = |name: &'static str| -> Result<Vec<TagPattern>, ConfigError> {
             get(name)
                 .map(items)
@@ -253,29 +238,29 @@ impl Config {
                 .collect()
         };
         let filters = Filters {
-            only_imported: flag("ONLY_IMPORTED")?,
-            only_in_use: flag("ONLY_IN_USE")?,
-            include_tags: tag_patterns("INCLUDE_TAGS")?,
-            exclude_tags: tag_patterns("EXCLUDE_TAGS")?,
+            only_imported: flag(settings::ONLY_IMPORTED)?,
+            only_in_use: flag(settings::ONLY_IN_USE)?,
+            include_tags: tag_patterns(settings::INCLUDE_TAGS)?,
+            exclude_tags: tag_patterns(settings::EXCLUDE_TAGS)?,
         };
-        let owner_topic_tag = get("OWNER_TOPIC_TAG").map(str::to_owned);
+        let owner_topic_tag = get(settings::OWNER_TOPIC_TAG).map(str::to_owned);
 
-        let request_timeout = match get("REQUEST_TIMEOUT_MS") {
+        let request_timeout = match get(settings::REQUEST_TIMEOUT_MS) {
             None => DEFAULT_REQUEST_TIMEOUT,
             Some(text) => Duration::from_millis(whole_number(
-                "REQUEST_TIMEOUT_MS",
+                settings::REQUEST_TIMEOUT_MS,
                 text,
                 REQUEST_TIMEOUT_MS,
             )?),
         };
 
-        let notify_at_days = match get("NOTIFY_AT_DAYS") {
+        let notify_at_days = match get(settings::NOTIFY_AT_DAYS) {
             None => None,
             Some(list) => {
                 let mut days = std::collections::BTreeSet::new();
                 for item in items(list) {
                     days.insert(whole_number(
-                        "NOTIFY_AT_DAYS",
+                        settings::NOTIFY_AT_DAYS,
                         item,
                         0..=i64::from(MAX_EXPIRY_DAYS),
                     )?);
@@ -316,7 +301,13 @@ fn items(list: &str) -> impl Iterator<Item = &str> {
 /// `SEVERITY_DAYS`: three days-left thresholds, critical, high and medium, each above the last.
 fn severity_thresholds(list: &str) -> Result<SeverityThresholds, ConfigError> {
     let days: Vec<i64> = items(list)
-        .map(|item| whole_number("SEVERITY_DAYS", item, 0..=i64::from(MAX_EXPIRY_DAYS)))
+        .map(|item| {
+            whole_number(
+                settings::SEVERITY_DAYS,
+                item,
+                0..=i64::from(MAX_EXPIRY_DAYS),
+            )
+        })
         .collect::<Result<_, _>>()?;
     match days[..] {
         [critical, high, medium] if critical < high && high < medium => Ok(SeverityThresholds {
@@ -325,7 +316,7 @@ fn severity_thresholds(list: &str) -> Result<SeverityThresholds, ConfigError> {
             medium,
         }),
         _ => Err(ConfigError {
-            variable: "SEVERITY_DAYS",
+            variable: settings::SEVERITY_DAYS,
             message: format!(
                 "{list:?} is not three rising numbers of days for critical, high and medium, like 7,14,30"
             ),

@@ -2,15 +2,8 @@
 //! `EXCLUDE_TAGS`), and who else hears about one (`OWNER_TOPIC_TAG`).
 
 use crate::arn::TopicArn;
-use crate::aws::acm::CertificateDetail;
+use crate::certificate::{CertificateDetail, Tag};
 use crate::partition::Partition;
-
-/// A certificate's tag, as `ListTagsForCertificate` gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tag {
-    pub key: String,
-    pub value: Option<String>,
-}
 
 /// `key=value` matches that value exactly; a bare `key` matches the key with any value.
 #[derive(Debug, Clone, PartialEq, Eq)]

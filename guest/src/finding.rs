@@ -7,9 +7,9 @@ use crate::asff::{
     ProviderFields, RESOURCE_TYPE, Recommendation, RecordState, Remediation, Resource,
     ResourceDetails, SCHEMA_VERSION, SeverityLabel,
 };
-use crate::aws::acm::CertificateDetail;
 use crate::aws::open_findings::OpenFinding;
-use crate::expiry::Severity;
+use crate::certificate::CertificateDetail;
+use crate::decision::Severity;
 use crate::timestamp::rfc3339_millis;
 use time::OffsetDateTime;
 
@@ -292,7 +292,7 @@ mod tests {
         let f = ExpiryFinding {
             days_left,
             hub_region,
-            severity: crate::expiry::SeverityThresholds::default().severity(days_left),
+            severity: crate::decision::SeverityThresholds::default().severity(days_left),
             ..expiry_finding(&certificate, &detail)
         }
         .to_asff();

@@ -1,7 +1,7 @@
 //! The SNS message a person reads and acts on.
 
 use crate::arn::CertificateArn;
-use crate::aws::acm::CertificateDetail;
+use crate::certificate::CertificateDetail;
 use crate::finding::display_domain;
 use crate::timestamp::human;
 use time::OffsetDateTime;

@@ -187,9 +187,12 @@ impl Bench {
         };
         let instance_only = |runtime: &Runtime| {
             let started = Instant::now();
-            let checked = self
-                .tokio
-                .block_on(runtime.check_configuration(env.clone()));
+            let checked = self.tokio.block_on(runtime.check_configuration(EventSetup {
+                env: env.clone(),
+                determinism: Determinism::Real,
+                route: Route::Refuse,
+                deadline: None,
+            }));
             let took = started.elapsed();
             assert!(checked.is_ok(), "{checked:?}");
             took
@@ -331,7 +334,10 @@ impl Bench {
         for delay in [Duration::from_millis(20), Duration::from_millis(50)] {
             let slow = stub(delay, Catalogue::default());
             let rtt = self.round_trip(delay);
-            let policy = Arc::new(OutboundPolicy::new([REGION], [slow.url().as_str()]));
+            let policy = Arc::new(OutboundPolicy::new(
+                [certwatch_contract::Partition::Aws],
+                [slow.url().as_str()],
+            ));
             let env = settings(&slow.url());
             let latency = measure(self.rounds, || {
                 let setup = EventSetup {
@@ -474,7 +480,10 @@ impl Bench {
                 ..Catalogue::default()
             };
             let stub = stub(delay, catalogue);
-            let policy = Arc::new(OutboundPolicy::new([REGION], [stub.url().as_str()]));
+            let policy = Arc::new(OutboundPolicy::new(
+                [certwatch_contract::Partition::Aws],
+                [stub.url().as_str()],
+            ));
             let mut env = settings(&stub.url());
             env.push(("SCAN_CONCURRENCY".into(), concurrency.to_string()));
             let setup = EventSetup {
@@ -642,27 +651,33 @@ fn logic_bundle(fixture: &Fixture, rounds: u32) -> String {
 /// The guest's responder compiled natively, its requests answered through the same cassette
 /// the component's are (blessing, so the host-added headers need not match).
 fn native_event(fixture: &Fixture) -> Duration {
-    use certwatch_guest::aws::{AwsRequest, AwsResponse};
+    use certwatch_guest::aws::{AwsRequest, AwsResponse, SendFailure};
     struct Memory(Mutex<Cassette>, time::OffsetDateTime);
     impl certwatch_guest::responder::Platform for Memory {
         fn now(&self) -> time::OffsetDateTime {
             self.1
         }
-        async fn send(&self, request: &AwsRequest) -> Result<AwsResponse, String> {
+        async fn send(&self, request: &AwsRequest) -> Result<AwsResponse, SendFailure> {
             let recorded = RecordedRequest {
                 method: request.method.to_string(),
                 url: request.url.clone(),
                 headers: request.headers.clone(),
                 body: String::from_utf8_lossy(&request.body).into_owned(),
             };
-            let reply = self.0.lock().map_err(|_| "poisoned")?.answer(&recorded)?;
+            let failed = |message: String| SendFailure::Failed(message);
+            let reply = self
+                .0
+                .lock()
+                .map_err(|_| failed("poisoned".into()))?
+                .answer(&recorded)
+                .map_err(failed)?;
             match reply {
                 Reply::Response(response) => Ok(AwsResponse {
                     status: response.status,
                     headers: response.headers,
                     body: response.body.into_bytes(),
                 }),
-                Reply::Failure(name) => Err(name),
+                Reply::Failure(name) => Err(failed(name)),
             }
         }
         async fn sleep(&self, _: Duration) {}

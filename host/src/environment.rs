@@ -3,31 +3,8 @@
 use anyhow::Context as _;
 use std::path::PathBuf;
 
-/// Settings passed through to the component when set; nothing else of the host's
-/// environment reaches it.
-pub const SETTINGS: &[&str] = &[
-    "EXPIRY_DAYS",
-    "SNS_TOPIC_ARN",
-    "SECURITY_HUB_REGION",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_ACM",
-    "AWS_ENDPOINT_URL_SECURITYHUB",
-    "AWS_ENDPOINT_URL_SNS",
-    "CERTWATCH_GENERATOR_ID",
-    "DRY_RUN",
-    "EXCLUDE_TAGS",
-    "INCLUDE_TAGS",
-    "NOTIFY_AT_DAYS",
-    "ONLY_IMPORTED",
-    "ONLY_IN_USE",
-    "OWNER_TOPIC_TAG",
-    "REQUEST_TIMEOUT_MS",
-    "SCAN_CONCURRENCY",
-    "SCAN_REGIONS",
-    "SEVERITY_DAYS",
-];
+use certwatch_contract::settings;
+pub use certwatch_contract::settings::PASSED_THROUGH as SETTINGS;
 
 /// The settings among `vars`.
 pub fn settings(vars: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
@@ -37,13 +14,6 @@ pub fn settings(vars: impl IntoIterator<Item = (String, String)>) -> Vec<(String
         .collect();
     kept.sort();
     kept
-}
-
-/// The endpoint override URLs among `env`.
-pub fn endpoint_overrides(env: &[(String, String)]) -> impl Iterator<Item = &str> {
-    env.iter()
-        .filter(|(k, v)| k.starts_with("AWS_ENDPOINT_URL") && !v.is_empty())
-        .map(|(_, v)| v.as_str())
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -64,9 +34,10 @@ impl std::fmt::Debug for Credentials {
 /// Fixed, fake credentials for replays: signatures are reproducible, and nothing real is
 /// ever written to a fixture.
 pub fn replay_credentials() -> Credentials {
+    let (id, secret) = certwatch_contract::fixture::REPLAY_CREDENTIALS;
     Credentials {
-        access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-        secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+        access_key_id: id.into(),
+        secret_access_key: secret.into(),
         session_token: None,
     }
 }
@@ -144,14 +115,17 @@ impl Credentials {
     /// The variables that carry these credentials into the component.
     pub fn to_env(&self) -> Vec<(String, String)> {
         let mut env = vec![
-            ("AWS_ACCESS_KEY_ID".to_owned(), self.access_key_id.clone()),
             (
-                "AWS_SECRET_ACCESS_KEY".to_owned(),
+                settings::AWS_ACCESS_KEY_ID.to_owned(),
+                self.access_key_id.clone(),
+            ),
+            (
+                settings::AWS_SECRET_ACCESS_KEY.to_owned(),
                 self.secret_access_key.clone(),
             ),
         ];
         if let Some(token) = &self.session_token {
-            env.push(("AWS_SESSION_TOKEN".to_owned(), token.clone()));
+            env.push((settings::AWS_SESSION_TOKEN.to_owned(), token.clone()));
         }
         env
     }

@@ -6,55 +6,11 @@
 
 use crate::outcome::Outcome;
 use anyhow::Context as _;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordedRequest {
-    pub method: String,
-    pub url: String,
-    /// `[name, value]` pairs, names lowercase, in the order sent.
-    #[serde(default)]
-    pub headers: Vec<(String, String)>,
-    #[serde(default)]
-    pub body: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordedResponse {
-    pub status: u16,
-    #[serde(default)]
-    pub headers: Vec<(String, String)>,
-    #[serde(default)]
-    pub body: String,
-}
-
-/// One request and what came of it: a response, or a transport failure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Exchange {
-    pub request: RecordedRequest,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response: Option<RecordedResponse>,
-    /// No response: `connection-refused`, `connection-timeout`, `connection-read-timeout`,
-    /// `connection-terminated`, `response-timeout`, `protocol-error`, or another message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Replay {
-    #[serde(default)]
-    pub description: String,
-    /// The wall clock the component sees, RFC 3339.
-    pub now: String,
-    /// Configuration for the component; credentials are never stored, replay supplies fixed
-    /// test credentials.
-    #[serde(default)]
-    pub env: BTreeMap<String, String>,
-    #[serde(default)]
-    pub exchanges: Vec<Exchange>,
-}
+pub use certwatch_contract::fixture::{
+    EVENT_FILE, Exchange, OUTCOME_FILE, REPLAY_FILE, RecordedRequest, RecordedResponse, Replay,
+};
 
 pub struct Fixture {
     pub dir: PathBuf,
@@ -62,10 +18,6 @@ pub struct Fixture {
     pub replay: Replay,
     pub outcome: Option<Outcome>,
 }
-
-pub const EVENT_FILE: &str = "event.json";
-pub const REPLAY_FILE: &str = "replay.json";
-pub const OUTCOME_FILE: &str = "outcome.json";
 
 impl Fixture {
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
@@ -107,7 +59,7 @@ impl Fixture {
         write(EVENT_FILE, self.event.trim_end().to_owned())?;
         write(REPLAY_FILE, serde_json::to_string_pretty(&self.replay)?)?;
         if let Some(outcome) = &self.outcome {
-            write(OUTCOME_FILE, outcome.to_pretty_json())?;
+            write(OUTCOME_FILE, crate::outcome::to_json(outcome))?;
         }
         Ok(())
     }
@@ -131,41 +83,16 @@ impl Fixture {
     }
 }
 
-impl RecordedRequest {
-    /// What identifies the call a request makes, whatever its signature and timing: two
-    /// requests with the same key are the same operation on the same endpoint.
-    pub fn key(&self) -> (String, String, String, String) {
-        let target = self.header("x-amz-target").unwrap_or_default().to_owned();
-        let action = form_field(&self.body, "Action").unwrap_or_default();
-        (self.method.clone(), self.url.clone(), target, action)
+/// A readable, stable rendering of `request` for diffs: JSON bodies pretty-printed, form bodies
+/// one field a line.
+pub fn render(request: &RecordedRequest) -> String {
+    let mut out = format!("{} {}\n", request.method, request.url);
+    for (name, value) in &request.headers {
+        out.push_str(&format!("{name}: {value}\n"));
     }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A readable, stable rendering for diffs: JSON bodies pretty-printed, form bodies one
-    /// field a line.
-    pub fn render(&self) -> String {
-        let mut out = format!("{} {}\n", self.method, self.url);
-        for (name, value) in &self.headers {
-            out.push_str(&format!("{name}: {value}\n"));
-        }
-        out.push('\n');
-        out.push_str(&render_body(&self.body));
-        out
-    }
-}
-
-fn form_field(body: &str, name: &str) -> Option<String> {
-    body.split('&').find_map(|pair| {
-        pair.strip_prefix(name)?
-            .strip_prefix('=')
-            .map(str::to_owned)
-    })
+    out.push('\n');
+    out.push_str(&render_body(&request.body));
+    out
 }
 
 fn render_body(body: &str) -> String {

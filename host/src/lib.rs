@@ -15,4 +15,5 @@ pub mod replay;
 pub mod runtime;
 pub mod sandbox;
 pub mod serve;
+pub mod setup;
 pub mod upstream;

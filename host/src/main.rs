@@ -1,16 +1,12 @@
 //! `certwatch`: handle EventBridge events with the responder component.
 
-use anyhow::{Context as _, bail};
-use certwatch::environment::{self, Credentials};
-use certwatch::fixture::Fixture;
+use anyhow::Context as _;
+use certwatch::environment::Credentials;
 use certwatch::lambda::RuntimeApi;
-use certwatch::outbound::Route;
-use certwatch::outcome::Outcome;
-use certwatch::policy::OutboundPolicy;
-use certwatch::replay::{CaseReport, replay};
-use certwatch::runtime::{EventSetup, Limits, Runtime};
-use certwatch::sandbox::Determinism;
+use certwatch::outcome::{self, ErrorKind, Outcome};
+use certwatch::runtime::{Limits, Runtime};
 use certwatch::serve::{ApiKey, ServeOptions, serve};
+use certwatch::setup::Live;
 use clap::{Parser, Subcommand};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -173,27 +169,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let event = match read_event(&event)? {
                 Ok(event) => event,
                 Err(outcome) => {
-                    println!("{}", outcome.to_pretty_json());
+                    println!("{}", outcome::to_json(&outcome));
                     return Ok(exit_for(&outcome));
                 }
             };
-            let settings = environment::settings(std::env::vars());
-            let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
+            let live = live()?;
             let runtime = load(false)?;
-            let policy = OutboundPolicy::for_event(&event, &settings);
-            let mut env = settings;
-            env.extend(credentials.to_env());
-            let setup = EventSetup {
-                env,
-                determinism: Determinism::Real,
-                route: Route::Live(Arc::new(policy)),
-                deadline: None,
-            };
-            let outcome = runtime.handle(&event, setup).await;
+            let outcome = runtime.handle(&event, live.event()).await;
             if cli.emf {
                 certwatch::metrics::emit(&outcome, certwatch::metrics::Sink::Stderr);
             }
-            println!("{}", outcome.to_pretty_json());
+            println!("{}", outcome::to_json(&outcome));
             Ok(exit_for(&outcome))
         }
         Command::Record {
@@ -202,32 +188,29 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             description,
         } => {
             let event = read_event(&event)?
-                .map_err(|outcome| anyhow::anyhow!("{}", outcome.to_pretty_json()))?;
-            let settings = environment::settings(std::env::vars());
-            let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
+                .map_err(|outcome| anyhow::anyhow!("{}", outcome::to_json(&outcome)))?;
+            let live = live()?;
             let runtime = load(false)?;
-            let outcome = certwatch::record::record(
-                &runtime,
-                event,
-                settings,
-                &credentials,
-                &out,
-                description,
-            )
-            .await?;
-            println!("{}", outcome.to_pretty_json());
+            let outcome =
+                certwatch::record::record(&runtime, event, &live, &out, description).await?;
+            println!("{}", outcome::to_json(&outcome));
             eprintln!("recorded {}", out.display());
             Ok(exit_for(&outcome))
         }
         Command::Replay { paths, show, bless } => {
-            replay_all(&load(false)?, &paths, show, bless).await
+            let passed = certwatch::replay::replay_all(&load(false)?, &paths, show, bless).await?;
+            Ok(if passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Lambda => {
             let address = std::env::var("AWS_LAMBDA_RUNTIME_API")
                 .context("AWS_LAMBDA_RUNTIME_API is not set: `certwatch lambda` runs inside Lambda or an emulator")?;
             let api = RuntimeApi::new(&address)?;
             let runtime = load(true)?;
-            certwatch::lambda::run(&runtime, &api, environment::settings(std::env::vars())).await?;
+            certwatch::lambda::run(&runtime, &api, std::env::vars().collect::<Vec<_>>()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve {
@@ -247,8 +230,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 None => None,
             };
-            let settings = environment::settings(std::env::vars());
-            let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
+            let live = live()?;
             let options = ServeOptions {
                 listen,
                 workers: workers.unwrap_or_else(|| {
@@ -259,14 +241,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 api_key,
                 emf: cli.emf,
             };
-            serve(
-                Arc::new(load(false)?),
-                options,
-                settings,
-                credentials,
-                shutdown_signal(),
-            )
-            .await?;
+            serve(Arc::new(load(false)?), options, live, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -289,6 +264,12 @@ fn load_runtime(component: Option<&Path>, lambda: bool, limits: Limits) -> anyho
         }
     }
     wasm(Runtime::embedded(limits))
+}
+
+/// What live events run with: the host's environment's settings and credentials.
+fn live() -> anyhow::Result<Live> {
+    let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
+    Ok(Live::new(std::env::vars(), credentials))
 }
 
 /// Ctrl-C or SIGTERM (what container platforms send before they stop a process).
@@ -364,126 +345,9 @@ fn read_event(path: &Path) -> anyhow::Result<Result<String, Outcome>> {
     }
     Ok(String::from_utf8(bytes).map_err(|e| {
         Outcome::failure(
-            "malformed-event",
+            ErrorKind::MalformedEvent,
             format!("the event is not UTF-8 text: {e}"),
             false,
         )
     }))
-}
-
-async fn replay_all(
-    runtime: &Runtime,
-    paths: &[PathBuf],
-    show: bool,
-    bless: bool,
-) -> anyhow::Result<ExitCode> {
-    let mut dirs = Vec::new();
-    for path in paths {
-        dirs.extend(Fixture::discover(path)?);
-    }
-    if dirs.is_empty() {
-        bail!(
-            "no fixtures found in {}",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    let (mut passed, mut failed) = (0, 0);
-    for dir in dirs {
-        let mut fixture = Fixture::load(&dir)?;
-        let report = replay(runtime, &mut fixture, bless).await?;
-        // A failed bless would keep half-matched exchanges: the fixture stays as it was.
-        if bless && report.passed() {
-            fixture.save()?;
-        }
-        print_report(&report, &fixture, show);
-        if bless && !report.passed() {
-            println!("     {} not saved: the bless failed", report.name);
-        }
-        if report.passed() {
-            passed += 1
-        } else {
-            failed += 1
-        }
-    }
-    println!("{passed} passed, {failed} failed");
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
-
-fn print_report(report: &CaseReport, fixture: &Fixture, show: bool) {
-    let verdict = if report.passed() { "ok  " } else { "FAIL" };
-    println!("{verdict} {}  {}", report.name, summary(&report.outcome));
-    if show {
-        if !fixture.replay.description.is_empty() {
-            println!("     {}", fixture.replay.description);
-        }
-        for exchange in &report.exchanges {
-            println!(
-                "\n--> {}",
-                exchange.request.render().trim_end().replace('\n', "\n    ")
-            );
-            match (&exchange.response, &exchange.failure) {
-                (Some(response), _) => println!(
-                    "<-- HTTP {}\n    {}",
-                    response.status,
-                    response.body.trim_end().replace('\n', "\n    ")
-                ),
-                (None, failure) => println!(
-                    "<-- no response: {}",
-                    failure.as_deref().unwrap_or("nothing recorded")
-                ),
-            }
-        }
-        println!("\noutcome:\n{}\n", report.outcome.to_pretty_json());
-    }
-    for problem in &report.problems {
-        println!("     {}", problem.replace('\n', "\n     "));
-    }
-}
-
-fn summary(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Handled(h) => {
-            let mut parts = vec![format!(
-                "{} ({} days left)",
-                h.decision, h.certificate.days_left
-            )];
-            if h.finding.is_some() {
-                parts.push("finding imported".into());
-            }
-            match h.notifications.len() {
-                0 => {}
-                1 => parts.push("notification sent".into()),
-                n => parts.push(format!("{n} notifications sent")),
-            }
-            parts.extend(h.skipped.iter().map(|s| format!("{} skipped", s.step)));
-            parts.join(", ")
-        }
-        Outcome::Scanned(r) => {
-            let mut parts = vec![format!(
-                "scanned {}: {} certificates, {} left out, {} expiring, {} findings imported, {} resolved, {} messages",
-                r.regions.join(", "),
-                r.certificates_seen,
-                r.excluded,
-                r.expiring.len(),
-                r.findings_imported,
-                r.findings_resolved,
-                r.notifications.len()
-            )];
-            if !r.failed.is_empty() {
-                parts.push(format!("{} could not be checked", r.failed.len()));
-            }
-            parts.extend(r.skipped.iter().map(|s| format!("{} skipped", s.step)));
-            parts.join(", ")
-        }
-        Outcome::NotHandled(i) => format!("not handled: {}", i.reason),
-        Outcome::Error(f) => format!("error ({}): {}", f.kind, f.message),
-    }
 }

@@ -4,7 +4,7 @@
 //! seen, expiring, failed), so a scan that quietly stops working can be alarmed on too; a
 //! failure gives an error count by kind.
 
-use crate::outcome::{Certificate, Outcome};
+use crate::outcome::{Certificate, Decision, Outcome};
 use serde_json::{Value, json};
 
 pub const NAMESPACE: &str = "certwatch";
@@ -70,7 +70,7 @@ pub fn emf_lines(outcome: &Outcome, timestamp_ms: u64) -> Vec<String> {
     match outcome {
         Outcome::Handled(handled) => {
             // A certificate a filter leaves out must not feed an alarm on days left.
-            let watched = handled.decision != "excluded";
+            let watched = handled.decision != Decision::Excluded;
             let mut lines: Vec<String> = watched
                 .then(|| days(&handled.certificate))
                 .into_iter()
@@ -169,11 +169,11 @@ mod tests {
     }
 
     /// The EMF lines of a handled certificate 11 days from expiry, parsed.
-    fn handled_lines(decision: &str, finding: Option<Finding>) -> Vec<Value> {
+    fn handled_lines(decision: Decision, finding: Option<FindingImport>) -> Vec<Value> {
         let outcome = Outcome::Handled(Handled {
             event_id: "e".into(),
             certificate: certificate(11),
-            decision: decision.into(),
+            decision,
             finding,
             notifications: vec![],
             skipped: vec![],
@@ -187,12 +187,12 @@ mod tests {
 
     #[test]
     fn a_handled_certificate_gives_its_days_and_what_was_done() {
-        let finding = Finding {
+        let finding = FindingImport {
             id: "f".into(),
             region: "us-east-1".into(),
             imported: 1,
         };
-        let lines = handled_lines("expiring", Some(finding));
+        let lines = handled_lines(Decision::Expiring, Some(finding));
         assert_eq!(lines.len(), 2);
         lines.iter().for_each(assert_valid_emf);
         assert_eq!(lines[0]["DaysToExpiry"], 11);
@@ -208,7 +208,7 @@ mod tests {
 
     #[test]
     fn a_certificate_left_out_by_a_filter_gives_no_days() {
-        let lines = handled_lines("excluded", None);
+        let lines = handled_lines(Decision::Excluded, None);
         assert_eq!(lines.len(), 1);
         assert!(lines[0].get("DaysToExpiry").is_none(), "{}", lines[0]);
         assert_eq!(lines[0]["Decision"], "excluded");
@@ -240,7 +240,7 @@ mod tests {
         assert_eq!(health["ScanCertificatesExpiring"], 2);
         assert_eq!(health["ScanCertificatesFailed"], 1);
 
-        let failed = emf_lines(&Outcome::failure("deadline", "late", true), 1);
+        let failed = emf_lines(&Outcome::failure(ErrorKind::Deadline, "late", true), 1);
         let record = parse(&failed[0]);
         assert_valid_emf(&record);
         assert_eq!(

@@ -1,7 +1,7 @@
 //! Every request the component sends passes here (`WasiHttpHooks::send_request`): checked
 //! against the policy and sent, sent and recorded, or answered from a recording.
 
-use crate::fixture::{Exchange, RecordedRequest, RecordedResponse, diff};
+use crate::fixture::{Exchange, RecordedRequest, RecordedResponse, diff, render};
 use crate::policy::OutboundPolicy;
 use crate::upstream::Upstream;
 use bytes::Bytes;
@@ -77,11 +77,11 @@ impl Cassette {
             let message = match closest {
                 Some(i) => format!(
                     "unexpected request; the closest unused recorded one differs:\n{}",
-                    diff(&self.exchanges[i].request.render(), &actual.render())
+                    diff(&render(&self.exchanges[i].request), &render(&actual))
                 ),
                 None => format!(
                     "unexpected request; every recorded exchange is used:\n{}",
-                    actual.render()
+                    render(&actual)
                 ),
             };
             self.mismatches.push(message.clone());
@@ -93,7 +93,7 @@ impl Cassette {
         } else if recorded.request != *actual {
             let message = format!(
                 "request differs from the recording:\n{}",
-                diff(&recorded.request.render(), &actual.render())
+                diff(&render(&recorded.request), &render(&actual))
             );
             self.mismatches.push(message.clone());
             return Err(message);
@@ -227,7 +227,10 @@ impl WasiHttpHooks for Outbound {
                         Err(_) => respond(mismatch_reply(&recorded)),
                     }
                 }
-                Route::Refuse => Err(internal("this call may not send requests")),
+                Route::Refuse => {
+                    tracing::warn!(uri = %parts.uri, "outgoing request refused: this call may send none");
+                    Err(HttpError::HttpRequestDenied)
+                }
                 Route::Live(policy) => {
                     allow(&policy, &parts.uri)?;
                     let upstream =
@@ -289,10 +292,12 @@ fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The policy's verdict on `uri`; a refusal is wasi-http's `HTTP-request-denied`, which the
+/// component reports as such and does not send again. Why is said here, in the host's log.
 fn allow(policy: &OutboundPolicy, uri: &http::Uri) -> Result<(), HttpError> {
     policy.check(uri).map_err(|reason| {
-        tracing::warn!(%uri, "outgoing request refused by the host policy");
-        internal(&reason)
+        tracing::warn!(%uri, %reason, "outgoing request refused by the host policy");
+        HttpError::HttpRequestDenied
     })
 }
 

@@ -1,107 +1,77 @@
-//! The outbound policy: the only places the component may send requests to.
+//! The outbound policy: the only places the component may send requests to. One rule, from the
+//! contract's endpoint table: the standard endpoints of the AWS services certwatch calls, in
+//! the partition certwatch runs in, over HTTPS; and the configured endpoint overrides, exactly.
+//! Anything else is refused before a connection is made.
 
+use certwatch_contract::endpoints::service_endpoint;
+use certwatch_contract::{Partition, Service, settings};
 use std::collections::BTreeSet;
 
-/// The services certwatch's component calls.
-const SERVICES: [&str; 3] = ["acm", "securityhub", "sns"];
-
-/// `scheme://host[:port]` origins the component may reach.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Where the component may send requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboundPolicy {
-    origins: BTreeSet<String>,
-    /// SNS in every region: a certificate's owner tag (`OWNER_TOPIC_TAG`) may name a topic
-    /// anywhere, and only the component reads the tags.
-    sns_anywhere: bool,
+    /// Partitions whose service endpoints are allowed.
+    partitions: BTreeSet<&'static str>,
+    /// `scheme://host[:port]` origins of the endpoint overrides.
+    overrides: BTreeSet<String>,
 }
 
 impl OutboundPolicy {
-    /// AWS endpoints of certwatch's services in `regions`, over HTTPS, and the endpoint
-    /// overrides, exactly.
+    /// certwatch's services in `partitions`, and the endpoint override URLs `overrides`.
     pub fn new<'a>(
-        regions: impl IntoIterator<Item = &'a str>,
+        partitions: impl IntoIterator<Item = Partition>,
         overrides: impl IntoIterator<Item = &'a str>,
     ) -> Self {
-        let mut origins = BTreeSet::new();
-        for region in regions {
-            for service in SERVICES {
-                origins.insert(endpoint_origin(service, region));
-            }
-        }
-        for url in overrides {
-            if let Some(origin) = origin_of(url) {
-                origins.insert(origin);
-            }
-        }
         Self {
-            origins,
-            sns_anywhere: false,
+            partitions: partitions.into_iter().map(Partition::name).collect(),
+            overrides: overrides.into_iter().filter_map(origin_of).collect(),
         }
     }
 
-    /// The same, with SNS allowed in every region of AWS.
-    pub fn with_sns_anywhere(self) -> Self {
-        Self {
-            sns_anywhere: true,
-            ..self
-        }
-    }
-
-    /// What one event may reach under `settings`: AWS endpoints in the regions it brings into
-    /// play, and the endpoint overrides.
-    pub fn for_event(event: &str, settings: &[(String, String)]) -> Self {
-        let regions = regions_in_use(event, settings);
-        let policy = Self::new(
-            regions.iter().map(String::as_str),
-            crate::environment::endpoint_overrides(settings),
-        );
-        let owner_topics = settings
-            .iter()
-            .any(|(name, value)| name == "OWNER_TOPIC_TAG" && !value.trim().is_empty());
-        match owner_topics {
-            true => policy.with_sns_anywhere(),
-            false => policy,
-        }
+    /// The policy `settings` call for: the partition of the region certwatch runs in
+    /// (`AWS_REGION`, else `AWS_DEFAULT_REGION`), or every partition certwatch knows when no
+    /// region is set; and the `AWS_ENDPOINT_URL*` overrides. Credentials belong to one
+    /// partition, so no request into another could succeed anyway.
+    pub fn from_settings(settings: &[(String, String)]) -> Self {
+        let get = |name: &str| {
+            settings
+                .iter()
+                .find(|(n, v)| n == name && !v.trim().is_empty())
+                .map(|(_, v)| v.trim())
+        };
+        let partitions =
+            match get(settings::AWS_REGION).or_else(|| get(settings::AWS_DEFAULT_REGION)) {
+                Some(region) => vec![Partition::for_region(region)],
+                None => Partition::ALL.to_vec(),
+            };
+        let override_names = std::iter::once(settings::AWS_ENDPOINT_URL)
+            .chain(Service::ALL.map(Service::endpoint_variable));
+        let overrides: Vec<&str> = override_names.filter_map(get).collect();
+        Self::new(partitions, overrides)
     }
 
     /// Whether `uri` may be requested; `Err` says why not.
     pub fn check(&self, uri: &http::Uri) -> Result<(), String> {
         let origin =
             origin_of(&uri.to_string()).ok_or_else(|| format!("{uri} has no scheme and host"))?;
-        if self.origins.contains(&origin) || (self.sns_anywhere && is_sns_endpoint(&origin)) {
+        let aws_endpoint = service_endpoint(&origin).is_some_and(|(_, region)| {
+            self.partitions
+                .contains(Partition::for_region(region).name())
+        });
+        if aws_endpoint || self.overrides.contains(&origin) {
             Ok(())
         } else {
             Err(format!(
-                "the host policy refuses {origin}: it is neither an AWS endpoint of a service and region in use nor a configured endpoint override"
+                "the host policy refuses {origin}: it is neither the endpoint of an AWS service certwatch calls ({}) in {} nor a configured endpoint override",
+                Service::ALL.map(Service::endpoint_prefix).join(", "),
+                self.partitions
+                    .iter()
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         }
     }
-
-    pub fn origins(&self) -> impl Iterator<Item = &str> {
-        self.origins.iter().map(String::as_str)
-    }
-}
-
-/// The HTTPS origin of `service` in `region`: China's regions have their own domain.
-fn endpoint_origin(service: &str, region: &str) -> String {
-    let suffix = match region.starts_with("cn-") {
-        true => "amazonaws.com.cn",
-        false => "amazonaws.com",
-    };
-    format!("https://{service}.{region}.{suffix}")
-}
-
-/// Whether `origin` is SNS's HTTPS endpoint in some region of AWS: the region it names, in
-/// the domain that region's endpoints have.
-fn is_sns_endpoint(origin: &str) -> bool {
-    let region = origin
-        .strip_prefix("https://sns.")
-        .and_then(|host| host.split('.').next())
-        .unwrap_or_default();
-    let region_like = region.split('-').count() >= 3
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    region_like && origin == endpoint_origin("sns", region)
 }
 
 /// `scheme://host[:port]`, lowercase, without a default port.
@@ -120,73 +90,42 @@ fn origin_of(url: &str) -> Option<String> {
     })
 }
 
-/// The regions an event and its configuration bring into play: the certificate's (from
-/// `resources`), the event's own (a schedule's), the hub's, the topic's, the scanned ones and
-/// the function's own.
-pub fn regions_in_use(event: &str, env: &[(String, String)]) -> BTreeSet<String> {
-    let region_of = |arn: &str| {
-        arn.split(':')
-            .nth(3)
-            .filter(|r| !r.is_empty())
-            .map(str::to_owned)
-    };
-    let mut regions = BTreeSet::new();
-    if let Ok(value) = serde_json::from_str::<serde_json::Value>(event) {
-        let resources = value
-            .get("resources")
-            .and_then(|r| r.as_array())
-            .into_iter()
-            .flatten();
-        regions.extend(resources.filter_map(|r| r.as_str()).filter_map(region_of));
-        regions.extend(
-            value
-                .get("region")
-                .and_then(|r| r.as_str())
-                .filter(|r| !r.is_empty())
-                .map(str::to_owned),
-        );
-    }
-    for (name, value) in env {
-        match name.as_str() {
-            "SNS_TOPIC_ARN" => regions.extend(region_of(value)),
-            "SCAN_REGIONS" => regions.extend(
-                value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_owned),
-            ),
-            "SECURITY_HUB_REGION" | "AWS_REGION" | "AWS_DEFAULT_REGION" if !value.is_empty() => {
-                regions.insert(value.clone());
-            }
-            _ => {}
-        }
-    }
-    regions
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn allows(policy: &OutboundPolicy, url: &str) -> bool {
+        policy.check(&url.parse().unwrap()).is_ok()
+    }
+
+    fn settings(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     #[test]
-    fn allows_only_the_services_and_regions_in_use() {
-        let policy = OutboundPolicy::new(["us-east-1", "cn-north-1"], []);
+    fn allows_certwatchs_services_in_the_partition_in_use() {
+        let policy = OutboundPolicy::from_settings(&settings(&[("AWS_REGION", "us-east-1")]));
         for ok in [
             "https://acm.us-east-1.amazonaws.com/",
-            "https://securityhub.us-east-1.amazonaws.com/findings/import",
-            "https://sns.cn-north-1.amazonaws.com.cn/",
+            "https://securityhub.eu-west-1.amazonaws.com/findings/import",
+            "https://sns.ap-south-1.amazonaws.com/",
             "https://ACM.us-east-1.amazonaws.com:443/",
         ] {
-            assert_eq!(policy.check(&ok.parse().unwrap()), Ok(()), "{ok}");
+            assert!(allows(&policy, ok), "{ok}");
         }
         for refused in [
             "http://acm.us-east-1.amazonaws.com/",
-            "https://acm.eu-west-1.amazonaws.com/",
             "https://s3.us-east-1.amazonaws.com/",
             "https://acm.us-east-1.amazonaws.com.evil.example/",
+            "https://sns.evil.example.amazonaws.com/",
             "https://example.com/",
             "https://acm.us-east-1.amazonaws.com:8443/",
+            "https://sns.cn-north-1.amazonaws.com.cn/",
+            "https://sns.cn-north-1.amazonaws.com/",
+            "http://127.0.0.1:5000/",
         ] {
             let err = policy.check(&refused.parse().unwrap()).unwrap_err();
             assert!(err.contains("refuses"), "{refused}: {err}");
@@ -194,81 +133,35 @@ mod tests {
     }
 
     #[test]
-    fn owner_topics_open_sns_in_every_region_and_nothing_else() {
-        let event = r#"{"resources":["arn:aws:acm:us-east-1:123456789012:certificate/x"]}"#;
-        let settings = vec![("OWNER_TOPIC_TAG".to_owned(), "owner-topic".to_owned())];
-        let policy = OutboundPolicy::for_event(event, &settings);
+    fn without_a_region_every_partition_is_in_use() {
+        let policy = OutboundPolicy::from_settings(&[]);
         for ok in [
-            "https://sns.eu-west-1.amazonaws.com/",
-            "https://sns.cn-north-1.amazonaws.com.cn/",
             "https://acm.us-east-1.amazonaws.com/",
+            "https://sns.cn-north-1.amazonaws.com.cn/",
+            "https://securityhub.us-gov-west-1.amazonaws.com/",
         ] {
-            assert_eq!(policy.check(&ok.parse().unwrap()), Ok(()), "{ok}");
+            assert!(allows(&policy, ok), "{ok}");
         }
-        for refused in [
-            "https://acm.eu-west-1.amazonaws.com/",
-            "http://sns.eu-west-1.amazonaws.com/",
-            "https://sns.eu-west-1.amazonaws.com.evil.example/",
-            "https://sns.evil.example.amazonaws.com/",
-            "https://sns.eu-west-1.amazonaws.com:8443/",
-            "https://sns.cn-north-1.amazonaws.com/",
-            "https://sns.eu-west-1.amazonaws.com.cn/",
-        ] {
-            assert!(
-                policy.check(&refused.parse().unwrap()).is_err(),
-                "{refused}"
-            );
-        }
-        let without = OutboundPolicy::for_event(event, &[]);
-        assert!(
-            without
-                .check(&"https://sns.eu-west-1.amazonaws.com/".parse().unwrap())
-                .is_err()
-        );
+        let china =
+            OutboundPolicy::from_settings(&settings(&[("AWS_DEFAULT_REGION", "cn-north-1")]));
+        assert!(allows(
+            &china,
+            "https://acm.cn-northwest-1.amazonaws.com.cn/"
+        ));
+        assert!(!allows(&china, "https://acm.us-east-1.amazonaws.com/"));
     }
 
     #[test]
     fn endpoint_overrides_are_allowed_exactly() {
-        let policy = OutboundPolicy::new([], ["http://127.0.0.1:5000/"]);
-        assert!(
-            policy
-                .check(&"http://127.0.0.1:5000/accounts".parse().unwrap())
-                .is_ok()
-        );
-        assert!(
-            policy
-                .check(&"http://127.0.0.1:5001/".parse().unwrap())
-                .is_err()
-        );
-        assert!(
-            policy
-                .check(&"https://127.0.0.1:5000/".parse().unwrap())
-                .is_err()
-        );
-    }
-
-    #[test]
-    fn regions_come_from_the_event_and_the_configuration() {
-        let event = r#"{"resources":["arn:aws:acm:eu-west-1:123456789012:certificate/x"]}"#;
-        let env = vec![
-            (
-                "SNS_TOPIC_ARN".to_owned(),
-                "arn:aws:sns:us-west-2:123456789012:t".to_owned(),
-            ),
-            ("SECURITY_HUB_REGION".to_owned(), "us-east-1".to_owned()),
-        ];
-        let regions: Vec<_> = regions_in_use(event, &env).into_iter().collect();
-        assert_eq!(regions, ["eu-west-1", "us-east-1", "us-west-2"]);
-    }
-
-    #[test]
-    fn a_scan_reaches_the_scan_regions_and_the_schedules_own() {
-        let scheduled = r#"{"source":"aws.events","region":"ap-south-1","resources":[]}"#;
-        let env = vec![(
-            "SCAN_REGIONS".to_owned(),
-            "eu-west-1, eu-central-1,".to_owned(),
-        )];
-        let regions: Vec<_> = regions_in_use(scheduled, &env).into_iter().collect();
-        assert_eq!(regions, ["ap-south-1", "eu-central-1", "eu-west-1"]);
+        let policy = OutboundPolicy::from_settings(&settings(&[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/"),
+            ("AWS_ENDPOINT_URL_SNS", "http://localhost:6000"),
+            ("SNS_TOPIC_ARN", "http://127.0.0.1:7000"),
+        ]));
+        assert!(allows(&policy, "http://127.0.0.1:5000/accounts"));
+        assert!(allows(&policy, "http://localhost:6000/"));
+        assert!(!allows(&policy, "http://127.0.0.1:5001/"));
+        assert!(!allows(&policy, "https://127.0.0.1:5000/"));
+        assert!(!allows(&policy, "http://127.0.0.1:7000/"));
     }
 }

@@ -1,14 +1,11 @@
 //! Recording: run an event live, keep what AWS answered, and turn it into a replay fixture that
 //! holds no credential of any kind.
 
-use crate::environment::Credentials;
 use crate::fixture::{Fixture, Replay};
-use crate::outbound::Route;
 use crate::outcome::Outcome;
-use crate::policy::OutboundPolicy;
 use crate::replay::replay;
-use crate::runtime::{EventSetup, Runtime};
-use crate::sandbox::Determinism;
+use crate::runtime::Runtime;
+use crate::setup::Live;
 use anyhow::{Context as _, bail};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -16,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// Runs `event` live with `settings` and `credentials`, and writes the fixture to `dir`.
+/// Runs `event` live as `live` sets it up, and writes the fixture to `dir`.
 ///
 /// The component's clock is frozen at the start (to the second), so replaying with the same
 /// "now" reproduces every request; the recorded requests are then re-signed with the replay
@@ -24,8 +21,7 @@ use time::format_description::well_known::Rfc3339;
 pub async fn record(
     runtime: &Runtime,
     event: String,
-    settings: Vec<(String, String)>,
-    credentials: &Credentials,
+    live: &Live,
     dir: &Path,
     description: String,
 ) -> anyhow::Result<Outcome> {
@@ -34,17 +30,10 @@ pub async fn record(
         .context("the clock is before 1970")?
         .as_secs();
     let now = Duration::from_secs(now_secs);
-    let policy = OutboundPolicy::for_event(&event, &settings);
     let log = Arc::new(Mutex::new(Vec::new()));
-    let mut env = settings.clone();
-    env.extend(credentials.to_env());
-    let setup = EventSetup {
-        env,
-        determinism: Determinism::FrozenClock { now },
-        route: Route::Record(Arc::new(policy), log.clone()),
-        deadline: None,
-    };
-    let live = runtime.handle(&event, setup).await;
+    let outcome = runtime
+        .handle(&event, live.recording(now, log.clone()))
+        .await;
 
     let exchanges = log
         .lock()
@@ -57,10 +46,10 @@ pub async fn record(
         replay: Replay {
             description,
             now: at.format(&Rfc3339)?,
-            env: settings.into_iter().collect(),
+            env: live.settings().iter().cloned().collect(),
             exchanges,
         },
-        outcome: Some(live.clone()),
+        outcome: Some(outcome.clone()),
     };
     // Re-sign with the replay credentials: the live signatures (and any session token) go.
     let blessed = replay(runtime, &mut fixture, true).await?;
@@ -70,7 +59,7 @@ pub async fn record(
             blessed.problems.join("\n")
         );
     }
-    fixture.outcome = Some(live.clone());
+    fixture.outcome = Some(outcome.clone());
     let check = replay(runtime, &mut fixture, false).await?;
     if !check.passed() {
         bail!(
@@ -79,7 +68,8 @@ pub async fn record(
         );
     }
     let written = serde_json::to_string(&fixture.replay)? + &fixture.event;
-    if credentials
+    if live
+        .credentials()
         .secrets()
         .iter()
         .any(|secret| !secret.is_empty() && written.contains(secret))
@@ -87,5 +77,5 @@ pub async fn record(
         bail!("refusing to write a fixture that contains a credential");
     }
     fixture.save()?;
-    Ok(live)
+    Ok(outcome)
 }

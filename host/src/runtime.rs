@@ -2,8 +2,9 @@
 
 use crate::bindings::ResponderPre;
 use crate::outbound::{Outbound, Route};
-use crate::outcome::Outcome;
-use crate::sandbox::{Determinism, Sandbox};
+use crate::outcome::{ErrorKind, Outcome};
+use crate::sandbox::Sandbox;
+pub use crate::setup::EventSetup;
 use crate::upstream::Upstream;
 use std::path::Path;
 use std::sync::Arc;
@@ -42,15 +43,6 @@ impl Default for Limits {
             instance_pool: None,
         }
     }
-}
-
-/// What one event runs with.
-pub struct EventSetup {
-    pub env: Vec<(String, String)>,
-    pub determinism: Determinism,
-    pub route: Route,
-    /// A deadline shorter than the runtime's, such as what is left of a Lambda invocation.
-    pub deadline: Option<Duration>,
 }
 
 thread_local! {
@@ -191,10 +183,10 @@ impl Runtime {
                 .await
         };
         let outcome = match tokio::time::timeout(deadline, run).await {
-            Ok(Ok(result)) => Outcome::from(result),
+            Ok(Ok(result)) => crate::outcome::from_wit(result),
             Ok(Err(trap)) => trapped(&trap),
             Err(_) => Outcome::failure(
-                "deadline",
+                ErrorKind::Deadline,
                 format!("the event was not handled within the {deadline:?} deadline"),
                 true,
             ),
@@ -203,14 +195,8 @@ impl Runtime {
         outcome
     }
 
-    /// Asks the component whether `env` is a configuration it can work with.
-    pub async fn check_configuration(&self, env: Vec<(String, String)>) -> Result<(), Outcome> {
-        let setup = EventSetup {
-            env,
-            determinism: Determinism::Real,
-            route: Route::Refuse,
-            deadline: None,
-        };
+    /// Asks the component whether `setup`'s environment is a configuration it can work with.
+    pub async fn check_configuration(&self, setup: EventSetup) -> Result<(), Outcome> {
         let (mut store, stderr) = self.store(setup);
         let run = async {
             let responder = self.pre.instantiate_async(&mut store).await?;
@@ -221,10 +207,10 @@ impl Runtime {
         };
         let checked = match tokio::time::timeout(self.limits.deadline, run).await {
             Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(error))) => Err(Outcome::from(Err(error))),
+            Ok(Ok(Err(error))) => Err(Outcome::Error(crate::outcome::failure(error))),
             Ok(Err(trap)) => Err(trapped(&trap)),
             Err(_) => Err(Outcome::failure(
-                "deadline",
+                ErrorKind::Deadline,
                 "the configuration check did not finish",
                 true,
             )),
@@ -260,7 +246,7 @@ impl Runtime {
 
 fn trapped(trap: &wasmtime::Error) -> Outcome {
     Outcome::failure(
-        "trap",
+        ErrorKind::Trap,
         format!("the component stopped: {}", trap_summary(trap)),
         true,
     )

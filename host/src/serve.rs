@@ -3,12 +3,9 @@
 //! certwatch), 400 a bad event, 401 a missing key, 413 too large, 5xx a failure (retry).
 //! `GET /health` answers 200 while the server takes events.
 
-use crate::environment::Credentials;
-use crate::outbound::Route;
-use crate::outcome::Outcome;
-use crate::policy::OutboundPolicy;
-use crate::runtime::{EventSetup, Runtime};
-use crate::sandbox::Determinism;
+use crate::outcome::{ErrorKind, Outcome};
+use crate::runtime::Runtime;
+use crate::setup::Live;
 use bytes::Bytes;
 use http::{Method, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
@@ -43,8 +40,7 @@ pub struct ApiKey {
 
 struct Service {
     runtime: Arc<Runtime>,
-    settings: Vec<(String, String)>,
-    credentials: Credentials,
+    live: Live,
     permits: Semaphore,
     max_body_bytes: usize,
     api_key: Option<ApiKey>,
@@ -61,8 +57,7 @@ struct Service {
 pub async fn serve(
     runtime: Arc<Runtime>,
     options: ServeOptions,
-    settings: Vec<(String, String)>,
-    credentials: Credentials,
+    live: Live,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind(options.listen)?;
@@ -70,8 +65,7 @@ pub async fn serve(
     eprintln!("certwatch serving on http://{}", listener.local_addr()?);
     let service = Arc::new(Service {
         runtime,
-        settings,
-        credentials,
+        live,
         permits: Semaphore::new(options.max_concurrency.max(1)),
         max_body_bytes: options.max_body_bytes,
         api_key: options.api_key,
@@ -216,45 +210,31 @@ impl Service {
         if self.emf {
             crate::metrics::emit(&outcome, crate::metrics::Sink::Stderr);
         }
-        json(status_for(&outcome), outcome.to_pretty_json())
+        json(status_for(&outcome), crate::outcome::to_json(&outcome))
     }
 
     async fn handle(&self, event: &str) -> Outcome {
-        let policy = OutboundPolicy::for_event(event, &self.settings);
-        let mut env = self.settings.clone();
-        env.extend(self.credentials.to_env());
-        let setup = EventSetup {
-            env,
-            determinism: Determinism::Real,
-            route: Route::Live(Arc::new(policy)),
-            deadline: None,
-        };
-        self.runtime.handle(event, setup).await
+        self.runtime.handle(event, self.live.event()).await
     }
 }
 
-/// As the component's own `wasi:http/incoming-handler` answers.
+/// The contract's status for `outcome`: as the component's own `wasi:http/incoming-handler`
+/// answers.
 pub fn status_for(outcome: &Outcome) -> StatusCode {
-    match outcome {
-        Outcome::Handled(_) | Outcome::Scanned(_) | Outcome::NotHandled(_) => StatusCode::OK,
-        Outcome::Error(failure) => match failure.kind.as_str() {
-            "malformed-event" => StatusCode::BAD_REQUEST,
-            "configuration" | "trap" => StatusCode::INTERNAL_SERVER_ERROR,
-            _ if failure.retryable => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::BAD_GATEWAY,
-        },
-    }
+    StatusCode::from_u16(certwatch_contract::http_status(outcome))
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
+/// A request refused before its event reached the component.
 fn refuse(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
-    let kind = if status == StatusCode::UNAUTHORIZED {
-        "unauthorized"
-    } else {
-        "input"
+    let kind = match status {
+        StatusCode::UNAUTHORIZED => ErrorKind::Unauthorized,
+        StatusCode::BAD_REQUEST => ErrorKind::MalformedEvent,
+        _ => ErrorKind::Input,
     };
     json(
         status,
-        Outcome::failure(kind, message, false).to_pretty_json(),
+        crate::outcome::to_json(&Outcome::failure(kind, message, false)),
     )
 }
 
@@ -276,30 +256,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn statuses_follow_the_outcome() {
-        assert_eq!(
-            status_for(&Outcome::failure("malformed-event", "x", false)),
-            StatusCode::BAD_REQUEST
-        );
-        assert_eq!(
-            status_for(&Outcome::failure("aws", "x", true)),
-            StatusCode::SERVICE_UNAVAILABLE
-        );
-        assert_eq!(
-            status_for(&Outcome::failure("aws", "x", false)),
-            StatusCode::BAD_GATEWAY
-        );
-        assert_eq!(
-            status_for(&Outcome::failure("deadline", "x", true)),
-            StatusCode::SERVICE_UNAVAILABLE
-        );
-        assert_eq!(
-            status_for(&Outcome::failure("configuration", "x", false)),
-            StatusCode::INTERNAL_SERVER_ERROR
-        );
-    }
 
     #[test]
     fn secrets_compare_whole() {

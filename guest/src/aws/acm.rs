@@ -3,7 +3,7 @@
 
 use super::{AwsRequest, AwsResponse, CallError, Operation, json_reply, json_text, unreadable};
 use crate::arn::CertificateArn;
-use crate::filter::Tag;
+use crate::certificate::{CertificateDetail, Tag};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -133,23 +133,6 @@ pub fn parse_list_certificates(response: &AwsResponse) -> Result<CertificatePage
         certificates,
         next_token,
     })
-}
-
-/// What certwatch needs to know of a certificate.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CertificateDetail {
-    pub arn: String,
-    pub domain_name: String,
-    pub subject_alternative_names: Vec<String>,
-    pub not_after: Option<OffsetDateTime>,
-    /// `ISSUED`, `PENDING_VALIDATION`, `EXPIRED`, ...
-    pub status: Option<String>,
-    /// `IMPORTED`, `AMAZON_ISSUED` or `PRIVATE`.
-    pub kind: Option<String>,
-    pub in_use_by: Vec<String>,
-    /// Whether an AWS resource uses it: a summary's `InUse`, or a description's `InUseBy`.
-    pub in_use: Option<bool>,
-    pub renewal_eligibility: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -13,11 +13,19 @@ pub enum CallError {
         code: String,
         message: String,
     },
-    /// No answer: refused by policy, timed out, connection lost.
+    /// No answer: timed out, connection lost.
     #[error("{} failed: {message}", operation.name())]
     Transport {
         operation: Operation,
         message: String,
+    },
+    /// The host that runs the component refused to send the request (its outbound policy):
+    /// sending it again would be refused again.
+    #[error("{} failed: the host refused the request to {origin}: it allows only the AWS endpoints of the services certwatch calls and the configured endpoint overrides", operation.name())]
+    Refused {
+        operation: Operation,
+        /// `scheme://host[:port]` of the refused URL.
+        origin: String,
     },
     /// A success status whose body could not be read as the operation's reply.
     #[error("{} returned an unreadable reply (HTTP {status}): {message}", operation.name())]
@@ -58,6 +66,7 @@ impl CallError {
         match self {
             Self::Service { operation, .. }
             | Self::Transport { operation, .. }
+            | Self::Refused { operation, .. }
             | Self::Unreadable { operation, .. } => *operation,
         }
     }
@@ -72,7 +81,7 @@ impl CallError {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Service { status, .. } | Self::Unreadable { status, .. } => Some(*status),
-            Self::Transport { .. } => None,
+            Self::Transport { .. } | Self::Refused { .. } => None,
         }
     }
 
@@ -114,6 +123,10 @@ impl CallError {
                 operation,
                 message: clean(message),
             },
+            Self::Refused { operation, origin } => Self::Refused {
+                operation,
+                origin: clean(origin),
+            },
             Self::Unreadable {
                 operation,
                 status,
@@ -137,6 +150,7 @@ impl CallError {
                     || self.is_finding_conflict()
             }
             Self::Transport { .. } => true,
+            Self::Refused { .. } => false,
             Self::Unreadable { status, .. } => *status >= 500,
         }
     }

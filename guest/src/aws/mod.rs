@@ -2,6 +2,7 @@
 //! parsed here without I/O; `crate::responder` sends them through a [`crate::responder::Platform`].
 
 pub mod acm;
+pub mod call;
 pub mod error;
 pub mod open_findings;
 pub mod retry;
@@ -66,6 +67,22 @@ impl Operation {
             Self::Publish => "sns:Publish",
         }
     }
+}
+
+/// Why a request got no reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendFailure {
+    /// The host refused to send it (wasi-http's `HTTP-request-denied`): its outbound policy.
+    Refused,
+    /// Anything else: the connection failed or closed, no reply came in time, ...
+    Failed(String),
+}
+
+/// `scheme://host[:port]` of `url`, for saying where a request went without its path.
+pub fn origin(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    url[..url.len() - rest.len() + host_len].to_owned()
 }
 
 /// A request ready to be signed and sent.

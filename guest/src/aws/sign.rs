@@ -47,7 +47,7 @@ impl Signer {
         let params = v4::SigningParams::builder()
             .identity(&self.identity)
             .region(&request.region)
-            .name(request.operation.service().signing_name())
+            .name(request.operation.service().endpoint_prefix())
             .time(time)
             .settings(SigningSettings::default())
             .build()

@@ -4,13 +4,15 @@
 
 use super::outgoing::read_all;
 use crate::event::MAX_EVENT_BYTES;
-use crate::outcome::{self, ErrorKind, HandleError};
+use crate::outcome::{ErrorKind, Outcome};
+use certwatch_contract::http_status;
 use wasip2::http::types::{
     Fields, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
 };
 use wstd::io::AsyncOutputStream;
 
-struct HttpHandler;
+/// The component's `wasi:http/incoming-handler` export.
+pub(super) struct HttpHandler;
 
 impl wasip2::exports::wasi::http::incoming_handler::Guest for HttpHandler {
     fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
@@ -19,28 +21,31 @@ impl wasip2::exports::wasi::http::incoming_handler::Guest for HttpHandler {
     }
 }
 
-wasip2::http::proxy::export!(HttpHandler with_types_in wasip2);
-
 async fn answer(request: IncomingRequest) -> (u16, String) {
     if !matches!(request.method(), Method::Post) {
-        let error = HandleError::new(
-            ErrorKind::MalformedEvent,
-            "POST an EventBridge event as JSON",
-        );
-        return (405, outcome::to_json(&Err(error)).to_string());
+        let refusal =
+            Outcome::failure(ErrorKind::Input, "POST an EventBridge event as JSON", false);
+        return (405, json(&refusal));
     }
     let event = match read_event(&request).await {
         Ok(event) => event,
         Err((status, message)) => {
-            let error = HandleError::new(ErrorKind::MalformedEvent, message);
-            return (status, outcome::to_json(&Err(error)).to_string());
+            // Too large for an event, or not one at all.
+            let kind = match status {
+                413 => ErrorKind::Input,
+                _ => ErrorKind::MalformedEvent,
+            };
+            return (status, json(&Outcome::failure(kind, message, false)));
         }
     };
-    let result = super::handle_event_async(&event).await;
-    (
-        outcome::http_status(&result),
-        outcome::to_json(&result).to_string(),
-    )
+    let outcome = super::handle_event_async(&event).await;
+    (http_status(&outcome), json(&outcome))
+}
+
+/// The outcome as `certwatch run` prints it.
+fn json(outcome: &Outcome) -> String {
+    // The outcome's types serialise without fail: their maps' keys are strings.
+    serde_json::to_string_pretty(outcome).unwrap_or_default()
 }
 
 /// The request body, as text, within EventBridge's size limit.

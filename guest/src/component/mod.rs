@@ -1,25 +1,21 @@
 //! The component's shell: the WIT export (`handle`, `check-configuration`), the
 //! `wasi:http/incoming-handler` export for WASI HTTP platforms, and the [`Platform`] over WASI.
 
+mod bindings;
 mod incoming;
 mod outgoing;
 
 use crate::outcome;
 use crate::responder;
+use bindings::wit;
 use outgoing::Wasi;
 
-wit_bindgen::generate!({
-    path: "../wit",
-    world: "responder",
-});
-
-use exports::certwatch::responder::handler as wit;
-
+/// The component's `handler` export.
 struct Component;
 
 impl wit::Guest for Component {
     fn handle(event: String) -> Result<wit::Outcome, wit::Error> {
-        handle_event(&event).map(Into::into).map_err(Into::into)
+        to_wit(handle_event(&event))
     }
 
     fn check_configuration() -> Result<(), wit::Error> {
@@ -28,21 +24,21 @@ impl wit::Guest for Component {
         let env: Vec<(String, String)> = std::env::vars().collect();
         crate::config::Config::from_pairs(&env)
             .map(drop)
-            .map_err(|e| outcome::HandleError::from(e).into())
+            .map_err(|e| outcome::Failure::from(e).into())
     }
 }
 
-export!(Component);
-
 /// One event, with the configuration the environment gives.
-fn handle_event(event: &str) -> Result<outcome::Outcome, outcome::HandleError> {
+fn handle_event(event: &str) -> outcome::Outcome {
     wstd::runtime::block_on(handle_event_async(event))
 }
 
-async fn handle_event_async(event: &str) -> Result<outcome::Outcome, outcome::HandleError> {
+async fn handle_event_async(event: &str) -> outcome::Outcome {
     let env: Vec<(String, String)> = std::env::vars().collect();
-    responder::handle(&Wasi, &env, event).await
+    responder::handle(&Wasi, &env, event).await.into()
 }
+
+// The contract's types as the WIT records: the only place the component converts them.
 
 impl From<outcome::PlannedRequest> for wit::PlannedRequest {
     fn from(p: outcome::PlannedRequest) -> Self {
@@ -54,56 +50,56 @@ impl From<outcome::PlannedRequest> for wit::PlannedRequest {
     }
 }
 
-impl From<outcome::Outcome> for wit::Outcome {
-    fn from(o: outcome::Outcome) -> Self {
-        match o {
-            outcome::Outcome::Handled(h) => wit::Outcome::Handled(wit::Handled {
-                event_id: h.event_id,
-                certificate: h.certificate.into(),
-                decision: match h.decision {
-                    outcome::Decision::Expiring => wit::Decision::Expiring,
-                    outcome::Decision::NotExpiring => wit::Decision::NotExpiring,
-                    outcome::Decision::Resolved => wit::Decision::Resolved,
-                    outcome::Decision::ActionRequired => wit::Decision::ActionRequired,
-                    outcome::Decision::Excluded => wit::Decision::Excluded,
-                },
-                finding: h.finding.map(|f| wit::FindingImport {
-                    id: f.id,
-                    region: f.region,
-                    imported: f.imported,
-                }),
-                notifications: h.notifications.into_iter().map(Into::into).collect(),
-                skipped: h.skipped.into_iter().map(Into::into).collect(),
-                planned: h.planned.into_iter().map(Into::into).collect(),
+/// The outcome as the WIT's `result<outcome, error>`.
+fn to_wit(o: outcome::Outcome) -> Result<wit::Outcome, wit::Error> {
+    Ok(match o {
+        outcome::Outcome::Handled(h) => wit::Outcome::Handled(wit::Handled {
+            event_id: h.event_id,
+            certificate: h.certificate.into(),
+            decision: match h.decision {
+                outcome::Decision::Expiring => wit::Decision::Expiring,
+                outcome::Decision::NotExpiring => wit::Decision::NotExpiring,
+                outcome::Decision::Resolved => wit::Decision::Resolved,
+                outcome::Decision::ActionRequired => wit::Decision::ActionRequired,
+                outcome::Decision::Excluded => wit::Decision::Excluded,
+            },
+            finding: h.finding.map(|f| wit::FindingImport {
+                id: f.id,
+                region: f.region,
+                imported: f.imported,
             }),
-            outcome::Outcome::Scanned(r) => wit::Outcome::Scanned(wit::ScanReport {
-                event_id: r.event_id,
-                regions: r.regions,
-                certificates_seen: r.certificates_seen,
-                excluded: r.excluded,
-                expiring: r.expiring.into_iter().map(Into::into).collect(),
-                findings_imported: r.findings_imported,
-                findings_resolved: r.findings_resolved,
-                notifications: r.notifications.into_iter().map(Into::into).collect(),
-                failed: r
-                    .failed
-                    .into_iter()
-                    .map(|f| wit::FailedCertificate {
-                        arn: f.arn,
-                        message: f.message,
-                    })
-                    .collect(),
-                skipped: r.skipped.into_iter().map(Into::into).collect(),
-                planned: r.planned.into_iter().map(Into::into).collect(),
-            }),
-            outcome::Outcome::NotHandled(i) => wit::Outcome::NotHandled(wit::Ignored {
-                event_id: i.event_id,
-                source: i.source,
-                detail_type: i.detail_type,
-                reason: i.reason,
-            }),
-        }
-    }
+            notifications: h.notifications.into_iter().map(Into::into).collect(),
+            skipped: h.skipped.into_iter().map(Into::into).collect(),
+            planned: h.planned.into_iter().map(Into::into).collect(),
+        }),
+        outcome::Outcome::Scanned(r) => wit::Outcome::Scanned(wit::ScanReport {
+            event_id: r.event_id,
+            regions: r.regions,
+            certificates_seen: r.certificates_seen,
+            excluded: r.excluded,
+            expiring: r.expiring.into_iter().map(Into::into).collect(),
+            findings_imported: r.findings_imported,
+            findings_resolved: r.findings_resolved,
+            notifications: r.notifications.into_iter().map(Into::into).collect(),
+            failed: r
+                .failed
+                .into_iter()
+                .map(|f| wit::FailedCertificate {
+                    arn: f.arn,
+                    message: f.message,
+                })
+                .collect(),
+            skipped: r.skipped.into_iter().map(Into::into).collect(),
+            planned: r.planned.into_iter().map(Into::into).collect(),
+        }),
+        outcome::Outcome::NotHandled(i) => wit::Outcome::NotHandled(wit::Ignored {
+            event_id: i.event_id,
+            source: i.source,
+            detail_type: i.detail_type,
+            reason: i.reason,
+        }),
+        outcome::Outcome::Error(failure) => return Err(failure.into()),
+    })
 }
 
 impl From<outcome::Certificate> for wit::Certificate {
@@ -139,19 +135,27 @@ impl From<outcome::Skipped> for wit::Skipped {
     }
 }
 
-impl From<outcome::HandleError> for wit::Error {
-    fn from(e: outcome::HandleError) -> Self {
+impl From<outcome::Failure> for wit::Error {
+    fn from(e: outcome::Failure) -> Self {
+        use outcome::ErrorKind as Kind;
         wit::Error {
             kind: match e.kind {
-                outcome::ErrorKind::MalformedEvent => wit::ErrorKind::MalformedEvent,
-                outcome::ErrorKind::Configuration => wit::ErrorKind::Configuration,
-                outcome::ErrorKind::Aws => wit::ErrorKind::Aws,
-                outcome::ErrorKind::Transport => wit::ErrorKind::Transport,
+                Kind::MalformedEvent => wit::ErrorKind::MalformedEvent,
+                Kind::Configuration => wit::ErrorKind::Configuration,
+                Kind::Aws => wit::ErrorKind::Aws,
+                Kind::Refused => wit::ErrorKind::Refused,
+                // The host's own kinds never come from the component; if one did, it would
+                // be a failure to reach AWS.
+                Kind::Transport
+                | Kind::Input
+                | Kind::Unauthorized
+                | Kind::Deadline
+                | Kind::Trap => wit::ErrorKind::Transport,
             },
             message: e.message,
-            operation: e.operation.map(str::to_owned),
+            operation: e.operation,
             code: e.code,
-            status: e.status,
+            status: e.http_status,
             retryable: e.retryable,
         }
     }

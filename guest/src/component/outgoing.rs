@@ -1,7 +1,7 @@
 //! The [`Platform`] over WASI: `wasi:http/outgoing-handler`, the wall clock, sleeps and
 //! randomness.
 
-use crate::aws::{AwsRequest, AwsResponse};
+use crate::aws::{AwsRequest, AwsResponse, SendFailure};
 use crate::responder::Platform;
 use std::time::{Duration, SystemTime};
 use time::OffsetDateTime;
@@ -25,8 +25,12 @@ impl Platform for Wasi {
         SystemTime::now().into()
     }
 
-    async fn send(&self, request: &AwsRequest) -> Result<AwsResponse, String> {
-        send(request).await
+    async fn send(&self, request: &AwsRequest) -> Result<AwsResponse, SendFailure> {
+        send(request).await.map_err(|failure| match failure {
+            Failed::Code(ErrorCode::HttpRequestDenied) => SendFailure::Refused,
+            Failed::Code(code) => SendFailure::Failed(describe(&code)),
+            Failed::Other(message) => SendFailure::Failed(message),
+        })
     }
 
     async fn sleep(&self, duration: Duration) {
@@ -38,9 +42,21 @@ impl Platform for Wasi {
     }
 }
 
+/// Why an exchange failed: the host's own error code, or what went wrong here.
+enum Failed {
+    Code(ErrorCode),
+    Other(String),
+}
+
+impl From<String> for Failed {
+    fn from(message: String) -> Self {
+        Self::Other(message)
+    }
+}
+
 /// One exchange over `wasi:http/outgoing-handler`. The body is written and finished before the
 /// request is handed over, so the host always sees it whole.
-async fn send(request: &AwsRequest) -> Result<AwsResponse, String> {
+async fn send(request: &AwsRequest) -> Result<AwsResponse, Failed> {
     let uri: http::Uri = request
         .url
         .parse()
@@ -112,12 +128,12 @@ async fn send(request: &AwsRequest) -> Result<AwsResponse, String> {
     let _ = options.set_first_byte_timeout(Some(reply_timeout));
     let _ = options.set_between_bytes_timeout(Some(reply_timeout));
 
-    let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(|e| describe(&e))?;
+    let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(Failed::Code)?;
     AsyncPollable::new(pending.subscribe()).wait_for().await;
     let incoming = match pending.get() {
         Some(Ok(Ok(response))) => response,
-        Some(Ok(Err(code))) => return Err(describe(&code)),
-        Some(Err(())) | None => return Err("the response was not available".into()),
+        Some(Ok(Err(code))) => return Err(Failed::Code(code)),
+        Some(Err(())) | None => return Err("the response was not available".to_owned().into()),
     };
     let status = incoming.status();
     let headers = incoming
@@ -177,7 +193,7 @@ pub async fn read_all(stream: InputStream, limit: usize) -> Result<Vec<u8>, Stri
     }
 }
 
-/// A transport failure in words; the host's own reasons (its outbound policy) pass through.
+/// A transport failure in words; the host's own reasons pass through.
 fn describe(code: &ErrorCode) -> String {
     match code {
         ErrorCode::InternalError(Some(reason)) => reason.clone(),

@@ -4,47 +4,32 @@
 
 use crate::arn::CertificateArn;
 use crate::arn::TopicArn;
-use crate::aws::acm::{self, CertificateDetail};
+use crate::aws::acm;
+use crate::aws::call::Caller;
+pub use crate::aws::call::Platform;
 use crate::aws::open_findings::{self, HubState};
-use crate::aws::retry::RetryPolicy;
 use crate::aws::securityhub;
-use crate::aws::sign::Signer;
 use crate::aws::{AwsRequest, AwsResponse, CallError, sns};
+use crate::certificate::CertificateDetail;
+use crate::certificate::Tag;
 use crate::config::{Config, Service};
+use crate::decision::{Notify, Rules, Trigger, Verdict, days_left};
 use crate::event::{Envelope, Event};
-use crate::expiry::{ExpiryWindow, Severity, days_left};
-use crate::filter::{Tag, owner_topic, owner_unknown};
+use crate::filter::{owner_topic, owner_unknown};
 use crate::finding::{ExpiryFinding, display_domain, finding_id};
 use crate::notification::ExpiryNotice;
 use crate::outcome::*;
 use crate::partition::Partition;
 use crate::timestamp::rfc3339_seconds;
 use futures::future::{OptionFuture, join, join3};
-use std::time::Duration;
 
 mod renewal;
-mod scan_findings;
-mod scheduled;
 use time::OffsetDateTime;
 
-/// What the responder needs from where it runs.
-pub trait Platform {
-    /// The wall clock, read afresh whenever it is needed.
-    fn now(&self) -> OffsetDateTime;
-    /// Sends a signed request; `Err` describes a failure to get any reply.
-    fn send(&self, request: &AwsRequest) -> impl Future<Output = Result<AwsResponse, String>>;
-    fn sleep(&self, duration: Duration) -> impl Future<Output = ()>;
-    /// Uniform in `[0, 1)`, for retry jitter.
-    fn jitter(&self) -> f64;
-}
-
+/// One event's handling: its configuration, and the caller that signs and sends its requests.
 pub struct Responder<'a, P> {
-    config: &'a Config,
-    signer: Signer,
-    platform: &'a P,
-    retry: RetryPolicy,
-    /// In a dry run, the writes that were not sent.
-    planned: std::cell::RefCell<Vec<PlannedRequest>>,
+    pub(crate) config: &'a Config,
+    pub(crate) caller: Caller<'a, P>,
 }
 
 /// Handles one event: configuration from `env`, the event from `event_text`.
@@ -52,15 +37,12 @@ pub async fn handle<P: Platform>(
     platform: &P,
     env: &[(String, String)],
     event_text: &str,
-) -> Result<Outcome, HandleError> {
+) -> Result<Outcome, Failure> {
     // Configuration is read only for events certwatch acts on.
     let config = || Config::from_pairs(env);
     let responder = |config| Responder {
         config,
-        signer: Signer::new(&config.credentials),
-        platform,
-        retry: RetryPolicy::default(),
-        planned: Default::default(),
+        caller: Caller::new(platform, &config.credentials, config.call_options()),
     };
     let event = Event::parse(event_text)?;
     // ACM's NotAfter decides; the event's DaysToExpiry only picks notification days.
@@ -78,7 +60,7 @@ pub async fn handle<P: Platform>(
             let responder = responder(&config);
             return responder.scan(envelope).await.map(|report| {
                 Outcome::Scanned(ScanReport {
-                    planned: responder.planned.take(),
+                    planned: responder.caller.take_planned(),
                     ..report
                 })
             });
@@ -110,21 +92,31 @@ pub async fn handle<P: Platform>(
         .await
         .map(|handled| {
             Outcome::Handled(Handled {
-                planned: responder.planned.take(),
+                planned: responder.caller.take_planned(),
                 ..handled
             })
         })
 }
 
 impl<P: Platform> Responder<'_, P> {
-    fn endpoint(&self, service: Service, certificate: &CertificateArn, region: &str) -> String {
+    pub(crate) fn endpoint(
+        &self,
+        service: Service,
+        certificate: &CertificateArn,
+        region: &str,
+    ) -> String {
         self.endpoint_in(service, certificate.arn().partition, region)
     }
 
-    fn endpoint_in(&self, service: Service, partition: Partition, region: &str) -> String {
+    pub(crate) fn endpoint_in(
+        &self,
+        service: Service,
+        partition: Partition,
+        region: &str,
+    ) -> String {
         match self.config.endpoints.for_service(service) {
             Some(url) => url.to_owned(),
-            None => partition.endpoint(service.signing_name(), region),
+            None => partition.endpoint(service, region),
         }
     }
 
@@ -136,7 +128,7 @@ impl<P: Platform> Responder<'_, P> {
         envelope: &Envelope,
         certificate: &CertificateArn,
         trigger: Trigger<'_>,
-    ) -> Result<Handled, HandleError> {
+    ) -> Result<Handled, Failure> {
         let cert_region = &certificate.arn().region;
         let hub_region = self
             .config
@@ -195,9 +187,9 @@ impl<P: Platform> Responder<'_, P> {
             }
             (other, _) => other,
         };
-        let now = self.platform.now();
+        let now = self.caller.platform().now();
         let not_after = detail.not_after.ok_or_else(|| {
-            HandleError::new(
+            Failure::new(
                 ErrorKind::Aws,
                 format!(
                     "{certificate} has no expiry date yet (status {}): ACM gives NotAfter only once a certificate is issued",
@@ -221,57 +213,46 @@ impl<P: Platform> Responder<'_, P> {
             skipped: Vec::new(),
             planned: Vec::new(),
         };
-        if let Some(reason) = self.config.filters.exclusion(&detail, &tags) {
-            handled.decision = Decision::Excluded;
-            handled.skipped = [Step::SecurityHub, Step::Notification]
-                .map(|step| Skipped {
-                    step,
-                    reason: reason.clone(),
-                })
-                .into();
-            return Ok(handled);
-        }
         let owner_tags = match &tags_failure {
             Some(error) => Err(error.to_string()),
             None => Ok(&tags[..]),
         };
         let owner = self.owner_of(owner_tags, certificate.arn().partition);
-        let expiring = ExpiryWindow {
-            days: self.config.expiry_days,
-        }
-        .contains(days_left);
-        // A renewal that needs its owner is raised whatever the days left: ACM tries from 60
-        // days out, and waiting for the window would waste them.
-        let (event_days, action) = match (trigger, expiring) {
-            (Trigger::ActionRequired(reason), _) => (None, Some(reason)),
-            (Trigger::Expiry(event_days), true) => (event_days, None),
-            (Trigger::Renewal(_), true) => (None, None),
-            (Trigger::Expiry(_), false) => return Ok(handled),
-            (Trigger::Renewal(renewal), false) => {
-                let known = Known {
-                    detail: &detail,
-                    not_after,
-                    days_left,
-                    hub_region,
-                    now,
-                    owner: &owner,
-                };
-                return self
-                    .resolve(handled, certificate, known, hub_state, renewal)
-                    .await;
-            }
-        };
+        let (severity, action, notify) =
+            match Rules::from_config(self.config).judge(&detail, &tags, days_left, trigger) {
+                Verdict::Excluded(reason) => {
+                    handled.decision = Decision::Excluded;
+                    handled.skipped = [Step::SecurityHub, Step::Notification]
+                        .map(|step| Skipped {
+                            step,
+                            reason: reason.clone(),
+                        })
+                        .into();
+                    return Ok(handled);
+                }
+                Verdict::NotExpiring => return Ok(handled),
+                Verdict::Renewed(renewal) => {
+                    let known = Known {
+                        detail: &detail,
+                        not_after,
+                        days_left,
+                        hub_region,
+                        now,
+                        owner: &owner,
+                    };
+                    return self
+                        .resolve(handled, certificate, known, hub_state, renewal)
+                        .await;
+                }
+                Verdict::Raise {
+                    severity,
+                    action,
+                    notify,
+                } => (severity, action, notify),
+            };
         handled.decision = match action {
             Some(_) => Decision::ActionRequired,
             None => Decision::Expiring,
-        };
-        let severity = match action {
-            Some(_) => self
-                .config
-                .severity
-                .severity(days_left)
-                .max(Severity::Medium),
-            None => self.config.severity.severity(days_left),
         };
 
         let finding = ExpiryFinding {
@@ -319,7 +300,7 @@ impl<P: Platform> Responder<'_, P> {
             days_left,
             action,
         };
-        let publish = self.publish(notice, event_days, &owner);
+        let publish = self.publish(notice, notify, &owner);
         let (imported, published) = join(import, publish).await;
         finish(handled, imported, published)
     }
@@ -327,7 +308,7 @@ impl<P: Platform> Responder<'_, P> {
     /// The topic a certificate's `OWNER_TOPIC_TAG` names among its `tags`, if configured and
     /// tagged; or why it is not known (`tags` could not be listed, the tag names no topic).
     /// A tag naming `SNS_TOPIC_ARN` itself adds no one: that topic is told anyway.
-    fn owner_of(&self, tags: Result<&[Tag], String>, partition: Partition) -> Owner {
+    pub(crate) fn owner_of(&self, tags: Result<&[Tag], String>, partition: Partition) -> Owner {
         let key = self.config.owner_topic_tag.as_deref()?;
         let owner = match tags {
             Ok(tags) => owner_topic(key, tags, partition),
@@ -339,34 +320,21 @@ impl<P: Platform> Responder<'_, P> {
         }
     }
 
-    /// The owner's message; on the days `NOTIFY_AT_DAYS` names, once expired, and whenever
-    /// ACM needs the owner to act.
+    /// The owner's message, unless today is not a day to send it (the finding is updated
+    /// anyway).
     async fn publish(
         &self,
         notice: ExpiryNotice<'_>,
-        event_days: Option<i64>,
+        notify: Notify,
         owner: &Owner,
     ) -> Vec<Result<Notification, StepError>> {
-        let days_left = notice.days_left;
-        if let Some(days) = self
-            .config
-            .notify_at_days
-            .as_ref()
-            .filter(|_| notice.action.is_none())
-        {
-            let day = event_days.unwrap_or(days_left);
-            if days_left > 0 && !days.contains(&day) {
-                let listed: Vec<String> = days.iter().rev().map(i64::to_string).collect();
-                let mut skipped = vec![Err(Skip(Skipped {
-                    step: Step::Notification,
-                    reason: format!(
-                        "{day} days left is not a notification day (NOTIFY_AT_DAYS={})",
-                        listed.join(",")
-                    ),
-                }))];
-                skipped.extend(unusable_owner(owner));
-                return skipped;
-            }
+        if let Notify::NotToday(reason) = notify {
+            let mut skipped = vec![Err(Skip(Skipped {
+                step: Step::Notification,
+                reason,
+            }))];
+            skipped.extend(unusable_owner(owner));
+            return skipped;
         }
         self.notify(
             notice.certificate,
@@ -427,70 +395,13 @@ impl<P: Platform> Responder<'_, P> {
         results
     }
 
-    /// The credentials, which no error may quote.
-    fn secrets(&self) -> Vec<&str> {
-        let credentials = &self.config.credentials;
-        let mut secrets = vec![
-            credentials.access_key_id.as_str(),
-            credentials.secret_access_key.as_str(),
-        ];
-        secrets.extend(credentials.session_token.as_deref());
-        secrets
-    }
-
-    /// Signs and sends `request`, retrying what the retry policy allows, and parses the reply.
-    async fn call<T>(
+    /// Signs and sends `request` as the caller does, and parses the reply.
+    pub(crate) async fn call<T>(
         &self,
         request: AwsRequest,
         parse: impl Fn(&AwsResponse) -> Result<T, CallError>,
     ) -> Result<T, CallError> {
-        let operation = request.operation;
-        if self.config.dry_run && operation.writes() {
-            self.planned.borrow_mut().push(PlannedRequest {
-                operation: operation.name().to_owned(),
-                url: request.url.clone(),
-                body: String::from_utf8_lossy(&request.body).into_owned(),
-            });
-            return parse(&crate::aws::dry_run_reply(&request));
-        }
-        // The trace header travels unsigned, as the AWS SDKs send it.
-        let mut request = match &self.config.trace_id {
-            Some(trace) => request.header("x-amzn-trace-id", trace),
-            None => request,
-        };
-        request.reply_timeout = Some(self.config.request_timeout);
-        let mut attempt = 1;
-        loop {
-            let now = self.platform.now();
-            let signed_headers = self
-                .signer
-                .signed_headers(&request, now.into())
-                .map_err(|e| CallError::Transport {
-                    operation,
-                    message: e.to_string(),
-                })?;
-            // Sent with the signature's headers, then back to its own for the next attempt:
-            // the body is not copied.
-            let unsigned = std::mem::replace(&mut request.headers, signed_headers);
-            let sent = self.platform.send(&request).await;
-            request.headers = unsigned;
-            let result = match sent {
-                Ok(response) => parse(&response),
-                Err(message) => Err(CallError::Transport { operation, message }),
-            };
-            let error = match result {
-                Ok(value) => return Ok(value),
-                Err(error) => error,
-            };
-            match self
-                .retry
-                .delay_after(attempt, &error, self.platform.jitter())
-            {
-                Some(delay) => self.platform.sleep(delay).await,
-                None => return Err(error.redacted(&self.secrets())),
-            }
-            attempt += 1;
-        }
+        self.caller.call(request, parse).await
     }
 }
 
@@ -500,17 +411,6 @@ fn first_raised(hub_state: &Result<HubState, CallError>) -> Option<&str> {
         Ok(HubState::Subscribed { first_raised }) => first_raised.as_deref(),
         _ => None,
     }
-}
-
-/// What a certificate event is about.
-#[derive(Debug, Clone, Copy)]
-enum Trigger<'a> {
-    /// Approaching expiration, or expired; the event's `DaysToExpiry`, if it gave one.
-    Expiry(Option<i64>),
-    /// Renewed or (re-)imported.
-    Renewal(crate::event::Renewal),
-    /// ACM cannot renew it by itself, for this reason.
-    ActionRequired(&'a str),
 }
 
 /// What the first round trip established about a certificate.
@@ -531,7 +431,7 @@ fn finish(
     mut handled: Handled,
     imported: Result<Option<FindingImport>, StepError>,
     published: Vec<Result<Notification, StepError>>,
-) -> Result<Handled, HandleError> {
+) -> Result<Handled, Failure> {
     let mut failures = Vec::new();
     match imported {
         Ok(finding) => handled.finding = finding,
@@ -577,7 +477,7 @@ enum StepError {
 use StepError::{Fail, Skip};
 
 /// One error for the event that also says what did get done, since a retry will redo it.
-fn partial_failure(handled: &Handled, failures: Vec<CallError>) -> HandleError {
+fn partial_failure(handled: &Handled, failures: Vec<CallError>) -> Failure {
     let mut done = Vec::new();
     if let Some(f) = &handled.finding {
         done.push(format!("finding {} imported into {}", f.id, f.region));
@@ -592,8 +492,8 @@ fn partial_failure(handled: &Handled, failures: Vec<CallError>) -> HandleError {
     let mut failures = failures.into_iter();
     let first = failures
         .next()
-        .map(HandleError::from)
-        .unwrap_or_else(|| HandleError::new(ErrorKind::Aws, "failed"));
+        .map(Failure::from)
+        .unwrap_or_else(|| Failure::new(ErrorKind::Aws, "failed"));
     let mut message = format!(
         "{} expires in {} days; {}",
         handled.certificate.arn, handled.certificate.days_left, first.message
@@ -604,7 +504,7 @@ fn partial_failure(handled: &Handled, failures: Vec<CallError>) -> HandleError {
     if !done.is_empty() {
         message.push_str(&format!(" (done before the failure: {})", done.join(", ")));
     }
-    HandleError {
+    Failure {
         message,
         retryable,
         ..first

@@ -8,8 +8,8 @@ use crate::aws::CallError;
 use crate::aws::open_findings::HubState;
 use crate::aws::securityhub::{self, FindingIdentifier};
 use crate::config::Service;
+use crate::decision::Severity;
 use crate::event::Renewal;
-use crate::expiry::Severity;
 use crate::finding::ExpiryFinding;
 use crate::notification::{ExpiryNotice, RENEWED_SUBJECT, RenewedNotice};
 use crate::outcome::*;
@@ -24,7 +24,7 @@ impl<P: Platform> Responder<'_, P> {
         known: Known<'_>,
         hub_state: Result<HubState, CallError>,
         renewal: Renewal,
-    ) -> Result<Handled, HandleError> {
+    ) -> Result<Handled, Failure> {
         // Only an open finding is resolved, and only its owner told: a routine renewal of a
         // certificate certwatch never warned about writes and sends nothing.
         if matches!(&hub_state, Ok(HubState::Subscribed { first_raised: None })) {

@@ -3,7 +3,6 @@
 mod cli;
 mod deploy;
 mod faults;
-mod features;
 mod lambda;
 mod lifecycle;
 mod load;

@@ -3,7 +3,7 @@
 
 use crate::support::moto::{ACCOUNT, REGION, Session, session};
 use crate::support::{Running, certwatch, events_dir, free_port, http, venv, wait_for_port};
-use certwatch::outcome::Outcome;
+use certwatch::outcome::{Decision, ErrorKind, Outcome};
 use serde_json::json;
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
@@ -100,7 +100,7 @@ fn serve_answers_events_and_refuses_what_it_must() {
         r#"{"id":"x","source":"aws.acm"}"#,
     );
     assert_eq!(status, 400, "{body}");
-    assert!(matches!(outcome(&body), Outcome::Error(f) if f.kind == "malformed-event"));
+    assert!(matches!(outcome(&body), Outcome::Error(f) if f.kind == ErrorKind::MalformedEvent));
     let (status, _) = http(&address, "POST", "/", &key, &"x".repeat(300 * 1024));
     assert_eq!(status, 413);
     assert_eq!(http(&address, "GET", "/", &key, "").0, 405);
@@ -141,7 +141,7 @@ fn shutting_down_finishes_the_events_in_flight() {
     let (status, body) = in_flight.join().expect("the request thread");
     assert_eq!(status, 503, "the event in flight was not answered: {body}");
     assert!(
-        matches!(outcome(&body), Outcome::Error(f) if f.kind == "deadline"),
+        matches!(outcome(&body), Outcome::Error(f) if f.kind == ErrorKind::Deadline),
         "{body}"
     );
     let exit = server.0.wait().expect("waiting for the server");
@@ -224,7 +224,7 @@ fn assert_serves_the_responder(moto: &Session, port: u16, event: &str) {
     let Outcome::Handled(handled) = outcome(&body) else {
         panic!("{body}")
     };
-    assert_eq!(handled.decision, "expiring");
+    assert_eq!(handled.decision, Decision::Expiring);
     assert_eq!(handled.certificate.days_left, 12);
     assert!(
         handled.finding.is_some() && !handled.notifications.is_empty(),

@@ -7,7 +7,7 @@
 //! event `rounds` times; the host times calls with different `rounds`, so instantiation and
 //! the bundle's parsing cancel out.
 
-use certwatch_guest::aws::{AwsRequest, AwsResponse};
+use certwatch_guest::aws::{AwsRequest, AwsResponse, SendFailure};
 use certwatch_guest::responder::Platform;
 use serde::Deserialize;
 use std::cell::RefCell;
@@ -77,7 +77,7 @@ impl Platform for Memory<'_> {
         self.now
     }
 
-    async fn send(&self, request: &AwsRequest) -> Result<AwsResponse, String> {
+    async fn send(&self, request: &AwsRequest) -> Result<AwsResponse, SendFailure> {
         let name = request.operation.name();
         let operation = name.split_once(':').map_or(name, |(_, op)| op);
         let mut used = self.used.borrow_mut();
@@ -85,7 +85,7 @@ impl Platform for Memory<'_> {
             .find(|&i| !used[i] && self.bundle.replies[i].operation == operation)
         else {
             self.missing.borrow_mut().push(name);
-            return Err(format!("no reply left for {name}"));
+            return Err(SendFailure::Failed(format!("no reply left for {name}")));
         };
         used[index] = true;
         let reply = &self.bundle.replies[index];

@@ -1,49 +1,13 @@
-//! The scheduled scan's pure parts: which certificates to look up, the digest message, and
-//! the finding batches.
+//! The digest's text: soonest first, then the findings resolved, in as many messages as SNS
+//! takes.
 
-use crate::arn::{CertificateArn, TopicArn};
-use crate::aws::acm::CertificateDetail;
+use super::{Expiring, Resolution};
 use crate::finding::display_domain;
 use crate::timestamp::human;
 use time::OffsetDateTime;
 
 /// SNS's limit on a message, in bytes.
 pub const SNS_MAX_MESSAGE_BYTES: usize = 256 * 1024;
-/// `BatchImportFindings` takes at most 100 findings…
-pub const MAX_FINDINGS_PER_BATCH: usize = 100;
-/// …in a request of at most 6 MB; a margin is kept for the envelope.
-pub const MAX_IMPORT_BYTES: usize = 6 * 1000 * 1000 - 64 * 1024;
-
-/// A certificate a scan found inside the window.
-#[derive(Debug, Clone)]
-pub struct Expiring {
-    pub certificate: CertificateArn,
-    pub detail: CertificateDetail,
-    pub not_after: OffsetDateTime,
-    pub days_left: i64,
-    /// The topic its owner tag names, which also gets its alerts.
-    pub owner_topic: Option<TopicArn>,
-}
-
-/// Whether the summary lacks what the decision needs and `DescribeCertificate` can give it:
-/// an issued (or unknown) certificate without `NotAfter`. Pending, failed and revoked ones
-/// have no expiry to watch.
-pub fn needs_description(detail: &CertificateDetail) -> bool {
-    detail.not_after.is_none()
-        && matches!(detail.status.as_deref(), None | Some("ISSUED" | "INACTIVE"))
-}
-
-/// A certificate whose open finding a scan resolved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolution {
-    pub arn: String,
-    pub domain: String,
-    /// The new expiry of a renewed certificate; `None` for one deleted from ACM.
-    pub renewed_until: Option<OffsetDateTime>,
-    /// The topic its owner tag names, which also hears of it.
-    pub owner_topic: Option<TopicArn>,
-}
-
 /// One digest, soonest first, then the findings resolved, split into messages SNS accepts;
 /// none when nothing expires and nothing was resolved.
 pub fn digest_messages(
@@ -167,52 +131,11 @@ fn line(expiring: &Expiring) -> String {
     )
 }
 
-/// Findings (as JSON text) in the batches `BatchImportFindings` accepts.
-pub fn finding_batches(findings: Vec<String>) -> Vec<Vec<String>> {
-    let mut batches: Vec<Vec<String>> = Vec::new();
-    let mut size = 0;
-    for finding in findings {
-        let finding_size = finding.len() + 1;
-        let full = batches.last().is_none_or(|batch| {
-            batch.len() >= MAX_FINDINGS_PER_BATCH || size + finding_size > MAX_IMPORT_BYTES
-        });
-        if full {
-            batches.push(Vec::new());
-            size = 0;
-        }
-        size += finding_size;
-        if let Some(batch) = batches.last_mut() {
-            batch.push(finding);
-        }
-    }
-    batches
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::tests::expiring;
     use time::macros::datetime;
-
-    fn expiring(id: usize, days_left: i64) -> Expiring {
-        let arn = format!("arn:aws:acm:us-east-1:123456789012:certificate/{id:08}");
-        Expiring {
-            certificate: CertificateArn::parse(&arn).unwrap(),
-            detail: CertificateDetail {
-                arn,
-                domain_name: format!("d{id}.example.com"),
-                subject_alternative_names: vec![],
-                not_after: None,
-                status: Some("ISSUED".into()),
-                kind: Some("IMPORTED".into()),
-                in_use_by: vec![],
-                in_use: None,
-                renewal_eligibility: None,
-            },
-            not_after: datetime!(2026-12-10 12:00 UTC),
-            days_left,
-            owner_topic: None,
-        }
-    }
 
     #[test]
     fn the_digest_lists_the_soonest_first() {
@@ -322,38 +245,5 @@ mod tests {
         }
         let listed: usize = messages.iter().map(|m| m.matches("\n- d").count()).sum();
         assert_eq!(listed, 3000);
-    }
-
-    #[test]
-    fn findings_go_in_batches_of_at_most_100() {
-        let findings: Vec<_> = (0..250).map(|i| format!(r#"{{"Id":{i}}}"#)).collect();
-        let sizes: Vec<_> = finding_batches(findings).iter().map(Vec::len).collect();
-        assert_eq!(sizes, [100, 100, 50]);
-        assert!(finding_batches(Vec::new()).is_empty());
-    }
-
-    #[test]
-    fn large_findings_split_batches_by_size() {
-        let big = "x".repeat(100_000);
-        let findings: Vec<_> = (0..100)
-            .map(|i| serde_json::json!({ "Id": i, "Description": big }).to_string())
-            .collect();
-        let batches = finding_batches(findings);
-        assert!(batches.len() >= 2);
-        for batch in &batches {
-            let body = crate::aws::securityhub::batch_import_findings("https://h", "r", batch).body;
-            assert!(body.len() <= 6_000_000);
-        }
-    }
-
-    #[test]
-    fn only_issued_certificates_without_an_expiry_are_looked_up() {
-        let mut detail = expiring(1, 1).detail;
-        assert!(needs_description(&detail));
-        detail.status = Some("PENDING_VALIDATION".into());
-        assert!(!needs_description(&detail));
-        detail.not_after = Some(datetime!(2026-12-10 12:00 UTC));
-        detail.status = Some("ISSUED".into());
-        assert!(!needs_description(&detail));
     }
 }

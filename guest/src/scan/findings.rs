@@ -2,17 +2,17 @@
 //! imported a full batch at a time as the scan finds them (keeping when each was first
 //! raised), and the open findings of certificates renewed or deleted since resolved.
 
-use super::scheduled::{Judged, Seen, StepFailure};
-use super::{Platform, Responder};
+use super::{Expiring, MAX_FINDINGS_PER_BATCH, Resolution, finding_batches};
+use super::{Judged, Seen, StepFailure};
 use crate::aws::open_findings::{self, OpenFinding};
 use crate::aws::securityhub::{self, FindingIdentifier};
 use crate::aws::{AwsResponse, CallError};
 use crate::config::Service;
-use crate::expiry::Severity;
+use crate::decision::{Severity, renewed_since};
 use crate::finding::{ExpiryFinding, GoneFinding, display_domain};
 use crate::outcome::*;
 use crate::partition::Partition;
-use crate::scan::{Expiring, MAX_FINDINGS_PER_BATCH, Resolution, finding_batches};
+use crate::responder::{Platform, Responder};
 use futures::StreamExt as _;
 use futures::channel::mpsc;
 use futures::future::join_all;
@@ -21,7 +21,7 @@ use std::rc::Rc;
 use time::OffsetDateTime;
 
 /// What one hub said when asked for its open findings.
-pub(super) enum HubLookup {
+pub(crate) enum HubLookup {
     Open {
         endpoint: String,
         findings: Vec<OpenFinding>,
@@ -32,24 +32,24 @@ pub(super) enum HubLookup {
 }
 
 /// Every hub's lookup, by region; shared by the importer and the resolver.
-pub(super) type HubLookups = Rc<BTreeMap<String, HubLookup>>;
+pub(crate) type HubLookups = Rc<BTreeMap<String, HubLookup>>;
 
 #[derive(Default)]
-pub(super) struct Imported {
-    pub(super) count: u32,
-    pub(super) skipped: Vec<Skipped>,
-    pub(super) failures: Vec<StepFailure>,
+pub(crate) struct Imported {
+    pub(crate) count: u32,
+    pub(crate) skipped: Vec<Skipped>,
+    pub(crate) failures: Vec<StepFailure>,
 }
 
 #[derive(Default)]
-pub(super) struct Resolved {
-    pub(super) resolutions: Vec<Resolution>,
-    pub(super) failures: Vec<StepFailure>,
+pub(crate) struct Resolved {
+    pub(crate) resolutions: Vec<Resolution>,
+    pub(crate) failures: Vec<StepFailure>,
 }
 
 impl<P: Platform> Responder<'_, P> {
     /// Each hub's open findings from this generator (and account, when the event names it).
-    pub(super) async fn look_up_hubs(&self, hubs: &[String], account: Option<&str>) -> HubLookups {
+    pub(crate) async fn look_up_hubs(&self, hubs: &[String], account: Option<&str>) -> HubLookups {
         let lookups = join_all(hubs.iter().map(|hub| async move {
             let partition = Partition::for_region(hub);
             let endpoint = self.endpoint_in(Service::SecurityHub, partition, hub);
@@ -98,7 +98,7 @@ impl<P: Platform> Responder<'_, P> {
     /// Imports findings as they are found, each full batch at once, one request at a time;
     /// what is left goes when the judging is done. A finding keeps the time it was first
     /// raised.
-    pub(super) async fn import_as_found(
+    pub(crate) async fn import_as_found(
         &self,
         mut found: mpsc::UnboundedReceiver<Expiring>,
         hubs: impl Future<Output = HubLookups>,
@@ -137,7 +137,7 @@ impl<P: Platform> Responder<'_, P> {
                         hub_region: &hub_region,
                         now,
                         generator_id: &self.config.generator_id,
-                        severity: self.config.severity.severity(expiring.days_left),
+                        severity: expiring.severity,
                         resolved: false,
                         created_at: first_raised.get(expiring.detail.arn.as_str()).copied(),
                         action: None,
@@ -193,7 +193,7 @@ impl<P: Platform> Responder<'_, P> {
     /// Resolves each open finding whose certificate, in a region the scan listed in full, is
     /// now outside the window (renewed) or gone from ACM (deleted): re-imported passed and
     /// archived, then its workflow set to RESOLVED.
-    pub(super) async fn resolve_gone_and_renewed(
+    pub(crate) async fn resolve_gone_and_renewed(
         &self,
         hubs: &HubLookups,
         judged: &Judged,
@@ -226,7 +226,9 @@ impl<P: Platform> Responder<'_, P> {
                     // Outside the window is not enough: a finding raised for a renewal that
                     // needs action, or under a wider window, stays open until the certificate
                     // expires later than it did when the finding was raised.
-                    Some(Seen::Healthy(healthy)) if !renewed_since(open, healthy.not_after) => {
+                    Some(Seen::Healthy(healthy))
+                        if !renewed_since(raised_for(open), healthy.not_after) =>
+                    {
                         continue;
                     }
                     Some(Seen::Healthy(healthy)) => {
@@ -320,12 +322,10 @@ impl<P: Platform> Responder<'_, P> {
     }
 }
 
-/// Whether the certificate now expires later than it did when `open` was raised.
-fn renewed_since(open: &OpenFinding, not_after: OffsetDateTime) -> bool {
-    let raised_for = open.not_after.as_deref().and_then(|t| {
-        OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
-    });
-    raised_for.is_some_and(|before| not_after > before)
+/// The expiry `open` was raised for, as its finding recorded it.
+fn raised_for(open: &OpenFinding) -> Option<OffsetDateTime> {
+    let recorded = open.not_after.as_deref()?;
+    OffsetDateTime::parse(recorded, &time::format_description::well_known::Rfc3339).ok()
 }
 
 /// Why findings for `hub_region` were not imported, noted once.

@@ -1,0 +1,103 @@
+//! The environment variables the component reads. The host passes [`PASSED_THROUGH`] on from
+//! its own environment and nothing else; the credentials ([`CREDENTIALS`]) it resolves itself,
+//! and the Lambda runtime adds [`GENERATOR_ID`] and [`TRACE_ID`] per invocation.
+
+/// Certificates expiring within this many days are acted on (`45`).
+pub const EXPIRY_DAYS: &str = "EXPIRY_DAYS";
+/// Where notifications go.
+pub const SNS_TOPIC_ARN: &str = "SNS_TOPIC_ARN";
+/// The region whose Security Hub receives findings; the certificate's own when unset.
+pub const SECURITY_HUB_REGION: &str = "SECURITY_HUB_REGION";
+/// Days left on which an event notifies, e.g. `45,30,14,7,3,1`.
+pub const NOTIFY_AT_DAYS: &str = "NOTIFY_AT_DAYS";
+/// Regions a scheduled scan covers.
+pub const SCAN_REGIONS: &str = "SCAN_REGIONS";
+/// `DescribeCertificate` calls a scan makes at once.
+pub const SCAN_CONCURRENCY: &str = "SCAN_CONCURRENCY";
+/// Days left at or under which a finding is critical, high and medium.
+pub const SEVERITY_DAYS: &str = "SEVERITY_DAYS";
+/// Decide everything, send nothing that changes anything.
+pub const DRY_RUN: &str = "DRY_RUN";
+/// Act only on imported certificates.
+pub const ONLY_IMPORTED: &str = "ONLY_IMPORTED";
+/// Act only on certificates something uses.
+pub const ONLY_IN_USE: &str = "ONLY_IN_USE";
+/// Act only on certificates with one of these tags.
+pub const INCLUDE_TAGS: &str = "INCLUDE_TAGS";
+/// Leave out certificates with any of these tags.
+pub const EXCLUDE_TAGS: &str = "EXCLUDE_TAGS";
+/// A tag whose value, an SNS topic ARN, also receives the certificate's alerts.
+pub const OWNER_TOPIC_TAG: &str = "OWNER_TOPIC_TAG";
+/// How long one attempt of an AWS request waits for its reply, in milliseconds.
+pub const REQUEST_TIMEOUT_MS: &str = "REQUEST_TIMEOUT_MS";
+/// The findings' `GeneratorId`; on Lambda, the function's ARN.
+pub const GENERATOR_ID: &str = "CERTWATCH_GENERATOR_ID";
+/// The X-Ray trace header to pass on to AWS, as Lambda sets it.
+pub const TRACE_ID: &str = "_X_AMZN_TRACE_ID";
+/// The region certwatch runs in.
+pub const AWS_REGION: &str = "AWS_REGION";
+/// The region certwatch runs in, when `AWS_REGION` is not set.
+pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+/// The endpoint override for every service, as in the AWS SDKs; a service's own
+/// ([`crate::Service::endpoint_variable`]) wins.
+pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+
+/// The access key id the component signs with.
+pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+/// The secret access key the component signs with.
+pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+/// The session token of temporary credentials.
+pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+
+/// The credentials' variables: never taken from the host's environment as they are, never
+/// logged or recorded.
+pub const CREDENTIALS: [&str; 3] = [AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN];
+
+/// Settings the host passes on to the component when they are set: its configuration, and
+/// nothing else of the host's environment.
+pub const PASSED_THROUGH: &[&str] = &[
+    EXPIRY_DAYS,
+    SNS_TOPIC_ARN,
+    SECURITY_HUB_REGION,
+    AWS_REGION,
+    AWS_DEFAULT_REGION,
+    AWS_ENDPOINT_URL,
+    "AWS_ENDPOINT_URL_ACM",
+    "AWS_ENDPOINT_URL_SECURITYHUB",
+    "AWS_ENDPOINT_URL_SNS",
+    GENERATOR_ID,
+    DRY_RUN,
+    EXCLUDE_TAGS,
+    INCLUDE_TAGS,
+    NOTIFY_AT_DAYS,
+    ONLY_IMPORTED,
+    ONLY_IN_USE,
+    OWNER_TOPIC_TAG,
+    REQUEST_TIMEOUT_MS,
+    SCAN_CONCURRENCY,
+    SCAN_REGIONS,
+    SEVERITY_DAYS,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Service;
+
+    #[test]
+    fn every_service_override_is_passed_through() {
+        for service in Service::ALL {
+            assert!(
+                PASSED_THROUGH.contains(&service.endpoint_variable()),
+                "{service:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn credentials_are_never_passed_through() {
+        for name in CREDENTIALS {
+            assert!(!PASSED_THROUGH.contains(&name), "{name}");
+        }
+    }
+}
