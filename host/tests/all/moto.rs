@@ -667,3 +667,246 @@ fn renewal_action_required_and_expired_events_say_what_to_fix() {
         about(&ended)
     );
 }
+
+fn finding_id(certificate_arn: &str) -> String {
+    format!("{certificate_arn}/certwatch/expiry")
+}
+
+/// The finding with `id`, looked up as certwatch looks it up (`Id` EQUALS, `MaxResults` 1).
+fn finding(moto: &Session, id: &str) -> Value {
+    let found = moto.aws_one(json!({ "command": "get_findings", "id": id }));
+    let found = found.as_array().cloned().unwrap_or_default();
+    assert_eq!(found.len(), 1, "no finding {id}: {found:#?}");
+    assert_eq!(found[0]["Id"], id, "another finding than {id}: {found:#?}");
+    found[0].clone()
+}
+
+/// Passed, archived, its workflow RESOLVED with certwatch's note.
+fn assert_resolved(finding: &Value, note: &str) {
+    assert_eq!(finding["Compliance"]["Status"], "PASSED", "{finding:#}");
+    assert_eq!(finding["RecordState"], "ARCHIVED", "{finding:#}");
+    assert_eq!(finding["Workflow"]["Status"], "RESOLVED", "{finding:#}");
+    assert_eq!(finding["Severity"]["Label"], "INFORMATIONAL", "{finding:#}");
+    assert_eq!(finding["Note"]["Text"], note, "{finding:#}");
+    assert_eq!(finding["Note"]["UpdatedBy"], "certwatch", "{finding:#}");
+}
+
+/// Still warning, active, and nobody has touched its workflow.
+fn assert_open(finding: &Value) {
+    assert_eq!(finding["Compliance"]["Status"], "WARNING", "{finding:#}");
+    assert_eq!(finding["RecordState"], "ACTIVE", "{finding:#}");
+    assert_eq!(finding["Workflow"]["Status"], "NEW", "{finding:#}");
+    assert_eq!(finding["Note"], Value::Null, "{finding:#}");
+}
+
+/// ACM's "Certificate Available", as `events/renewed` has it.
+fn available(certificate_arn: &str, action: &str, id: &str) -> String {
+    json!({
+        "version": "0",
+        "id": id,
+        "detail-type": "ACM Certificate Available",
+        "source": "aws.acm",
+        "account": ACCOUNT,
+        "time": "2026-11-29T12:00:00Z",
+        "region": REGION,
+        "resources": [certificate_arn],
+        "detail": {
+            "Action": action,
+            "CertificateType": "IMPORTED",
+            "CommonName": "example.com",
+            "DaysToExpiry": 400,
+            "InUse": false,
+            "Exported": false
+        }
+    })
+    .to_string()
+}
+
+/// "Certificate Available" after a renewal or a re-import that took the certificate out of the
+/// window resolves its open finding, found by its `Id` among other certificates' findings (a
+/// lookup that ignored the filter would get another's, and resolve nothing); the other
+/// findings stay open. A renewal of a certificate never flagged writes and sends nothing.
+#[test]
+fn a_renewal_or_reimport_resolves_that_certificates_finding_among_others() {
+    let moto = session();
+    let (keys, arns) = account(&moto, &[5, 10, 20, 30, 300], true);
+    let (code, scan) = certwatch_run(&moto, &keys, &scheduled_scan(), &[]);
+    assert_eq!(code, Some(0), "{scan}");
+    moto.relax_auth();
+    let raised = findings(&moto, REGION);
+    assert_eq!(raised.len(), 4, "{raised:#?}");
+    for arn in [&arns[1], &arns[2]] {
+        assert_ne!(
+            raised[0]["Id"],
+            finding_id(arn),
+            "the test needs another finding first"
+        );
+    }
+    for (arn, days) in [(&arns[1], 10), (&arns[2], 20)] {
+        moto.aws_one(json!({
+            "command": "reimport_certificate", "arn": arn, "domain": format!("d{days}.example.com"), "days": 400
+        }));
+    }
+    moto.enforce_auth();
+    let mut outcomes = Vec::new();
+    for (arn, action) in [
+        (&arns[1], "RENEWAL"),
+        (&arns[2], "REIMPORT"),
+        (&arns[4], "RENEWAL"),
+    ] {
+        let (code, outcome) = certwatch_run(
+            &moto,
+            &keys,
+            &available(arn, action, &format!("{action}-{arn}")),
+            &[],
+        );
+        assert_eq!(code, Some(0), "{outcome}");
+        outcomes.push(outcome);
+    }
+    moto.relax_auth();
+
+    let created = |arn: &str| {
+        raised
+            .iter()
+            .find(|f| f["Id"] == finding_id(arn).as_str())
+            .map(|f| f["CreatedAt"].clone())
+            .unwrap_or_else(|| panic!("no finding for {arn}: {raised:#?}"))
+    };
+    for ((outcome, arn), how) in outcomes
+        .iter()
+        .zip(&arns[1..3])
+        .zip(["renewed by ACM", "re-imported"])
+    {
+        assert_eq!(outcome["decision"], "resolved", "{outcome}");
+        assert_eq!(outcome["certificate"]["days_left"], 400, "{outcome}");
+        assert_eq!(outcome["finding"]["id"], finding_id(arn), "{outcome}");
+        assert_eq!(outcome["finding"]["region"], REGION, "{outcome}");
+        assert_eq!(outcome["skipped"], json!([]), "{outcome}");
+        let resolved = finding(&moto, &finding_id(arn));
+        let not_after = outcome["certificate"]["not_after"]
+            .as_str()
+            .unwrap_or_default();
+        assert_resolved(
+            &resolved,
+            &format!("The certificate was {how}; it now expires on {not_after}."),
+        );
+        assert_eq!(
+            resolved["FindingProviderFields"]["Severity"]["Label"], "INFORMATIONAL",
+            "{resolved:#}"
+        );
+        assert_eq!(resolved["CreatedAt"], created(arn), "{resolved:#}");
+    }
+    for arn in [&arns[0], &arns[3]] {
+        assert_open(&finding(&moto, &finding_id(arn)));
+    }
+
+    let never_flagged = &outcomes[2];
+    assert_eq!(never_flagged["decision"], "not-expiring", "{never_flagged}");
+    assert_eq!(never_flagged["finding"], Value::Null, "{never_flagged}");
+    assert_eq!(never_flagged["notifications"], json!([]), "{never_flagged}");
+    assert_eq!(findings(&moto, REGION).len(), 4);
+
+    let sent = notifications(&moto);
+    assert_eq!(sent.len(), 3, "{sent:#?}");
+    for (outcome, words) in outcomes.iter().zip([
+        "The ACM certificate for d10.example.com was renewed by ACM: it now expires on ",
+        "The ACM certificate for d20.example.com was re-imported: it now expires on ",
+    ]) {
+        let id = &outcome["notifications"][0]["message_id"];
+        let message = sent
+            .iter()
+            .find(|m| m["message_id"] == *id)
+            .unwrap_or_else(|| panic!("message {id} not in moto: {sent:#?}"));
+        assert_eq!(message["subject"], "Certificate Renewed Notification");
+        let text = message["message"].as_str().unwrap_or_default();
+        assert!(text.starts_with(words), "{text}");
+    }
+}
+
+/// A scan resolves the findings of certificates renewed out of the window or deleted since the
+/// last one, and only those; a scan after that finds nothing more to resolve.
+#[test]
+fn a_scan_resolves_the_findings_of_renewed_and_deleted_certificates_and_no_others() {
+    let moto = session();
+    let (keys, arns) = account(&moto, &[1, 10, 20, 30, 300], true);
+    let scan = |moto: &Session| {
+        let (code, outcome) = certwatch_run(moto, &keys, &scheduled_scan(), &[]);
+        assert_eq!(code, Some(0), "{outcome}");
+        outcome
+    };
+    let first = scan(&moto);
+    assert_eq!(first["findings_imported"], 4, "{first}");
+    assert_eq!(first["findings_resolved"], 0, "{first}");
+    moto.relax_auth();
+    assert_eq!(findings(&moto, REGION).len(), 4);
+    moto.aws_one(json!({
+        "command": "reimport_certificate", "arn": arns[1], "domain": "d10.example.com", "days": 400
+    }));
+    moto.aws_one(json!({ "command": "delete_certificate", "arn": arns[2] }));
+    moto.enforce_auth();
+
+    let second = scan(&moto);
+    moto.relax_auth();
+    assert_eq!(second["certificates_seen"], 4, "{second}");
+    assert_eq!(second["findings_resolved"], 2, "{second}");
+    assert_eq!(second["findings_imported"], 2, "{second}");
+    assert_eq!(second["failed"], json!([]), "{second}");
+    let expiring: Vec<&str> = second["expiring"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|c| c["arn"].as_str())
+        .collect();
+    assert_eq!(expiring, [arns[0].as_str(), arns[3].as_str()]);
+    let note = "The certificate was renewed out of the expiry window, or deleted.";
+    let check = |moto: &Session| -> Vec<Value> {
+        let resolved: Vec<Value> = [&arns[1], &arns[2]]
+            .into_iter()
+            .map(|arn| finding(moto, &finding_id(arn)))
+            .collect();
+        for finding in &resolved {
+            assert_resolved(finding, note);
+        }
+        for arn in [&arns[0], &arns[3]] {
+            assert_open(&finding(moto, &finding_id(arn)));
+        }
+        assert_eq!(findings(moto, REGION).len(), 4);
+        resolved
+    };
+    let resolved = check(&moto);
+    assert!(
+        resolved[1]["Title"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("no longer exists"),
+        "{:#}",
+        resolved[1]
+    );
+    let digest = |outcome: &Value| {
+        let sent = notifications(&moto);
+        let id = &outcome["notifications"][0]["message_id"];
+        sent.iter()
+            .find(|m| m["message_id"] == *id)
+            .and_then(|m| m["message"].as_str())
+            .unwrap_or_else(|| panic!("message {id} not in moto: {sent:#?}"))
+            .to_owned()
+    };
+    let text = digest(&second);
+    let (_, since) = text
+        .split_once("Resolved since the last scan:")
+        .unwrap_or_else(|| panic!("nothing resolved in {text}"));
+    assert!(
+        since.contains("d10.example.com renewed")
+            && since.contains("d20.example.com no longer exists in ACM"),
+        "{text}"
+    );
+
+    moto.enforce_auth();
+    let third = scan(&moto);
+    moto.relax_auth();
+    assert_eq!(third["findings_resolved"], 0, "{third}");
+    assert_eq!(third["findings_imported"], 2, "{third}");
+    assert_eq!(check(&moto), resolved, "a resolved finding changed");
+    let text = digest(&third);
+    assert!(!text.contains("Resolved since the last scan"), "{text}");
+}

@@ -80,13 +80,25 @@ def run(endpoint, command):
         tags = [{"Key": key, "Value": value} for key, value in command.get("tags", [])]
         extra = {"Tags": tags} if tags else {}
         return acm.import_certificate(Certificate=certificate, PrivateKey=private_key, **extra)["CertificateArn"]
+    if name == "reimport_certificate":
+        # A renewed certificate for the same ARN, as an owner re-imports one.
+        certificate, private_key = self_signed(command["domain"], command["days"])
+        acm = client(endpoint, "acm", region, keys)
+        return acm.import_certificate(CertificateArn=command["arn"], Certificate=certificate, PrivateKey=private_key)["CertificateArn"]
+    if name == "delete_certificate":
+        client(endpoint, "acm", region, keys).delete_certificate(CertificateArn=command["arn"])
+        return "ok"
     if name == "create_topic":
         return client(endpoint, "sns", region, keys).create_topic(Name=command["name"])["TopicArn"]
     if name == "enable_security_hub":
         client(endpoint, "securityhub", region, keys).enable_security_hub()
         return "ok"
     if name == "get_findings":
-        return client(endpoint, "securityhub", region, keys).get_findings()["Findings"]
+        # Every finding, or with "id" only that one, looked up as certwatch looks it up.
+        query = {}
+        if "id" in command:
+            query = {"Filters": {"Id": [{"Value": command["id"], "Comparison": "EQUALS"}]}, "MaxResults": 1}
+        return client(endpoint, "securityhub", region, keys).get_findings(**query)["Findings"]
     if name == "sent_notifications":
         data = json.loads(moto_api(endpoint, "/moto-api/data.json", None))
         sent = []

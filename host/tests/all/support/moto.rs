@@ -3,8 +3,8 @@
 //!
 //! One server serves the whole test run; tests take turns (`session`) and each starts from a
 //! reset state. The server runs from the venv `scripts/test-tools` makes, through
-//! `host/tests/moto/server.py`, which works around one moto defect (see there). If moto cannot
-//! be installed or started, the tests fail: they never skip.
+//! `host/tests/moto/server.py`, which works around moto's defects that certwatch meets (see
+//! there). If moto cannot be installed or started, the tests fail: they never skip.
 
 use super::repo_root;
 use serde_json::{Value, json};
