@@ -105,8 +105,8 @@ impl Bench {
         let stub = stub(Duration::ZERO, Catalogue::default());
         let event_file = self.tmp.join("event.json");
         std::fs::write(&event_file, Catalogue::default().expiry_event(1)).expect("the event");
-        let run = |component: Option<&Path>| {
-            let mut command = Command::new(&self.binary);
+        let run_with = |binary: &Path, component: Option<&Path>| {
+            let mut command = Command::new(binary);
             if let Some(path) = component {
                 command.arg("--component").arg(path);
             }
@@ -122,6 +122,7 @@ impl Bench {
             assert!(status.success(), "certwatch run failed against the stub");
             started.elapsed()
         };
+        let run = |component: Option<&Path>| run_with(&self.binary, component);
         let version = measure(self.rounds, || {
             let started = Instant::now();
             Command::new(&self.binary)
@@ -147,6 +148,28 @@ impl Bench {
             show(&compiled),
             ratio(&compiled, &precompiled)
         );
+        // `CERTWATCH_BENCH_BASELINE`: the other build's cold start, in turns with this one's.
+        if let Some(baseline) = std::env::var_os("CERTWATCH_BENCH_BASELINE").map(PathBuf::from) {
+            let baseline_cwasm = self.tmp.join("baseline.cwasm");
+            let compiled = Command::new(&baseline)
+                .args(["compile", "--output"])
+                .arg(&baseline_cwasm)
+                .status()
+                .expect("the baseline's certwatch compile");
+            assert!(compiled.success(), "the baseline could not precompile");
+            let (mut this, mut other) = (Vec::new(), Vec::new());
+            for _ in 0..self.rounds {
+                this.push(run(Some(&self.cwasm)));
+                other.push(run_with(&baseline, Some(&baseline_cwasm)));
+            }
+            let (this, other) = (summarise(this), summarise(other));
+            println!(
+                "  precompiled, in turns: this build {}, baseline {}   this/baseline = {:.2}×",
+                show(&this),
+                show(&other),
+                ratio(&this, &other)
+            );
+        }
     }
 
     /// One event in process, replies from memory: the component (with either allocator) and
@@ -710,6 +733,12 @@ fn native_event(fixture: &Fixture) -> Duration {
 fn measure(n: usize, mut once: impl FnMut() -> Duration) -> Vec<Duration> {
     once(); // warm up
     let mut samples: Vec<Duration> = (0..n).map(|_| once()).collect();
+    samples.sort();
+    samples
+}
+
+/// `samples`, sorted, as `measure` returns them.
+fn summarise(mut samples: Vec<Duration>) -> Vec<Duration> {
     samples.sort();
     samples
 }

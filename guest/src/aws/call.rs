@@ -134,3 +134,71 @@ impl<'a, P: Platform> Caller<'a, P> {
         secrets
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arn::CertificateArn;
+    use crate::aws::{Operation, acm};
+    use std::cell::Cell;
+
+    /// A host that refuses every request, counting them.
+    struct Refusing(Cell<u32>);
+
+    impl Platform for Refusing {
+        fn now(&self) -> OffsetDateTime {
+            OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000)
+        }
+        async fn send(&self, _: &AwsRequest) -> Result<AwsResponse, SendFailure> {
+            self.0.set(self.0.get() + 1);
+            Err(SendFailure::Refused)
+        }
+        async fn sleep(&self, _: Duration) {}
+        fn jitter(&self) -> f64 {
+            0.5
+        }
+    }
+
+    #[test]
+    fn a_refused_request_is_sent_once_and_reported_as_refused_naming_the_host() {
+        let credentials = Credentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "secret".into(),
+            session_token: None,
+        };
+        let platform = Refusing(Cell::new(0));
+        let options = CallOptions {
+            dry_run: false,
+            trace_id: None,
+            reply_timeout: Duration::from_secs(1),
+        };
+        let caller = Caller::new(&platform, &credentials, options);
+        let arn = CertificateArn::parse("arn:aws-cn:acm:cn-north-1:123456789012:certificate/abc")
+            .unwrap();
+        let request = acm::describe_certificate("https://acm.cn-north-1.amazonaws.com.cn", &arn);
+        let mut poll = std::pin::pin!(caller.call(request, acm::parse_describe_certificate));
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        let std::task::Poll::Ready(result) = poll.as_mut().poll(&mut context) else {
+            panic!("the call waited on nothing");
+        };
+        let error = result.unwrap_err();
+        assert_eq!(platform.0.get(), 1, "a refusal is never sent again");
+        assert_eq!(
+            error,
+            CallError::Refused {
+                operation: Operation::DescribeCertificate,
+                origin: "https://acm.cn-north-1.amazonaws.com.cn".into(),
+            }
+        );
+        assert!(!error.is_retryable());
+        let failure = crate::outcome::Failure::from(error);
+        assert_eq!(failure.kind, crate::outcome::ErrorKind::Refused);
+        assert!(
+            failure
+                .message
+                .contains("refused the request to https://acm.cn-north-1.amazonaws.com.cn"),
+            "{}",
+            failure.message
+        );
+    }
+}

@@ -97,6 +97,43 @@ fn an_unreachable_endpoint_is_a_retryable_transport_error_without_secrets() {
 }
 
 #[test]
+fn a_request_outside_the_outbound_policy_is_refused_once_and_not_retried() {
+    // certwatch runs in the aws partition; the certificate is in China's: the host refuses
+    // the component's requests there before any connection, and the outcome says so.
+    let ran = run(with_credentials(
+        certwatch()
+            .arg("run")
+            .arg(events_dir().join("partition-aws-cn/event.json")),
+    )
+    .env("AWS_REGION", "us-east-1")
+    .env("CERTWATCH_LOG", "certwatch=warn"));
+    assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
+    let outcome: serde_json::Value =
+        serde_json::from_str(&ran.stdout).expect("the outcome is JSON");
+    assert_eq!(outcome["kind"], "refused", "{outcome}");
+    assert_eq!(outcome["retryable"], false, "{outcome}");
+    let message = outcome["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("the host refused the request to https://acm.cn-north-1.amazonaws.com.cn"),
+        "{message}"
+    );
+    // Once per request, never retried: DescribeCertificate and the finding lookup.
+    let refusals = ran
+        .stderr
+        .matches("outgoing request refused by the host policy")
+        .count();
+    assert_eq!(refusals, 2, "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("the host policy refuses https://acm.cn-north-1.amazonaws.com.cn"),
+        "{}",
+        ran.stderr
+    );
+    assert_no_secret(&ran.stdout);
+    assert_no_secret(&ran.stderr);
+}
+
+#[test]
 fn a_silent_endpoint_hits_the_deadline_and_the_event_is_not_lost() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let port = listener.local_addr().expect("its address").port();
