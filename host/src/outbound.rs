@@ -5,6 +5,7 @@ use crate::fixture::{Exchange, RecordedRequest, RecordedResponse, diff, render};
 use crate::policy::OutboundPolicy;
 use crate::upstream::Upstream;
 use bytes::Bytes;
+use certwatch_contract::fixture::RecordedFailure;
 use http_body_util::{BodyExt, Full};
 use std::sync::{Arc, Mutex};
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
@@ -148,33 +149,34 @@ fn mismatch_reply(request: &RecordedRequest) -> RecordedResponse {
 
 /// A transport failure as a fixture names it.
 pub fn failure_name(error: &HttpError) -> String {
-    match error {
-        HttpError::ConnectionRefused => "connection-refused".into(),
+    let recorded = match error {
+        HttpError::ConnectionRefused => RecordedFailure::ConnectionRefused,
         HttpError::Connect(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            "connection-refused".into()
+            RecordedFailure::ConnectionRefused
         }
-        HttpError::ConnectionTimeout => "connection-timeout".into(),
-        HttpError::ConnectionReadTimeout => "connection-read-timeout".into(),
-        HttpError::ConnectionTerminated => "connection-terminated".into(),
-        HttpError::HttpResponseTimeout => "response-timeout".into(),
-        HttpError::HttpProtocolError => "protocol-error".into(),
+        HttpError::ConnectionTimeout => RecordedFailure::ConnectionTimeout,
+        HttpError::ConnectionReadTimeout => RecordedFailure::ConnectionReadTimeout,
+        HttpError::ConnectionTerminated => RecordedFailure::ConnectionTerminated,
+        HttpError::HttpResponseTimeout => RecordedFailure::ResponseTimeout,
+        HttpError::HttpProtocolError => RecordedFailure::ProtocolError,
         HttpError::Hyper(e) if e.is_incomplete_message() || e.is_closed() => {
-            "connection-terminated".into()
+            RecordedFailure::ConnectionTerminated
         }
-        other => format!("{other:?}"),
-    }
+        other => return format!("{other:?}"),
+    };
+    recorded.name().into()
 }
 
 /// The transport failure a fixture names, as the host's error.
 fn failure_error(name: &str) -> HttpError {
-    match name {
-        "connection-refused" => HttpError::ConnectionRefused,
-        "connection-timeout" => HttpError::ConnectionTimeout,
-        "connection-read-timeout" => HttpError::ConnectionReadTimeout,
-        "connection-terminated" => HttpError::ConnectionTerminated,
-        "response-timeout" => HttpError::HttpResponseTimeout,
-        "protocol-error" => HttpError::HttpProtocolError,
-        other => HttpError::InternalError(Some(other.to_owned())),
+    match RecordedFailure::from_name(name) {
+        Some(RecordedFailure::ConnectionRefused) => HttpError::ConnectionRefused,
+        Some(RecordedFailure::ConnectionTimeout) => HttpError::ConnectionTimeout,
+        Some(RecordedFailure::ConnectionReadTimeout) => HttpError::ConnectionReadTimeout,
+        Some(RecordedFailure::ConnectionTerminated) => HttpError::ConnectionTerminated,
+        Some(RecordedFailure::ResponseTimeout) => HttpError::HttpResponseTimeout,
+        Some(RecordedFailure::ProtocolError) => HttpError::HttpProtocolError,
+        None => HttpError::InternalError(Some(name.to_owned())),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod retry;
 pub mod securityhub;
 pub mod sign;
 pub mod sns;
+pub mod transport;
 pub mod xml;
 
 pub use error::CallError;
@@ -74,7 +75,8 @@ impl Operation {
 pub enum SendFailure {
     /// The host refused to send it (wasi-http's `HTTP-request-denied`): its outbound policy.
     Refused,
-    /// Anything else: the connection failed or closed, no reply came in time, ...
+    /// Anything else, in words: the connection failed or closed, no reply came in time, ...
+    /// A [`transport::TransportFailure`] gives them (`SendFailure::from`).
     Failed(String),
 }
 

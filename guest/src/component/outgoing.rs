@@ -1,6 +1,7 @@
 //! The [`Platform`] over WASI: `wasi:http/outgoing-handler`, the wall clock, sleeps and
 //! randomness.
 
+use crate::aws::transport::TransportFailure;
 use crate::aws::{AwsRequest, AwsResponse, SendFailure};
 use crate::responder::Platform;
 use std::time::{Duration, SystemTime};
@@ -27,8 +28,8 @@ impl Platform for Wasi {
 
     async fn send(&self, request: &AwsRequest) -> Result<AwsResponse, SendFailure> {
         send(request).await.map_err(|failure| match failure {
-            Failed::Code(ErrorCode::HttpRequestDenied) => SendFailure::Refused,
-            Failed::Code(code) => SendFailure::Failed(describe(&code)),
+            // A denied request becomes `SendFailure::Refused`.
+            Failed::Code(code) => describe(&code).into(),
             Failed::Other(message) => SendFailure::Failed(message),
         })
     }
@@ -193,20 +194,20 @@ pub async fn read_all(stream: InputStream, limit: usize) -> Result<Vec<u8>, Stri
     }
 }
 
-/// A transport failure in words; the host's own reasons pass through.
-fn describe(code: &ErrorCode) -> String {
+/// The transport failure a wasi-http error code stands for; the host's own reasons pass
+/// through.
+fn describe(code: &ErrorCode) -> TransportFailure {
     match code {
-        ErrorCode::InternalError(Some(reason)) => reason.clone(),
-        ErrorCode::ConnectionRefused => "the connection was refused".into(),
-        ErrorCode::ConnectionTimeout => "the connection timed out".into(),
+        ErrorCode::InternalError(Some(reason)) => TransportFailure::Host(reason.clone()),
+        ErrorCode::ConnectionRefused => TransportFailure::ConnectionRefused,
+        ErrorCode::ConnectionTimeout => TransportFailure::ConnectionTimeout,
         ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout => {
-            "no response came in time".into()
+            TransportFailure::ResponseTimeout
         }
-        ErrorCode::ConnectionTerminated => "the connection closed before the response".into(),
-        ErrorCode::DnsTimeout | ErrorCode::DnsError(_) => {
-            "the endpoint's name could not be resolved".into()
-        }
-        ErrorCode::HttpRequestDenied => "the host refused the request".into(),
-        other => format!("{other:?}"),
+        ErrorCode::ConnectionTerminated => TransportFailure::ConnectionTerminated,
+        ErrorCode::DnsTimeout | ErrorCode::DnsError(_) => TransportFailure::NameNotResolved,
+        ErrorCode::HttpRequestDenied => TransportFailure::Denied,
+        ErrorCode::HttpProtocolError => TransportFailure::ProtocolError,
+        other => TransportFailure::Other(format!("{other:?}")),
     }
 }

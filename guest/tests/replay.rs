@@ -1,0 +1,441 @@
+//! Every replay fixture (`events/<case>/`), run natively: the responder over a [`Platform`]
+//! that answers from the fixture's `replay.json` as the host's replay does. Each case must send
+//! exactly its recorded requests, to the byte (signature included), and end in the outcome of
+//! its `outcome.json`.
+//!
+//! The requests are compared as the host sees them through `wasi:http`: the `host` header (the
+//! URL's authority) first, then the headers the responder sends, then `content-length` when
+//! there is a body (the component adds it), all in one header map.
+
+use certwatch_contract::fixture::{
+    EVENT_FILE, Exchange, OUTCOME_FILE, REPLAY_CREDENTIALS, REPLAY_FILE, RecordedFailure,
+    RecordedRequest, RecordedResponse, Replay,
+};
+use certwatch_contract::{Outcome, settings};
+use certwatch_guest::aws::transport::TransportFailure;
+use certwatch_guest::aws::{AwsRequest, AwsResponse, SendFailure};
+use certwatch_guest::responder::{self, Platform};
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// One test per fixture folder, named for it (`in_window` is `events/in-window`);
+/// [`every_fixture_has_its_test`] keeps the list and the folders the same.
+macro_rules! fixtures {
+    ($($case:ident),* $(,)?) => {
+        const CASES: &[&str] = &[$(stringify!($case)),*];
+        $(
+            #[test]
+            fn $case() {
+                replay_case(&stringify!($case).replace('_', "-"));
+            }
+        )*
+    };
+}
+
+fixtures! {
+    connection_reset_then_ok,
+    dry_run,
+    excluded_by_tag,
+    expired,
+    fault_5xx_then_ok,
+    fault_empty_body,
+    fault_html_content_type,
+    fault_malformed_xml,
+    fault_throttled_to_the_end,
+    fault_timeouts,
+    fault_truncated_json,
+    health_event,
+    hub_access_denied,
+    hub_not_subscribed,
+    import_rejected,
+    in_window,
+    malformed_event,
+    no_topic,
+    not_handled,
+    notify_day_skipped,
+    only_imported,
+    outside_window,
+    owner_tags_denied,
+    owner_topic,
+    owner_topic_unreachable,
+    partition_aws_cn,
+    partition_aws_us_gov,
+    pending_validation,
+    reimported_still_expiring,
+    renewal_action_required,
+    renewed,
+    renewed_concurrent_update,
+    renewed_never_flagged,
+    scan,
+    scan_filters,
+    scan_nothing_expiring,
+    scan_notify_days,
+    security_hub_region,
+    severity_days,
+    throttled_then_ok,
+    topic_not_found,
+    unknown_certificate,
+}
+
+/// How many fixtures `events/` holds: a folder lost or added unnoticed fails here.
+const FIXTURE_COUNT: usize = 42;
+
+fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+/// The fixture folders under `events/`, by name, sorted.
+fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(events_dir())
+        .expect("reading events/")
+        .map(|entry| entry.expect("reading events/").path())
+        .filter(|path| path.join(REPLAY_FILE).is_file())
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_fixture_has_its_test() {
+    let folders = fixture_names();
+    let listed: Vec<String> = CASES.iter().map(|c| c.replace('_', "-")).collect();
+    let untested: Vec<_> = folders.iter().filter(|f| !listed.contains(f)).collect();
+    let missing: Vec<_> = listed.iter().filter(|c| !folders.contains(c)).collect();
+    assert!(
+        untested.is_empty() && missing.is_empty(),
+        "fixtures without a test here: {untested:?}; tests without a fixture: {missing:?}"
+    );
+    assert_eq!(
+        folders.len(),
+        FIXTURE_COUNT,
+        "fixtures in events/: {folders:?}"
+    );
+}
+
+/// Replays `events/<name>` and fails with everything that differs from the recording.
+fn replay_case(name: &str) {
+    let dir = events_dir().join(name);
+    let read = |file: &str| {
+        let path = dir.join(file);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let event = read(EVENT_FILE);
+    let replay: Replay = serde_json::from_str(&read(REPLAY_FILE))
+        .unwrap_or_else(|e| panic!("{name}/{REPLAY_FILE}: {e}"));
+    let expected: Outcome = serde_json::from_str(&read(OUTCOME_FILE))
+        .unwrap_or_else(|e| panic!("{name}/{OUTCOME_FILE}: {e}"));
+
+    let platform = Replayer::new(&replay);
+    let outcome: Outcome =
+        block_on(responder::handle(&platform, &environment(&replay), &event)).into();
+
+    let mut problems = platform.mismatches.take();
+    let used = platform.used.take();
+    for (exchange, _) in replay.exchanges.iter().zip(&used).filter(|(_, u)| !**u) {
+        problems.push(format!(
+            "the recorded request was never sent:\n{}",
+            render(&exchange.request)
+        ));
+    }
+    if outcome != expected {
+        problems.push(format!(
+            "the outcome differs from {OUTCOME_FILE}:\n{}",
+            diff(&pretty(&expected), &pretty(&outcome))
+        ));
+    }
+    assert!(
+        problems.is_empty(),
+        "events/{name} does not replay natively:\n\n{}",
+        problems.join("\n\n")
+    );
+}
+
+/// The component's environment in a replay: the fixture's settings, as the host passes them
+/// through, and the fixed replay credentials.
+fn environment(replay: &Replay) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = replay
+        .env
+        .iter()
+        .filter(|(name, _)| settings::PASSED_THROUGH.contains(&name.as_str()))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    env.sort();
+    let (id, secret) = REPLAY_CREDENTIALS;
+    env.push((settings::AWS_ACCESS_KEY_ID.into(), id.into()));
+    env.push((settings::AWS_SECRET_ACCESS_KEY.into(), secret.into()));
+    env
+}
+
+/// A platform answering from a fixture's recorded exchanges, its clock pinned at the fixture's
+/// "now", its sleeps over at once.
+struct Replayer<'a> {
+    now: OffsetDateTime,
+    exchanges: &'a [Exchange],
+    used: RefCell<Vec<bool>>,
+    /// Requests that matched no recording, with readable diffs.
+    mismatches: RefCell<Vec<String>>,
+}
+
+impl<'a> Replayer<'a> {
+    fn new(replay: &'a Replay) -> Self {
+        let now = OffsetDateTime::parse(&replay.now, &Rfc3339)
+            .unwrap_or_else(|e| panic!("\"now\" is not RFC 3339: {:?}: {e}", replay.now))
+            // The component reads the wall clock as UTC.
+            .to_offset(time::UtcOffset::UTC);
+        Self {
+            now,
+            exchanges: &replay.exchanges,
+            used: RefCell::new(vec![false; replay.exchanges.len()]),
+            mismatches: RefCell::default(),
+        }
+    }
+
+    /// The recorded exchange `actual` is: the first unused one for the same call (concurrent
+    /// calls of one operation arrive in any order) equal to it to the byte. `None`, with the
+    /// diff kept, when there is none.
+    fn exchange(&self, actual: &RecordedRequest) -> Option<&'a Exchange> {
+        let mut used = self.used.borrow_mut();
+        let key = actual.key();
+        let same_call: Vec<usize> = (0..self.exchanges.len())
+            .filter(|&i| !used[i] && self.exchanges[i].request.key() == key)
+            .collect();
+        if let Some(&index) = same_call
+            .iter()
+            .find(|&&i| self.exchanges[i].request == *actual)
+        {
+            used[index] = true;
+            return Some(&self.exchanges[index]);
+        }
+        let closest = same_call
+            .first()
+            .copied()
+            .or_else(|| (0..self.exchanges.len()).find(|&i| !used[i]));
+        let message = match closest {
+            Some(i) => format!(
+                "unexpected request; the closest unused recorded one differs:\n{}",
+                diff(&render(&self.exchanges[i].request), &render(actual))
+            ),
+            None => format!(
+                "unexpected request; every recorded exchange is used:\n{}",
+                render(actual)
+            ),
+        };
+        self.mismatches.borrow_mut().push(message);
+        None
+    }
+}
+
+impl Platform for Replayer<'_> {
+    fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    async fn send(&self, request: &AwsRequest) -> Result<AwsResponse, SendFailure> {
+        let actual = as_sent(request);
+        let Some(exchange) = self.exchange(&actual) else {
+            return Ok(mismatch_reply(&actual));
+        };
+        match (&exchange.response, &exchange.failure) {
+            (Some(response), _) => Ok(as_received(response)),
+            (None, Some(name)) => Err(transport_failure(name).into()),
+            (None, None) => panic!(
+                "a recorded exchange has neither a response nor a failure:\n{}",
+                render(&exchange.request)
+            ),
+        }
+    }
+
+    async fn sleep(&self, _: Duration) {}
+
+    fn jitter(&self) -> f64 {
+        0.5
+    }
+}
+
+/// `request` as the host records it from `wasi:http`: the URL rebuilt from its scheme,
+/// authority and path; `host`, the headers and `content-length` in one header map.
+fn as_sent(request: &AwsRequest) -> RecordedRequest {
+    let uri: http::Uri = request.url.parse().expect("the responder's URL");
+    let authority = uri.authority().map_or("", |a| a.as_str());
+    let scheme = match uri.scheme_str() {
+        Some("http") => http::uri::Scheme::HTTP,
+        _ => http::uri::Scheme::HTTPS,
+    };
+    let mut url = http::Uri::builder().scheme(scheme).authority(authority);
+    if let Some(path) = uri.path_and_query() {
+        url = url.path_and_query(path.as_str());
+    }
+    let mut headers = http::HeaderMap::new();
+    let mut add = |name: &str, value: &str| {
+        headers.append(
+            http::HeaderName::try_from(name).expect("a header name"),
+            http::HeaderValue::try_from(value).expect("a header value"),
+        );
+    };
+    add("host", authority);
+    for (name, value) in &request.headers {
+        add(name, value);
+    }
+    if !request.body.is_empty() {
+        add("content-length", &request.body.len().to_string());
+    }
+    RecordedRequest {
+        method: request.method.to_string(),
+        url: url.build().expect("a URL").to_string(),
+        headers: header_pairs(&headers),
+        body: String::from_utf8_lossy(&request.body).into_owned(),
+    }
+}
+
+/// `response` as the component reads it: the recorded headers through one header map, names
+/// lowercase.
+fn as_received(response: &RecordedResponse) -> AwsResponse {
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in &response.headers {
+        headers.append(
+            http::HeaderName::try_from(name.as_str()).expect("a recorded header name"),
+            http::HeaderValue::try_from(value.as_str()).expect("a recorded header value"),
+        );
+    }
+    AwsResponse {
+        status: response.status,
+        headers: header_pairs(&headers),
+        body: response.body.clone().into_bytes(),
+    }
+}
+
+fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The failure the component sees for a recorded one: the host answers the name with
+/// wasmtime-wasi-http's error, which reaches the component as that `wasi:http` error code;
+/// any other text is the host's own reason (an internal error), passed on as it is.
+fn transport_failure(name: &str) -> TransportFailure {
+    match RecordedFailure::from_name(name) {
+        Some(RecordedFailure::ConnectionRefused) => TransportFailure::ConnectionRefused,
+        Some(RecordedFailure::ConnectionTimeout) => TransportFailure::ConnectionTimeout,
+        Some(RecordedFailure::ConnectionReadTimeout | RecordedFailure::ResponseTimeout) => {
+            TransportFailure::ResponseTimeout
+        }
+        Some(RecordedFailure::ConnectionTerminated) => TransportFailure::ConnectionTerminated,
+        Some(RecordedFailure::ProtocolError) => TransportFailure::ProtocolError,
+        None => TransportFailure::Host(name.to_owned()),
+    }
+}
+
+#[test]
+fn recorded_failures_are_worded_as_in_the_component() {
+    let words: Vec<String> = RecordedFailure::ALL
+        .iter()
+        .map(|failure| transport_failure(failure.name()).to_string())
+        .collect();
+    assert_eq!(
+        words,
+        [
+            "the connection was refused",
+            "the connection timed out",
+            "no response came in time",
+            "the connection closed before the response",
+            "no response came in time",
+            "ErrorCode::HttpProtocolError",
+        ]
+    );
+    assert_eq!(
+        transport_failure("tls handshake failed").to_string(),
+        "tls handshake failed"
+    );
+}
+
+/// What the host answers a request that matches no recording: a client error in the request's
+/// own protocol, which the responder reports and does not send again.
+fn mismatch_reply(request: &RecordedRequest) -> AwsResponse {
+    const CODE: &str = "CertwatchReplayMismatch";
+    let form = request
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let (content_type, body) = match form {
+        true => (
+            "text/xml",
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{CODE}</Code><Message>no recorded exchange matches</Message></Error></ErrorResponse>"
+            ),
+        ),
+        false => (
+            "application/json",
+            format!(r#"{{"__type":"{CODE}","message":"no recorded exchange matches"}}"#),
+        ),
+    };
+    AwsResponse {
+        status: 400,
+        headers: vec![
+            ("content-type".into(), content_type.into()),
+            ("x-amzn-errortype".into(), CODE.into()),
+        ],
+        body: body.into_bytes(),
+    }
+}
+
+/// A readable rendering of `request` for diffs: JSON bodies pretty-printed, form bodies one
+/// field a line, decoded.
+fn render(request: &RecordedRequest) -> String {
+    let mut out = format!("{} {}\n", request.method, request.url);
+    for (name, value) in &request.headers {
+        out.push_str(&format!("{name}: {value}\n"));
+    }
+    out.push('\n');
+    let body = &request.body;
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(body) {
+        out.push_str(&serde_json::to_string_pretty(&value).expect("JSON"));
+        out.push('\n');
+    } else if !body.is_empty() && body.contains('=') && !body.contains(char::is_whitespace) {
+        for pair in body.split('&') {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = value.replace('+', " ");
+            let value = percent_encoding::percent_decode_str(&value).decode_utf8_lossy();
+            out.push_str(&format!("{name}={}\n", value.replace('\n', "\n    ")));
+        }
+    } else {
+        out.push_str(body);
+        out.push('\n');
+    }
+    out
+}
+
+fn pretty(outcome: &Outcome) -> String {
+    serde_json::to_string_pretty(outcome).expect("an outcome as JSON") + "\n"
+}
+
+/// A unified diff of two texts, for people.
+fn diff(expected: &str, actual: &str) -> String {
+    similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .context_radius(3)
+        .header("expected", "actual")
+        .to_string()
+}
+
+/// Runs `future` to its end. Nothing here waits on I/O, so polling again after each return is
+/// enough; a future still pending after many polls waits on something no platform here wakes.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    for _ in 0..1_000_000 {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+    }
+    panic!("the responder is still waiting after a million polls");
+}
