@@ -165,9 +165,17 @@ pub fn answer(
         Operation::BatchImportFindings => {
             let findings = request["Findings"].as_array().cloned().unwrap_or_default();
             let count = findings.len();
-            for finding in findings {
+            for mut finding in findings {
                 let id = text(&finding["Id"]);
                 effects.imported_findings.push(id.clone());
+                // As AWS: an import does not undo what BatchUpdateFindings set.
+                if let Some(held) = effects.findings.get(&id) {
+                    for field in ["Workflow", "Note"] {
+                        if !held[field].is_null() {
+                            finding[field] = held[field].clone();
+                        }
+                    }
+                }
                 effects.findings.insert(id, finding);
             }
             json!({ "FailedCount": 0, "SuccessCount": count, "FailedFindings": [] })
@@ -293,6 +301,36 @@ mod tests {
         );
         assert_eq!(effects.imported_findings, ["a", "b"]);
         assert_eq!(effects.published, [("arn:topic".into(), "Hi there".into())]);
+    }
+
+    #[test]
+    fn an_import_keeps_the_workflow_an_update_set() {
+        let mut effects = Effects::default();
+        let catalogue = Catalogue::default();
+        let import =
+            br#"{"Findings":[{"Id":"a","RecordState":"ACTIVE","Workflow":{"Status":"NEW"}}]}"#;
+        answer(
+            Operation::BatchImportFindings,
+            import,
+            &catalogue,
+            &mut effects,
+        );
+        let update = br#"{"FindingIdentifiers":[{"Id":"a","ProductArn":"p"}],"Workflow":{"Status":"RESOLVED"}}"#;
+        answer(
+            Operation::BatchUpdateFindings,
+            update,
+            &catalogue,
+            &mut effects,
+        );
+        let archive = br#"{"Findings":[{"Id":"a","RecordState":"ARCHIVED"}]}"#;
+        answer(
+            Operation::BatchImportFindings,
+            archive,
+            &catalogue,
+            &mut effects,
+        );
+        assert_eq!(effects.findings["a"]["RecordState"], "ARCHIVED");
+        assert_eq!(effects.findings["a"]["Workflow"]["Status"], "RESOLVED");
     }
 
     #[test]

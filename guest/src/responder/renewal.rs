@@ -57,17 +57,10 @@ impl<P: Platform> Responder<'_, P> {
                 Err(error) => return Err(Fail(error.clone())),
             }
             let endpoint = self.endpoint(Service::SecurityHub, certificate, hub_region);
-            let import = securityhub::batch_import_findings(
-                &endpoint,
-                hub_region,
-                &[finding.to_asff().to_json()],
-            );
-            let imported = self
-                .call(import, securityhub::parse_batch_import_findings)
-                .await
-                .map_err(Fail)?;
-            // Only after the import: then the finding exists, whether or not it did before,
-            // and its workflow can follow.
+            // The workflow first, while the finding is still active: if the archiving import
+            // then fails, the event sent again (or the next scan) still finds the finding open
+            // and finishes. The other way round, a failed update left it archived and
+            // unresolved, where no lookup of open findings sees it again.
             let identifier = FindingIdentifier {
                 id: finding.id(),
                 product_arn: finding.product_arn(),
@@ -79,6 +72,15 @@ impl<P: Platform> Responder<'_, P> {
             );
             let update = securityhub::resolve_findings(&endpoint, hub_region, &[identifier], &note);
             self.call(update, securityhub::parse_batch_update_findings)
+                .await
+                .map_err(Fail)?;
+            let import = securityhub::batch_import_findings(
+                &endpoint,
+                hub_region,
+                &[finding.to_asff().to_json()],
+            );
+            let imported = self
+                .call(import, securityhub::parse_batch_import_findings)
                 .await
                 .map_err(Fail)?;
             Ok(Some(FindingImport {

@@ -304,17 +304,21 @@ impl<P: Platform> Responder<'_, P> {
             what: format!("resolving findings in {hub_region}"),
             error,
         };
-        for batch in finding_batches(asffs) {
-            let request = securityhub::batch_import_findings(endpoint, hub_region, &batch);
-            self.call(request, securityhub::parse_batch_import_findings)
-                .await
-                .map_err(failed)?;
-        }
+        // The workflow first, while the findings are still active: if the archiving import
+        // then fails, the next scan still finds them open and finishes the job. The other way
+        // round, a failed update left findings archived and unresolved, where no lookup of
+        // open findings sees them again.
         // BatchUpdateFindings takes at most 100 findings.
         for chunk in identifiers.chunks(MAX_FINDINGS_PER_BATCH) {
             let note = "The certificate was renewed out of the expiry window, or deleted.";
             let request = securityhub::resolve_findings(endpoint, hub_region, chunk, note);
             self.call(request, securityhub::parse_batch_update_findings)
+                .await
+                .map_err(failed)?;
+        }
+        for batch in finding_batches(asffs) {
+            let request = securityhub::batch_import_findings(endpoint, hub_region, &batch);
+            self.call(request, securityhub::parse_batch_import_findings)
                 .await
                 .map_err(failed)?;
         }
