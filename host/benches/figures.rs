@@ -430,9 +430,14 @@ impl Bench {
             .and_then(|l| l.local_addr())
             .expect("a port")
             .port();
+        // Each build runs the component it precompiled itself: another's is refused.
+        let cwasm = match binary == self.binary {
+            true => self.cwasm.clone(),
+            false => common::precompiled(binary, &self.tmp),
+        };
         let mut server = Command::new(binary)
             .arg("--component")
-            .arg(&self.cwasm)
+            .arg(&cwasm)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env_clear()
             .envs(settings(&stub.url))
@@ -441,6 +446,9 @@ impl Bench {
             .spawn()
             .expect("certwatch serve");
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = server.try_wait() {
+                panic!("{name}'s certwatch serve ended before it listened: {status}");
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
         let post = |events: &[String], keep_alive: bool| {

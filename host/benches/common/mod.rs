@@ -5,7 +5,12 @@ use std::process::Command;
 
 /// The embedded component precompiled by `certwatch compile`, into `dir`.
 pub fn precompiled(binary: &Path, dir: &Path) -> PathBuf {
-    let cwasm = dir.join(format!("certwatch-bench-{}.cwasm", std::process::id()));
+    // One file per binary: a baseline build's must not overwrite this build's.
+    let which = binary.to_string_lossy().replace(['/', '\\', ':'], "_");
+    let cwasm = dir.join(format!(
+        "certwatch-bench-{}-{which}.cwasm",
+        std::process::id()
+    ));
     let compiled = Command::new(binary)
         .arg("compile")
         .arg("--output")
