@@ -7,10 +7,15 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arn {
     text: String,
+    /// The partition the resource lives in: `aws`, `aws-cn`, `aws-us-gov`, ...
     pub partition: Partition,
+    /// The service's namespace: `acm`, `sns`.
     pub service: String,
+    /// The region name, e.g. `us-east-1`.
     pub region: String,
+    /// The 12-digit id of the account that owns the resource.
     pub account: String,
+    /// Everything after the account: `certificate/<id>`, a topic's name.
     pub resource: String,
 }
 
@@ -64,6 +69,7 @@ impl Arn {
         })
     }
 
+    /// The ARN as it was written.
     pub fn as_str(&self) -> &str {
         &self.text
     }
@@ -80,6 +86,7 @@ impl fmt::Display for Arn {
 pub struct CertificateArn(Arn);
 
 impl CertificateArn {
+    /// `text`, if it names an ACM certificate.
     pub fn parse(text: &str) -> Result<Self, ArnError> {
         const EXPECTED: &str = "an ACM certificate ARN";
         let arn = Arn::parse(text, EXPECTED)?;
@@ -96,10 +103,12 @@ impl CertificateArn {
         Ok(Self(arn))
     }
 
+    /// Its parts: the partition, region and account it lives in.
     pub fn arn(&self) -> &Arn {
         &self.0
     }
 
+    /// The ARN as it was written.
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
@@ -121,6 +130,7 @@ impl fmt::Display for CertificateArn {
 pub struct TopicArn(Arn);
 
 impl TopicArn {
+    /// `text`, if it names an SNS topic by a name SNS allows.
     pub fn parse(text: &str) -> Result<Self, ArnError> {
         const EXPECTED: &str = "an SNS topic ARN";
         let arn = Arn::parse(text, EXPECTED)?;
@@ -139,6 +149,7 @@ impl TopicArn {
         Ok(Self(arn))
     }
 
+    /// Its parts: the partition, region and account it lives in.
     pub fn arn(&self) -> &Arn {
         &self.0
     }

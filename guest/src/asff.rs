@@ -8,37 +8,38 @@
 
 use serde::Serialize;
 
-pub const SCHEMA_VERSION: &str = "2018-10-08";
-pub const FINDING_TYPE: &str = "Software and Configuration Checks/AWS Security Best Practices";
-pub const RESOURCE_TYPE: &str = "AwsCertificateManagerCertificate";
+pub(crate) const SCHEMA_VERSION: &str = "2018-10-08";
+pub(crate) const FINDING_TYPE: &str =
+    "Software and Configuration Checks/AWS Security Best Practices";
+pub(crate) const RESOURCE_TYPE: &str = "AwsCertificateManagerCertificate";
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Asff<'a> {
-    pub aws_account_id: &'a str,
-    pub compliance: Compliance,
-    pub created_at: String,
-    pub description: String,
-    pub finding_provider_fields: ProviderFields,
-    pub generator_id: &'a str,
-    pub id: String,
-    pub product_arn: String,
+pub(crate) struct Asff<'a> {
+    pub(crate) aws_account_id: &'a str,
+    pub(crate) compliance: Compliance,
+    pub(crate) created_at: String,
+    pub(crate) description: String,
+    pub(crate) finding_provider_fields: ProviderFields,
+    pub(crate) generator_id: &'a str,
+    pub(crate) id: String,
+    pub(crate) product_arn: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub product_fields: Option<ProductFields>,
-    pub record_state: RecordState,
+    pub(crate) product_fields: Option<ProductFields>,
+    pub(crate) record_state: RecordState,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub remediation: Option<Remediation>,
-    pub resources: [Resource<'a>; 1],
-    pub schema_version: &'static str,
-    pub severity: SeverityLabel,
-    pub title: String,
-    pub types: [&'static str; 1],
-    pub updated_at: String,
+    pub(crate) remediation: Option<Remediation>,
+    pub(crate) resources: [Resource<'a>; 1],
+    pub(crate) schema_version: &'static str,
+    pub(crate) severity: SeverityLabel,
+    pub(crate) title: String,
+    pub(crate) types: [&'static str; 1],
+    pub(crate) updated_at: String,
 }
 
 impl Asff<'_> {
     /// Compact JSON text, as the request body carries it.
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         // Writing these types cannot fail: every map key is a string, and nothing is a float.
         serde_json::to_string(self).unwrap_or_default()
     }
@@ -46,41 +47,41 @@ impl Asff<'_> {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Compliance {
-    pub status: ComplianceStatus,
+pub(crate) struct Compliance {
+    pub(crate) status: ComplianceStatus,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
-pub enum ComplianceStatus {
+pub(crate) enum ComplianceStatus {
     Warning,
     Passed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
-pub enum RecordState {
+pub(crate) enum RecordState {
     Active,
     Archived,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct ProviderFields {
-    pub severity: SeverityLabel,
-    pub types: [&'static str; 1],
+pub(crate) struct ProviderFields {
+    pub(crate) severity: SeverityLabel,
+    pub(crate) types: [&'static str; 1],
 }
 
 /// A severity as both `Label` and `Original`.
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct SeverityLabel {
-    pub label: &'static str,
-    pub original: &'static str,
+pub(crate) struct SeverityLabel {
+    pub(crate) label: &'static str,
+    pub(crate) original: &'static str,
 }
 
 impl SeverityLabel {
-    pub fn new(label: &'static str) -> Self {
+    pub(crate) fn new(label: &'static str) -> Self {
         Self {
             label,
             original: label,
@@ -89,59 +90,59 @@ impl SeverityLabel {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ProductFields {
+pub(crate) struct ProductFields {
     #[serde(rename = "certwatch/DaysToExpiry")]
-    pub days_to_expiry: String,
+    pub(crate) days_to_expiry: String,
     #[serde(rename = "certwatch/NotAfter")]
-    pub not_after: String,
+    pub(crate) not_after: String,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Remediation {
-    pub recommendation: Recommendation,
+pub(crate) struct Remediation {
+    pub(crate) recommendation: Recommendation,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Recommendation {
-    pub text: String,
-    pub url: String,
+pub(crate) struct Recommendation {
+    pub(crate) text: String,
+    pub(crate) url: String,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Resource<'a> {
+pub(crate) struct Resource<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<ResourceDetails<'a>>,
-    pub id: &'a str,
-    pub partition: &'a str,
-    pub region: &'a str,
+    pub(crate) details: Option<ResourceDetails<'a>>,
+    pub(crate) id: &'a str,
+    pub(crate) partition: &'a str,
+    pub(crate) region: &'a str,
     #[serde(rename = "Type")]
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ResourceDetails<'a> {
+pub(crate) struct ResourceDetails<'a> {
     #[serde(rename = "AwsCertificateManagerCertificate")]
-    pub certificate: CertificateDetails<'a>,
+    pub(crate) certificate: CertificateDetails<'a>,
 }
 
 /// What ACM said of the certificate; fields ACM left out are left out.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct CertificateDetails<'a> {
+pub(crate) struct CertificateDetails<'a> {
     #[serde(skip_serializing_if = "str::is_empty")]
-    pub domain_name: &'a str,
+    pub(crate) domain_name: &'a str,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub in_use_by: &'a [String],
-    pub not_after: String,
+    pub(crate) in_use_by: &'a [String],
+    pub(crate) not_after: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub renewal_eligibility: Option<&'a str>,
+    pub(crate) renewal_eligibility: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<&'a str>,
+    pub(crate) status: Option<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub subject_alternative_names: &'a [String],
+    pub(crate) subject_alternative_names: &'a [String],
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<&'a str>,
+    pub(crate) kind: Option<&'a str>,
 }

@@ -9,9 +9,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+/// The expiry window, in days, when `EXPIRY_DAYS` is unset.
 pub const DEFAULT_EXPIRY_DAYS: u32 = 45;
+/// Certificate lookups a scan makes at once when `SCAN_CONCURRENCY` is unset.
 pub const DEFAULT_SCAN_CONCURRENCY: usize = 8;
 const MAX_SCAN_CONCURRENCY: usize = 64;
+/// How long one attempt waits for its reply when `REQUEST_TIMEOUT_MS` is unset.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT_MS: std::ops::RangeInclusive<u64> = 50..=60_000;
 const MAX_EXPIRY_DAYS: u32 = 3650;
@@ -19,8 +22,11 @@ const MAX_EXPIRY_DAYS: u32 = 3650;
 /// Credentials used to sign requests. `Debug` never shows the secret parts.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
+    /// `AWS_ACCESS_KEY_ID`.
     pub access_key_id: String,
+    /// `AWS_SECRET_ACCESS_KEY`.
     pub secret_access_key: String,
+    /// `AWS_SESSION_TOKEN`, which temporary credentials (Lambda's role) carry.
     pub session_token: Option<String>,
 }
 
@@ -48,6 +54,7 @@ pub struct EndpointOverrides {
 }
 
 impl EndpointOverrides {
+    /// Where `service`'s requests go instead of its AWS endpoint, if anywhere.
     pub fn for_service(&self, service: Service) -> Option<&str> {
         let specific = match service {
             Service::Acm => &self.acm,
@@ -58,16 +65,20 @@ impl EndpointOverrides {
     }
 }
 
+/// What the component runs with, read and checked once per event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Certificates expiring within this many days are acted upon.
     pub expiry_days: u32,
+    /// Where every notification goes (`SNS_TOPIC_ARN`); when unset, only owner topics hear.
     pub sns_topic: Option<TopicArn>,
     /// Where findings go; the certificate's own region when unset.
     pub security_hub_region: Option<String>,
     /// The region certwatch runs in (`AWS_REGION`, else `AWS_DEFAULT_REGION`).
     pub region: Option<String>,
+    /// What requests are signed with.
     pub credentials: Credentials,
+    /// Where requests go instead of AWS's endpoints (`AWS_ENDPOINT_URL`, and each service's).
     pub endpoints: EndpointOverrides,
     /// The finding's `GeneratorId` (`CERTWATCH_GENERATOR_ID`; on Lambda, the function's ARN).
     pub generator_id: String,
@@ -97,10 +108,13 @@ pub struct Config {
     pub owner_topic_tag: Option<String>,
 }
 
+/// A setting that is missing or not valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{variable}: {message}")]
 pub struct ConfigError {
+    /// The environment variable's name.
     pub variable: &'static str,
+    /// What is wrong with its value.
     pub message: String,
 }
 
@@ -114,7 +128,8 @@ impl Config {
         }
     }
 
-    /// [`Self::from_env`] over name-value pairs: the one instance of it the component carries.
+    /// Reads and validates the configuration from name-value pairs (`from_env` over a slice: the
+    /// one instance of it the component carries).
     pub fn from_pairs(env: &[(String, String)]) -> Result<Self, ConfigError> {
         Self::from_env(env.iter().map(|(k, v)| (k, v)))
     }

@@ -36,9 +36,11 @@ pub enum Verdict<'a> {
     /// Its finding is raised (or updated) at `severity`, and the owner told unless `notify`
     /// says why not today.
     Raise {
+        /// The finding's severity, from the days left.
         severity: Severity,
         /// Why ACM cannot renew it, when that is what prompted it.
         action: Option<&'a str>,
+        /// Whether the owner is told today.
         notify: Notify,
     },
 }
@@ -46,6 +48,7 @@ pub enum Verdict<'a> {
 /// Whether the owner hears of a raised finding today.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notify {
+    /// The owner is told now.
     Now,
     /// Not a notification day (`NOTIFY_AT_DAYS`); the finding is still updated.
     NotToday(String),
@@ -54,14 +57,18 @@ pub enum Notify {
 /// The rules a certificate is judged by, from the configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules<'a> {
+    /// Which certificates are acted upon (`EXPIRY_DAYS`).
     pub window: ExpiryWindow,
+    /// How severe a finding is for its days left (`SEVERITY_DAYS`).
     pub severity: SeverityThresholds,
+    /// Which certificates are left out (`ONLY_IMPORTED`, `INCLUDE_TAGS`, ...).
     pub filters: &'a Filters,
     /// Days left on which the owner is told (`NOTIFY_AT_DAYS`); every day when `None`.
     pub notify_at_days: Option<&'a BTreeSet<i64>>,
 }
 
 impl<'a> Rules<'a> {
+    /// The rules `config` sets.
     pub fn from_config(config: &'a Config) -> Self {
         Self {
             window: ExpiryWindow {
@@ -145,6 +152,7 @@ pub fn renewed_since(raised_for: Option<OffsetDateTime>, not_after: OffsetDateTi
 /// Certificates expiring within `days` (inclusive), or already expired, are acted upon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExpiryWindow {
+    /// How far ahead the window reaches, in days (`EXPIRY_DAYS`).
     pub days: u32,
 }
 
@@ -155,6 +163,7 @@ pub fn days_left(not_after: OffsetDateTime, now: OffsetDateTime) -> i64 {
 }
 
 impl ExpiryWindow {
+    /// Whether a certificate `days_left` days from expiry is inside: expired ones always are.
     pub fn contains(self, days_left: i64) -> bool {
         days_left <= i64::from(self.days)
     }
@@ -165,9 +174,13 @@ impl ExpiryWindow {
 pub enum Severity {
     /// A resolved finding: nothing left to do.
     Informational,
+    /// Further from expiry than the medium threshold.
     Low,
+    /// At or under the medium threshold's days left.
     Medium,
+    /// At or under the high threshold's days left.
     High,
+    /// At or under the critical threshold's days left, or expired.
     Critical,
 }
 
@@ -175,8 +188,11 @@ pub enum Severity {
 /// Expired certificates are always critical.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeverityThresholds {
+    /// Days left at or under which a finding is critical.
     pub critical: i64,
+    /// Days left at or under which a finding is high.
     pub high: i64,
+    /// Days left at or under which a finding is medium.
     pub medium: i64,
 }
 
@@ -193,6 +209,7 @@ impl Default for SeverityThresholds {
 }
 
 impl SeverityThresholds {
+    /// The severity of a finding for a certificate `days_left` days from expiry.
     pub fn severity(&self, days_left: i64) -> Severity {
         match days_left {
             d if d < 0 || d <= self.critical => Severity::Critical,
@@ -204,6 +221,7 @@ impl SeverityThresholds {
 }
 
 impl Severity {
+    /// The ASFF label: `INFORMATIONAL`, `LOW`, `MEDIUM`, `HIGH` or `CRITICAL`.
     pub fn label(self) -> &'static str {
         match self {
             Self::Informational => "INFORMATIONAL",

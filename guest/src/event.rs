@@ -6,7 +6,10 @@ use serde::Deserialize;
 /// Events larger than this are refused before parsing; EventBridge's own limit is 256 KiB.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 
+/// The `source` of ACM's events.
 pub const ACM_SOURCE: &str = "aws.acm";
+/// Sent daily as a certificate nears expiry, from 45 days out unless the account set otherwise
+/// (ACM's `DaysBeforeExpiry`).
 pub const APPROACHING_EXPIRATION: &str = "ACM Certificate Approaching Expiration";
 /// Sent once a certificate has expired; handled as one with no days left, so the finding turns
 /// critical and the owner hears of it.
@@ -18,25 +21,36 @@ pub const CERTIFICATE_AVAILABLE: &str = "ACM Certificate Available";
 pub const RENEWAL_ACTION_REQUIRED: &str = "ACM Certificate Renewal Action Required";
 /// AWS Health tells of ACM renewal trouble too, as `service` `ACM`.
 pub const HEALTH_SOURCE: &str = "aws.health";
+/// The `detail-type` of AWS Health's events.
 pub const HEALTH_EVENT: &str = "AWS Health Event";
+/// The `source` of an EventBridge schedule's events.
 pub const SCHEDULE_SOURCE: &str = "aws.events";
+/// The `detail-type` of an EventBridge schedule's events: each one starts a scan.
 pub const SCHEDULED_EVENT: &str = "Scheduled Event";
 
 /// The envelope every EventBridge event shares.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Envelope {
+    /// EventBridge's id for the event, which its outcome repeats.
     pub id: String,
+    /// What happened, e.g. "ACM Certificate Expired".
     pub detail_type: String,
+    /// Who sent it, e.g. `aws.acm`.
     pub source: String,
+    /// The account it comes from.
     #[serde(default)]
     pub account: Option<String>,
+    /// When it happened (RFC 3339).
     #[serde(default)]
     pub time: Option<String>,
+    /// The region it comes from: where a scan looks when `SCAN_REGIONS` is unset.
     #[serde(default)]
     pub region: Option<String>,
+    /// ARNs of what it is about; ACM's events name the certificate first.
     #[serde(default)]
     pub resources: Vec<String>,
+    /// The fields of its own kind, by `detail-type`; `null` when absent.
     #[serde(default)]
     pub detail: serde_json::Value,
 }
@@ -45,8 +59,10 @@ pub struct Envelope {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ExpiryDetail {
+    /// `DaysToExpiry`: the days left as ACM counted them.
     #[serde(default)]
     pub days_to_expiry: Option<i64>,
+    /// `CommonName`: the certificate's domain.
     #[serde(default)]
     pub common_name: Option<String>,
 }
@@ -93,6 +109,7 @@ pub enum Renewal {
     Renewal,
     /// A new certificate was imported into the same ARN.
     Reimport,
+    /// A certificate was imported into ACM.
     Import,
 }
 
@@ -119,50 +136,85 @@ impl Renewal {
 /// An event, classified by what certwatch does with it.
 #[derive(Debug, Clone)]
 pub enum Event {
+    /// A certificate nearing expiry, or expired ("Approaching Expiration", "Expired").
     ApproachingExpiration {
+        /// The event as EventBridge sent it.
         envelope: Envelope,
+        /// The certificate it names.
         certificate: CertificateArn,
+        /// What ACM said of the expiry.
         detail: ExpiryDetail,
     },
     /// A certificate renewed or (re-)imported: its finding is resolved if it is healthy now.
     Available {
+        /// The event as EventBridge sent it.
         envelope: Envelope,
+        /// The certificate it names.
         certificate: CertificateArn,
+        /// How the certificate became available again.
         renewal: Renewal,
     },
     /// ACM cannot renew the certificate by itself; `reason` says why.
     ActionRequired {
+        /// The event as EventBridge sent it.
         envelope: Envelope,
+        /// The certificate it names.
         certificate: CertificateArn,
+        /// ACM's `RenewalStatusReason`, or the AWS Health event's type code.
         reason: String,
     },
     /// An EventBridge schedule: scan every certificate.
-    Scan { envelope: Envelope },
+    Scan {
+        /// The event as EventBridge sent it.
+        envelope: Envelope,
+    },
     /// Well formed, but nothing certwatch acts on; says why.
-    NotHandled { envelope: Envelope, reason: String },
+    NotHandled {
+        /// The event as EventBridge sent it.
+        envelope: Envelope,
+        /// Why certwatch leaves it be.
+        reason: String,
+    },
 }
 
+/// Why a text is not an event certwatch can read: a malformed event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EventError {
+    /// Longer than [`MAX_EVENT_BYTES`]; not parsed.
     #[error("the event is {size} bytes, over the {MAX_EVENT_BYTES}-byte limit")]
-    TooLarge { size: usize },
+    TooLarge {
+        /// The text's length in bytes.
+        size: usize,
+    },
+    /// Not JSON, or not EventBridge's envelope; serde_json's words say where.
     #[error("the event is not an EventBridge event: {0}")]
     NotAnEnvelope(String),
+    /// An ACM event whose `resources` is empty.
     #[error("the {detail_type} event names no certificate in `resources`")]
-    NoCertificate { detail_type: String },
+    NoCertificate {
+        /// The event's `detail-type`.
+        detail_type: String,
+    },
+    /// An ACM event whose `resources[0]` is not a certificate ARN.
     #[error("the {detail_type} event's resources[0] is not usable: {source}")]
     BadCertificate {
+        /// The event's `detail-type`.
         detail_type: String,
+        /// What is wrong with the ARN.
         source: ArnError,
     },
+    /// A `detail` without the fields its `detail-type` has.
     #[error("the {detail_type} event's detail is malformed: {message}")]
     BadDetail {
+        /// The event's `detail-type`.
         detail_type: String,
+        /// serde_json's words.
         message: String,
     },
 }
 
 impl Event {
+    /// Reads an event's JSON text and classifies it.
     pub fn parse(text: &str) -> Result<Self, EventError> {
         if text.len() > MAX_EVENT_BYTES {
             return Err(EventError::TooLarge { size: text.len() });
@@ -298,6 +350,7 @@ impl Event {
         })
     }
 
+    /// The envelope, whatever the event.
     pub fn envelope(&self) -> &Envelope {
         match self {
             Self::ApproachingExpiration { envelope, .. }

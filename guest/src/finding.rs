@@ -13,20 +13,27 @@ use crate::decision::Severity;
 use crate::timestamp::rfc3339_millis;
 use time::OffsetDateTime;
 
+/// The findings' `GeneratorId` when `CERTWATCH_GENERATOR_ID` is unset.
 pub const GENERATOR_ID: &str = "certwatch/acm-certificate-expiry";
 
 /// Everything a finding says about one certificate at one moment.
 #[derive(Debug, Clone)]
 pub struct ExpiryFinding<'a> {
+    /// The certificate the finding is about: its resource, and the account and partition.
     pub certificate: &'a CertificateArn,
+    /// What ACM said of the certificate, copied into the resource's details.
     pub detail: &'a CertificateDetail,
+    /// When the certificate expires; also recorded as `certwatch/NotAfter`.
     pub not_after: OffsetDateTime,
+    /// Whole days from `now` to `not_after`, negative once expired (`certwatch/DaysToExpiry`).
     pub days_left: i64,
     /// The region whose hub receives the finding.
     pub hub_region: &'a str,
+    /// When the finding is written: its `UpdatedAt`, and `CreatedAt` for a new one.
     pub now: OffsetDateTime,
     /// Who raised the finding: certwatch's default, or the Lambda function's ARN.
     pub generator_id: &'a str,
+    /// The finding's severity label, as the decision set it.
     pub severity: Severity,
     /// The certificate was renewed: the finding passes and is archived.
     pub resolved: bool,
@@ -44,6 +51,7 @@ pub fn finding_id(certificate: &CertificateArn) -> String {
 }
 
 impl<'a> ExpiryFinding<'a> {
+    /// The finding's `Id`: [`finding_id`] of its certificate.
     pub fn id(&self) -> String {
         finding_id(self.certificate)
     }
@@ -59,7 +67,7 @@ impl<'a> ExpiryFinding<'a> {
         )
     }
 
-    pub fn to_asff(&self) -> Asff<'a> {
+    pub(crate) fn to_asff(&self) -> Asff<'a> {
         let arn = self.certificate.arn();
         let partition = arn.partition;
         let account = &arn.account;
@@ -170,13 +178,16 @@ impl<'a> ExpiryFinding<'a> {
 /// The finding of a certificate deleted from ACM since it was raised, resolved: passed and
 /// archived. All that is known of the certificate is what its open finding says.
 pub struct GoneFinding<'a> {
+    /// The finding as Security Hub holds it open.
     pub open: &'a OpenFinding,
+    /// When it is resolved: its `UpdatedAt`.
     pub now: OffsetDateTime,
+    /// The `GeneratorId` it is written under: the one that raised it.
     pub generator_id: &'a str,
 }
 
 impl<'a> GoneFinding<'a> {
-    pub fn to_asff(&self) -> Asff<'a> {
+    pub(crate) fn to_asff(&self) -> Asff<'a> {
         let open = self.open;
         let now = rfc3339_millis(self.now);
         let partition = open.certificate_arn.split(':').nth(1).unwrap_or("aws");

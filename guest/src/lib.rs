@@ -2,14 +2,16 @@
 //! events by describing the certificate, deciding whether it is inside the expiry window, and
 //! if so importing a Security Hub finding and publishing an SNS notification.
 //!
-//! Everything but [`component`] is plain Rust without I/O, tested natively.
+//! Everything but `component` (the WASI shell, built for wasm32 only) is plain Rust without
+//! I/O, tested natively; `tests/replay.rs` replays every fixture through it.
 
 // No `unsafe` of the component's own: the generated bindings in `component::bindings` are
 // the one exception (an allowed deny, since `forbid` cannot be lifted for generated code).
 #![deny(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod arn;
-pub mod asff;
+pub(crate) mod asff;
 pub mod aws;
 pub mod certificate;
 pub mod config;

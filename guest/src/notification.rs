@@ -9,21 +9,29 @@ use time::OffsetDateTime;
 /// The documented function's subject, kept so existing e-mail filters still match.
 pub const SUBJECT: &str = "Certificate Expiration Notification";
 
+/// The message that tells the owner a certificate is expiring, has expired, or needs them to
+/// renew.
 #[derive(Debug, Clone)]
 pub struct ExpiryNotice<'a> {
+    /// The certificate it is about.
     pub certificate: &'a CertificateArn,
+    /// What ACM said of the certificate: its names, type and users.
     pub detail: &'a CertificateDetail,
+    /// When the certificate expires.
     pub not_after: OffsetDateTime,
+    /// Whole days to `not_after`, negative once expired.
     pub days_left: i64,
     /// Why ACM cannot renew it by itself, when the message is about that.
     pub action: Option<&'a str>,
 }
 
 impl ExpiryNotice<'_> {
+    /// The message's subject: always [`SUBJECT`].
     pub fn subject(&self) -> &'static str {
         SUBJECT
     }
 
+    /// The message's text: what happened, the certificate, and what to do about it.
     pub fn message(&self) -> String {
         let arn = self.certificate.arn();
         let domain = display_domain(self.detail);
@@ -101,6 +109,7 @@ pub struct RenewedNotice<'a> {
 }
 
 impl RenewedNotice<'_> {
+    /// The message's text: how it was renewed, and when it now expires.
     pub fn message(&self) -> String {
         let arn = self.now.certificate.arn();
         let domain = display_domain(self.now.detail);

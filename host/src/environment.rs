@@ -16,10 +16,16 @@ pub fn settings(vars: impl IntoIterator<Item = (String, String)>) -> Vec<(String
     kept
 }
 
+/// The AWS credentials the component signs with, handed to it as its own `AWS_*` variables.
+/// `Debug` shows only the access key id.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
+    /// `AWS_ACCESS_KEY_ID`, or the profile's `aws_access_key_id`.
     pub access_key_id: String,
+    /// `AWS_SECRET_ACCESS_KEY`, or the profile's `aws_secret_access_key`.
     pub secret_access_key: String,
+    /// `AWS_SESSION_TOKEN`, or the profile's `aws_session_token`: temporary credentials' third
+    /// part.
     pub session_token: Option<String>,
 }
 

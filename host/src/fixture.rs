@@ -12,14 +12,20 @@ pub use certwatch_contract::fixture::{
     EVENT_FILE, Exchange, OUTCOME_FILE, REPLAY_FILE, RecordedRequest, RecordedResponse, Replay,
 };
 
+/// One replay case: its folder's three files, read.
 pub struct Fixture {
+    /// The case's folder, e.g. `events/in-window`.
     pub dir: PathBuf,
+    /// `event.json`'s text, as EventBridge delivers it.
     pub event: String,
+    /// `replay.json`: the pinned "now", the environment, and the recorded exchanges.
     pub replay: Replay,
+    /// `outcome.json`: the outcome the event must end in; `None` until one is blessed.
     pub outcome: Option<Outcome>,
 }
 
 impl Fixture {
+    /// Reads the case in `dir`.
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let read = |name: &str| {
             let path = dir.join(name);
@@ -45,10 +51,12 @@ impl Fixture {
         })
     }
 
+    /// The case's name in reports: its folder.
     pub fn name(&self) -> String {
         self.dir.display().to_string()
     }
 
+    /// Writes the case's files into its folder, creating it if needed.
     pub fn save(&self) -> anyhow::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         let write = |name: &str, text: String| {

@@ -7,13 +7,16 @@
 use crate::outcome::{Certificate, Decision, Outcome};
 use serde_json::{Value, json};
 
+/// The CloudWatch namespace every metric is in.
 pub const NAMESPACE: &str = "certwatch";
 
 /// Where EMF lines go: Lambda sends standard output to CloudWatch Logs; elsewhere they go to
 /// standard error, beside the logs, and standard output keeps the outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sink {
+    /// Standard output, on Lambda.
     Stdout,
+    /// Standard error, everywhere else.
     Stderr,
 }
 

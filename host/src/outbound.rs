@@ -26,6 +26,7 @@ pub enum Route {
 /// The recorded exchanges of one replay, and what the component actually sent.
 #[derive(Debug, Default)]
 pub struct Cassette {
+    /// The recorded exchanges, in the recording's order; blessing rewrites their requests.
     pub exchanges: Vec<Exchange>,
     used: Vec<bool>,
     /// Take the component's requests as the new expectations instead of checking them.
@@ -35,6 +36,8 @@ pub struct Cassette {
 }
 
 impl Cassette {
+    /// Answers from `exchanges`; with `bless`, takes the component's requests as the new
+    /// recording instead of checking them.
     pub fn new(exchanges: Vec<Exchange>, bless: bool) -> Self {
         let used = vec![false; exchanges.len()];
         Self {
@@ -78,11 +81,11 @@ impl Cassette {
             let message = match closest {
                 Some(i) => format!(
                     "unexpected request; the closest unused recorded one differs:\n{}",
-                    diff(&render(&self.exchanges[i].request), &render(&actual))
+                    diff(&render(&self.exchanges[i].request), &render(actual))
                 ),
                 None => format!(
                     "unexpected request; every recorded exchange is used:\n{}",
-                    render(&actual)
+                    render(actual)
                 ),
             };
             self.mismatches.push(message.clone());
@@ -94,7 +97,7 @@ impl Cassette {
         } else if recorded.request != *actual {
             let message = format!(
                 "request differs from the recording:\n{}",
-                diff(&render(&recorded.request), &render(&actual))
+                diff(&render(&recorded.request), &render(actual))
             );
             self.mismatches.push(message.clone());
             return Err(message);
@@ -113,7 +116,9 @@ impl Cassette {
 /// What a recorded exchange answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
+    /// The recorded response.
     Response(RecordedResponse),
+    /// A transport failure, by the name the fixture gives it (e.g. `connection-refused`).
     Failure(String),
 }
 
@@ -181,10 +186,10 @@ fn failure_error(name: &str) -> HttpError {
 }
 
 /// The hooks object a store's `WasiHttpCtxView` borrows.
-pub struct Outbound {
-    pub route: Route,
+pub(crate) struct Outbound {
+    pub(crate) route: Route,
     /// The shared client live and recording routes send through.
-    pub upstream: Option<Upstream>,
+    pub(crate) upstream: Option<Upstream>,
 }
 
 type SendResult = Result<

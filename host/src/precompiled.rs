@@ -14,13 +14,21 @@ const FINGERPRINT_HEX: usize = 16;
 /// A digest of the embedded component, made by the build script.
 const EMBEDDED_FINGERPRINT: &str = env!("CERTWATCH_GUEST_FINGERPRINT");
 
+/// Why a precompiled file is not one this binary may run.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PrecompiledError {
     #[error(
         "it was precompiled by another certwatch build or for another engine configuration \
          (fingerprint {found}, this build's is {expected}); run `certwatch compile` again"
     )]
-    Mismatch { found: String, expected: String },
+    /// Made from another component or for another engine configuration.
+    Mismatch {
+        /// The file's fingerprint.
+        found: String,
+        /// This binary's, on this engine.
+        expected: String,
+    },
+    /// It starts as certwatch's files do, but its fingerprint line is cut short or not text.
     #[error("its certwatch header is damaged")]
     BadHeader,
 }

@@ -15,7 +15,9 @@ use time::format_description::well_known::Rfc3339;
 
 /// What replaying one fixture showed.
 pub struct CaseReport {
+    /// The fixture's name: its folder.
     pub name: String,
+    /// The outcome the event ended in this time.
     pub outcome: Outcome,
     /// Everything that differs from the recording; empty when the case passes.
     pub problems: Vec<String>,
@@ -24,6 +26,7 @@ pub struct CaseReport {
 }
 
 impl CaseReport {
+    /// Whether the replay matched the recording: no problems.
     pub fn passed(&self) -> bool {
         self.problems.is_empty()
     }
@@ -68,7 +71,7 @@ pub async fn replay(
             "the outcome differs from {}:\n{}",
             crate::fixture::OUTCOME_FILE,
             diff(
-                &crate::outcome::to_json(&expected),
+                &crate::outcome::to_json(expected),
                 &crate::outcome::to_json(&outcome)
             )
         )),

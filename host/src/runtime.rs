@@ -24,6 +24,7 @@ pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("CERTWATCH_GUEST_WASM"
 /// How often the epoch advances; a guest that computes yields to the host this often.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// What one event may use: its time, its memory, and the instances kept ready.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// The most an event may take, start to finish (the documented Lambda's timeout).
@@ -51,6 +52,7 @@ thread_local! {
     static UPSTREAM: Upstream = Upstream::new();
 }
 
+/// The compiled component on its engine, ready to handle events, each in a fresh instance.
 pub struct Runtime {
     engine: Engine,
     component: Component,

@@ -18,23 +18,31 @@ pub enum Determinism {
     Real,
     /// The wall clock frozen at `now` (seconds since the epoch), and randomness from a fixed
     /// seed, so a replay is the same to the byte every time.
-    Pinned { now: Duration },
+    Pinned {
+        /// The frozen wall clock, since the epoch.
+        now: Duration,
+    },
     /// The real randomness, but the wall clock frozen at `now`, so a live recording replays
     /// with the same signatures' dates.
-    FrozenClock { now: Duration },
+    FrozenClock {
+        /// The frozen wall clock, since the epoch.
+        now: Duration,
+    },
 }
 
-pub struct Sandbox {
+/// One instance's store state: WASI with only the environment it is given, HTTP through the
+/// outbound hooks, its limits, and its captured output.
+pub(crate) struct Sandbox {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
-    pub limits: StoreLimits,
+    pub(crate) limits: StoreLimits,
     outbound: Outbound,
-    pub stderr: MemoryOutputPipe,
+    pub(crate) stderr: MemoryOutputPipe,
 }
 
 impl Sandbox {
-    pub fn new(
+    pub(crate) fn new(
         env: &[(String, String)],
         determinism: Determinism,
         outbound: Outbound,

@@ -17,13 +17,16 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 
+/// How `serve` listens and how much it takes on.
 pub struct ServeOptions {
+    /// The address to listen on (`--listen`).
     pub listen: SocketAddr,
     /// Threads that accept connections and handle their events, each on an event loop of its
     /// own.
     pub workers: usize,
     /// Events handled at once; more wait their turn.
     pub max_concurrency: usize,
+    /// The largest event accepted, in bytes; a larger one is answered 413.
     pub max_body_bytes: usize,
     /// A header every request must carry with this value (EventBridge API destinations send
     /// API keys this way).
@@ -32,9 +35,12 @@ pub struct ServeOptions {
     pub emf: bool,
 }
 
+/// The API key `serve` requires of every request.
 #[derive(Clone)]
 pub struct ApiKey {
+    /// The header that carries it (`--api-key-header`).
     pub header: http::HeaderName,
+    /// The key itself (`CERTWATCH_API_KEY`).
     pub value: String,
 }
 

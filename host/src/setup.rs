@@ -14,7 +14,9 @@ use std::time::Duration;
 pub struct EventSetup {
     /// The component's whole environment: settings and credentials.
     pub env: Vec<(String, String)>,
+    /// The clocks and randomness the instance sees.
     pub determinism: Determinism,
+    /// Where its requests go.
     pub route: Route,
     /// A deadline shorter than the runtime's, such as what is left of a Lambda invocation.
     pub deadline: Option<Duration>,

@@ -25,6 +25,7 @@ const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Idle connections are closed after this, before AWS's own idle timeouts would.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// The client live requests go out through; clones share its connections.
 #[derive(Clone)]
 pub struct Upstream {
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
@@ -37,6 +38,7 @@ impl Default for Upstream {
 }
 
 impl Upstream {
+    /// A client with no connections yet, trusting the webpki roots.
     pub fn new() -> Self {
         let mut http = HttpConnector::new();
         http.enforce_http(false);

@@ -10,9 +10,12 @@ pub const DAYS_LEFT_OTHERWISE: u64 = 11;
 const KEY_ALGORITHMS: [&str; 4] = ["RSA_2048", "EC_prime256v1", "RSA_4096", "EC_secp384r1"];
 const ID_PREFIX: &str = "00000000-0000-4000-8000-";
 
+/// The certificates the stub's ACM lists and describes: how many, and when each expires.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
+    /// The account every certificate's ARN is in.
     pub account: String,
+    /// The region every certificate is in.
     pub region: String,
     /// How many certificates `ListCertificates` lists.
     pub certificates: usize,

@@ -43,6 +43,7 @@ impl Fault {
     ];
 }
 
+/// A fault name the stub does not know.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error(
     "unknown fault {0:?}: use throttle, a status such as 500, slow:<ms>, reset, truncated, malformed, html, empty or echo"
@@ -81,17 +82,24 @@ impl FromStr for Fault {
 /// `fault`, then they are answered normally.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FaultRule {
+    /// The operation whose calls get the fault; every operation's when `None`.
     pub operation: Option<Operation>,
+    /// What they get.
     pub fault: Fault,
+    /// How many calls are left to get it.
     pub times: u32,
 }
 
+/// Why a fault rule's text does not parse.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum BadRule {
+    /// Not `<operation or *>=<fault>[*<times>]`.
     #[error("a fault rule reads <operation or *>=<fault>[*<times>], not {0:?}")]
     Syntax(String),
+    /// An operation the stub does not answer.
     #[error(transparent)]
     Operation(#[from] crate::operation::UnknownOperation),
+    /// A fault the stub does not know.
     #[error(transparent)]
     Fault(#[from] UnknownFault),
 }
@@ -144,6 +152,8 @@ impl FaultPlan {
         }
     }
 
+    /// The fault the next `operation` request gets, if any: the first rule's that has calls
+    /// left, else perhaps a random one.
     pub fn next(&mut self, operation: Operation) -> Option<Fault> {
         let rule = self
             .rules

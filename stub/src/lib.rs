@@ -5,6 +5,8 @@
 //! It checks that each request is SigV4-signed, not that the signature is right: moto's server
 //! does that in the end-to-end tests.
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod catalogue;
 pub mod fault;
 pub mod load;
@@ -23,16 +25,20 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+/// How a stub starts: where it listens, what it holds, how slow and faulty it is.
 #[derive(Debug, Clone, Default)]
 pub struct StubConfig {
     /// Where to listen; port 0 picks a free one.
     pub listen: Option<SocketAddr>,
     /// How long every reply waits: the round trip the benchmarks inject.
     pub latency: Duration,
+    /// The certificates its ACM holds.
     pub catalogue: Catalogue,
+    /// Scripted faults: a request gets the first one's that applies and has calls left.
     pub faults: Vec<FaultRule>,
     /// The share of requests, beyond the scripted faults, that get a random one.
     pub random_fault_rate: f64,
+    /// Seeds the random faults: the same seed picks the same faults for the same requests.
     pub seed: u64,
     /// Tokio worker threads serving requests (at least one).
     pub threads: usize,
@@ -49,10 +55,13 @@ pub struct Stats {
     pub refused: u64,
     /// Faults injected, by kind.
     pub faults: BTreeMap<String, u64>,
+    /// What the requests answered normally changed: findings imported and updated, messages
+    /// published.
     pub effects: Effects,
 }
 
 impl Stats {
+    /// Requests of `operation`, faulted ones included.
     pub fn requests_of(&self, operation: Operation) -> u64 {
         self.requests
             .get(&operation.to_string())
@@ -124,6 +133,7 @@ impl Stub {
         })
     }
 
+    /// The address it listens on.
     pub fn address(&self) -> SocketAddr {
         self.address
     }
@@ -133,6 +143,7 @@ impl Stub {
         format!("http://{}", self.address)
     }
 
+    /// What it has seen so far, copied.
     pub fn stats(&self) -> Stats {
         self.state
             .stats

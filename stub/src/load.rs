@@ -11,19 +11,33 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
     /// The server answered this status to the last attempt.
-    Answered { status: u16, attempts: u32 },
+    Answered {
+        /// The status of the last answer.
+        status: u16,
+        /// Requests sent for the event, the last one included.
+        attempts: u32,
+    },
     /// The server took no connection (it had stopped): nothing was sent, the sender keeps it.
-    NotAccepted { attempts: u32 },
+    NotAccepted {
+        /// Attempts made, the refused one included.
+        attempts: u32,
+    },
     /// The request was sent and no answer came: a connection the server never accepted (its
     /// listen queue when it stopped), or, what must never happen, an answer lost. The load
     /// tests tell the two apart by what reached the stub.
-    NoAnswer { attempts: u32 },
+    NoAnswer {
+        /// Requests sent for the event, the unanswered one included.
+        attempts: u32,
+    },
 }
 
+/// A load run: which events to post, to where, from how many clients.
 pub struct LoadPlan<'a> {
     /// `host:port` of the server.
     pub address: String,
+    /// The events to post, each once (and again on a 5xx).
     pub events: &'a [String],
+    /// Threads posting at once (at least one).
     pub clients: usize,
     /// Attempts per event while the server answers 5xx.
     pub max_attempts: u32,
@@ -33,15 +47,19 @@ pub struct LoadPlan<'a> {
     pub on_answered: &'a (dyn Fn(usize) + Sync),
 }
 
+/// What a load run came to.
 #[derive(Debug)]
 pub struct LoadReport {
+    /// What became of each event, in the plan's order.
     pub deliveries: Vec<Delivery>,
+    /// The whole run, first post to last answer.
     pub took: Duration,
     /// Every attempt's round trip, sorted.
     pub latencies: Vec<Duration>,
 }
 
 impl LoadReport {
+    /// Events whose last answer was `status`.
     pub fn answered(&self, status: u16) -> usize {
         self.deliveries
             .iter()
@@ -49,6 +67,7 @@ impl LoadReport {
             .count()
     }
 
+    /// Events sent that got no answer.
     pub fn no_answer(&self) -> usize {
         self.deliveries
             .iter()
@@ -56,6 +75,7 @@ impl LoadReport {
             .count()
     }
 
+    /// Events the server took no connection for.
     pub fn not_accepted(&self) -> usize {
         self.deliveries
             .iter()

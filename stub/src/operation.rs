@@ -3,15 +3,24 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// An operation the stub answers; its name is the API's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Operation {
+    /// ACM: one certificate, in full.
     DescribeCertificate,
+    /// ACM: a page of the catalogue's certificates.
     ListCertificates,
+    /// ACM: one certificate's tags.
     ListTagsForCertificate,
+    /// Security Hub: whether the account is subscribed (`GET /accounts`).
     DescribeHub,
+    /// Security Hub: findings raised or updated.
     BatchImportFindings,
+    /// Security Hub: findings' workflow set.
     BatchUpdateFindings,
+    /// Security Hub: the findings held, filtered.
     GetFindings,
+    /// SNS: a message published.
     Publish,
 }
 
@@ -27,6 +36,7 @@ pub enum Protocol {
 }
 
 impl Operation {
+    /// Every operation the stub answers.
     pub const ALL: [Operation; 8] = [
         Operation::DescribeCertificate,
         Operation::ListCertificates,
@@ -65,6 +75,7 @@ impl Operation {
         }
     }
 
+    /// The protocol its service speaks.
     pub fn protocol(self) -> Protocol {
         match self {
             Self::DescribeCertificate | Self::ListCertificates | Self::ListTagsForCertificate => {
@@ -85,6 +96,7 @@ impl fmt::Display for Operation {
     }
 }
 
+/// A name that is none of [`Operation::ALL`]'s.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("unknown operation {0:?}")]
 pub struct UnknownOperation(String);

@@ -7,12 +7,12 @@ use crate::operation::{Operation, Protocol, form_value};
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    pub status: u16,
-    pub content_type: &'static str,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) content_type: &'static str,
     /// Security Hub names its errors in a header as well as in the body.
-    pub error_type: Option<String>,
-    pub body: String,
+    pub(crate) error_type: Option<String>,
+    pub(crate) body: String,
 }
 
 impl Reply {
@@ -26,7 +26,7 @@ impl Reply {
     }
 
     /// An error reply as `protocol` writes one.
-    pub fn error(protocol: Protocol, status: u16, code: &str, message: &str) -> Self {
+    pub(crate) fn error(protocol: Protocol, status: u16, code: &str, message: &str) -> Self {
         let body = match protocol {
             Protocol::Json11 => json!({ "__type": code, "message": message }).to_string(),
             Protocol::RestJson => json!({ "Code": code, "Message": message }).to_string(),
@@ -47,7 +47,7 @@ impl Reply {
 
     /// This reply as `fault` spoils it; `None` for [`Fault::Reset`] (no reply at all), and the
     /// reply unchanged for [`Fault::Slow`] (the server waits).
-    pub fn spoiled(self, fault: Fault, protocol: Protocol) -> Option<Self> {
+    pub(crate) fn spoiled(self, fault: Fault, protocol: Protocol) -> Option<Self> {
         let spoiled = match fault {
             Fault::Reset => return None,
             Fault::Slow(_) => self,
@@ -125,7 +125,7 @@ pub struct Effects {
 }
 
 /// `operation`'s normal reply to `body`, and what it changes.
-pub fn answer(
+pub(crate) fn answer(
     operation: Operation,
     body: &[u8],
     catalogue: &Catalogue,

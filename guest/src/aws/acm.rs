@@ -7,6 +7,7 @@ use crate::certificate::{CertificateDetail, Tag};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+/// `DescribeCertificate` of `certificate`: its expiry, names, type, status and users.
 pub fn describe_certificate(endpoint: &str, certificate: &CertificateArn) -> AwsRequest {
     about_certificate(
         Operation::DescribeCertificate,
@@ -60,6 +61,7 @@ struct WireTag {
     value: Option<String>,
 }
 
+/// The tags a `ListTagsForCertificate` reply lists.
 pub fn parse_list_tags(response: &AwsResponse) -> Result<Vec<Tag>, CallError> {
     let reply: ListTagsReply = json_reply(Operation::ListTagsForCertificate, response)?;
     let tags = reply.tags.unwrap_or_default().into_iter();
@@ -103,7 +105,9 @@ pub fn list_certificates(endpoint: &str, region: &str, next_token: Option<&str>)
 /// A page of certificates and the token for the next, if there is one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CertificatePage {
+    /// The page's certificates, as far as their summaries describe them.
     pub certificates: Vec<CertificateDetail>,
+    /// `NextToken`: what asks for the next page; `None` on the last.
     pub next_token: Option<String>,
 }
 
@@ -116,6 +120,7 @@ struct ListCertificatesReply {
     next_token: Option<String>,
 }
 
+/// One page of a `ListCertificates` reply.
 pub fn parse_list_certificates(response: &AwsResponse) -> Result<CertificatePage, CallError> {
     let operation = Operation::ListCertificates;
     let reply: ListCertificatesReply = json_reply(operation, response)?;
@@ -225,6 +230,7 @@ impl Timestamp {
     }
 }
 
+/// The certificate a `DescribeCertificate` reply describes.
 pub fn parse_describe_certificate(response: &AwsResponse) -> Result<CertificateDetail, CallError> {
     let operation = Operation::DescribeCertificate;
     let reply: DescribeCertificateReply = json_reply(operation, response)?;

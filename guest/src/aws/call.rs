@@ -18,6 +18,7 @@ pub trait Platform {
     fn now(&self) -> OffsetDateTime;
     /// Sends a signed request; `Err` says why no reply came.
     fn send(&self, request: &AwsRequest) -> impl Future<Output = Result<AwsResponse, SendFailure>>;
+    /// Waits `duration`: the pause before a failed request is sent again.
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()>;
     /// Uniform in `[0, 1)`, for retry jitter.
     fn jitter(&self) -> f64;
@@ -46,6 +47,7 @@ pub struct Caller<'a, P> {
 }
 
 impl<'a, P: Platform> Caller<'a, P> {
+    /// Calls through `platform`, signed with `credentials`, made as `options` say.
     pub fn new(platform: &'a P, credentials: &'a Credentials, options: CallOptions<'a>) -> Self {
         Self {
             platform,

@@ -8,21 +8,28 @@ pub enum CallError {
     /// AWS answered with an error.
     #[error("{} failed: {code}: {message} (HTTP {status})", operation.name())]
     Service {
+        /// The call that failed.
         operation: Operation,
+        /// The reply's HTTP status: 200 for a batch that refused some of its findings.
         status: u16,
+        /// AWS's error code, e.g. `ThrottlingException`, or the first refused finding's.
         code: String,
+        /// AWS's message, or what a batch refused and why.
         message: String,
     },
     /// No answer: timed out, connection lost.
     #[error("{} failed: {message}", operation.name())]
     Transport {
+        /// The call that failed.
         operation: Operation,
+        /// What happened, in words.
         message: String,
     },
     /// The host that runs the component refused to send the request (its outbound policy):
     /// sending it again would be refused again.
     #[error("{} failed: the host refused the request to {origin}: it allows only the AWS endpoints of the services certwatch calls and the configured endpoint overrides", operation.name())]
     Refused {
+        /// The call that was refused.
         operation: Operation,
         /// `scheme://host[:port]` of the refused URL.
         origin: String,
@@ -30,8 +37,11 @@ pub enum CallError {
     /// A success status whose body could not be read as the operation's reply.
     #[error("{} returned an unreadable reply (HTTP {status}): {message}", operation.name())]
     Unreadable {
+        /// The call that failed.
         operation: Operation,
+        /// The reply's HTTP status.
         status: u16,
+        /// Why the body is not the reply: what the parser said.
         message: String,
     },
 }
@@ -62,6 +72,7 @@ const THROTTLING_CODES: &[&str] = &[
 ];
 
 impl CallError {
+    /// The call that failed.
     pub fn operation(&self) -> Operation {
         match self {
             Self::Service { operation, .. }
@@ -71,6 +82,7 @@ impl CallError {
         }
     }
 
+    /// AWS's error code, when AWS answered with an error.
     pub fn code(&self) -> Option<&str> {
         match self {
             Self::Service { code, .. } => Some(code),
@@ -78,6 +90,7 @@ impl CallError {
         }
     }
 
+    /// The reply's HTTP status, when a reply came.
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Service { status, .. } | Self::Unreadable { status, .. } => Some(*status),

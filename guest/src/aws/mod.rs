@@ -26,16 +26,24 @@ pub fn json_text(value: &serde_json::Value) -> String {
 /// The AWS operations certwatch calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
+    /// ACM: one page of a region's certificates.
     ListCertificates,
+    /// ACM: one certificate's expiry, names, type, status and users.
     DescribeCertificate,
+    /// ACM: one certificate's tags.
     ListTagsForCertificate,
+    /// Security Hub: raise, update or archive findings.
     BatchImportFindings,
+    /// Security Hub: set findings' workflow to resolved.
     BatchUpdateFindings,
+    /// Security Hub: certwatch's open findings, or one of them.
     GetFindings,
+    /// SNS: a message to a topic.
     Publish,
 }
 
 impl Operation {
+    /// The service that answers it.
     pub fn service(self) -> Service {
         match self {
             Self::ListCertificates | Self::DescribeCertificate | Self::ListTagsForCertificate => {
@@ -90,14 +98,17 @@ pub fn origin(url: &str) -> String {
 /// A request ready to be signed and sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsRequest {
+    /// What the request asks for.
     pub operation: Operation,
     /// The region the request is signed for.
     pub region: String,
+    /// `POST`, or `PATCH` for `BatchUpdateFindings`.
     pub method: http::Method,
     /// Absolute URL: endpoint, path and query.
     pub url: String,
     /// Headers besides the signature's own (lowercase names).
     pub headers: Vec<(String, String)>,
+    /// The payload as signed and sent: JSON, or a form for SNS.
     pub body: Vec<u8>,
     /// How long to wait for the reply (and between its bytes); the platform's default if unset.
     pub reply_timeout: Option<std::time::Duration>,
@@ -106,13 +117,16 @@ pub struct AwsRequest {
 /// What came back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsResponse {
+    /// The HTTP status.
     pub status: u16,
     /// Lowercase names.
     pub headers: Vec<(String, String)>,
+    /// The payload as received: JSON, or XML from SNS.
     pub body: Vec<u8>,
 }
 
 impl AwsResponse {
+    /// The first value of header `name`, in any case.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -120,6 +134,7 @@ impl AwsResponse {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }

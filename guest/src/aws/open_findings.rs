@@ -12,11 +12,18 @@ const PAGE_SIZE: u32 = 100;
 /// One open certwatch finding, with what resolving it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenFinding {
+    /// The finding's `Id`.
     pub id: String,
+    /// The hub product it belongs to (`ProductArn`); with `id`, what names it to
+    /// `BatchUpdateFindings`.
     pub product_arn: String,
+    /// The account it is in (`AwsAccountId`).
     pub account: String,
+    /// The certificate it is about: its resource's `Id`.
     pub certificate_arn: String,
+    /// The certificate's region: its resource's `Region`, else the ARN's.
     pub certificate_region: String,
+    /// The certificate's domain name, if the finding recorded one.
     pub domain: Option<String>,
     /// When the finding was first raised, as Security Hub has it.
     pub created_at: Option<String>,
@@ -24,9 +31,12 @@ pub struct OpenFinding {
     pub not_after: Option<String>,
 }
 
+/// One page of `GetFindings`: certwatch's open findings on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FindingsPage {
+    /// The page's open findings from certwatch's generator; others are left out.
     pub findings: Vec<OpenFinding>,
+    /// `NextToken`: what asks for the next page; `None` on the last.
     pub next_token: Option<String>,
 }
 
@@ -83,11 +93,14 @@ pub fn get_finding(endpoint: &str, region: &str, finding_id: &str) -> AwsRequest
 /// for the certificate was first raised, if it is open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HubState {
+    /// The hub takes findings.
     Subscribed {
+        /// The open finding's `CreatedAt`; `None` when the certificate has none open.
         first_raised: Option<String>,
     },
     /// `InvalidAccessException`: the account is not subscribed; AWS's message says so.
     NotSubscribed {
+        /// AWS's message.
         message: String,
     },
 }

@@ -4,10 +4,14 @@
 use super::CallError;
 use std::time::Duration;
 
+/// How often a call is tried and how long it waits between tries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
+    /// Tries in all, the first one included.
     pub max_attempts: u32,
+    /// The longest the first wait can be; the ceiling doubles with each try.
     pub base_delay: Duration,
+    /// The longest any wait can be.
     pub max_delay: Duration,
     /// The first wait after a finding conflict: Security Hub clears one once it has processed
     /// the import the update met, which takes longer than a throttled request waits.

@@ -3,6 +3,7 @@
 use super::{AwsRequest, AwsResponse, CallError, Operation, json_reply};
 use serde::{Deserialize, Serialize};
 
+/// `BatchImportFindings` of `findings`, each ASFF as JSON text, into `region`'s hub.
 pub fn batch_import_findings(endpoint: &str, region: &str, findings: &[String]) -> AwsRequest {
     // The findings arrive as JSON text, each written once: a scan's thousands of findings
     // are measured for batching and sent without being copied or written again.
@@ -25,8 +26,10 @@ pub fn batch_import_findings(endpoint: &str, region: &str, findings: &[String]) 
     .header("content-type", "application/json")
 }
 
+/// What `BatchImportFindings` took.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportResult {
+    /// Findings imported (`SuccessCount`).
     pub success_count: u32,
 }
 
@@ -89,7 +92,9 @@ pub fn parse_batch_import_findings(response: &AwsResponse) -> Result<ImportResul
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct FindingIdentifier {
+    /// The finding's `Id`.
     pub id: String,
+    /// The hub product it belongs to (`ProductArn`).
     pub product_arn: String,
 }
 

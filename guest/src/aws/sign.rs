@@ -7,6 +7,7 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use std::time::SystemTime;
 
+/// Why `aws-sigv4` would not sign a request, e.g. a header value it cannot take.
 #[derive(Debug, thiserror::Error)]
 #[error("could not sign the {operation} request: {message}")]
 pub struct SignError {
@@ -21,6 +22,7 @@ pub struct Signer {
 }
 
 impl Signer {
+    /// Signs with `credentials`.
     pub fn new(credentials: &Credentials) -> Self {
         let identity = aws_credential_types::Credentials::new(
             &credentials.access_key_id,

@@ -12,6 +12,7 @@ const FORM_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// `Publish` of `message` under `subject` to `topic`.
 pub fn publish(endpoint: &str, topic: &TopicArn, subject: &str, message: &str) -> AwsRequest {
     let body = form(&[
         ("Action", "Publish"),

@@ -19,7 +19,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The most one read of a body asks for.
 const READ_CHUNK_BYTES: u64 = 64 * 1024;
 
-pub struct Wasi;
+pub(super) struct Wasi;
 
 impl Platform for Wasi {
     fn now(&self) -> OffsetDateTime {
@@ -167,7 +167,7 @@ async fn send(request: &AwsRequest) -> Result<AwsResponse, Failed> {
 
 /// A whole body stream, refusing more than `limit` bytes. Each read takes what the host has
 /// (the canonical ABI allocates exactly that), so there is no scratch buffer to zero and copy.
-pub async fn read_all(stream: InputStream, limit: usize) -> Result<Vec<u8>, String> {
+pub(super) async fn read_all(stream: InputStream, limit: usize) -> Result<Vec<u8>, String> {
     // Declared after the stream, so dropped before it: a pollable is the stream's child.
     let ready = AsyncPollable::new(stream.subscribe());
     let mut body = Vec::new();

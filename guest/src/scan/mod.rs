@@ -40,9 +40,13 @@ use time::OffsetDateTime;
 /// A certificate a scan found inside the window.
 #[derive(Debug, Clone)]
 pub struct Expiring {
+    /// Which certificate: its ARN, with the account and region it lives in.
     pub certificate: CertificateArn,
+    /// What ACM said of it.
     pub detail: CertificateDetail,
+    /// When it expires.
     pub not_after: OffsetDateTime,
+    /// Whole days to `not_after`, negative once expired.
     pub days_left: i64,
     /// Its finding's severity, as the decision set it (informational outside the window).
     pub severity: Severity,
@@ -63,7 +67,9 @@ pub fn needs_description(detail: &CertificateDetail) -> bool {
 /// A certificate whose open finding a scan resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolution {
+    /// The certificate's ARN.
     pub arn: String,
+    /// Its domain as people know it; the ARN for a deleted one whose finding named none.
     pub domain: String,
     /// The new expiry of a renewed certificate; `None` for one deleted from ACM.
     pub renewed_until: Option<OffsetDateTime>,

@@ -11,10 +11,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// One invocation, as `/runtime/invocation/next` hands it over.
 #[derive(Debug, Clone)]
 pub struct Invocation {
+    /// `Lambda-Runtime-Aws-Request-Id`: what the response or error is posted under.
     pub request_id: String,
     /// What is left of the invocation's time, if Lambda said.
     pub remaining: Option<Duration>,
+    /// `Lambda-Runtime-Invoked-Function-Arn`: the function's ARN, the findings' `GeneratorId`.
     pub function_arn: Option<String>,
+    /// `Lambda-Runtime-Trace-Id`: the X-Ray trace header the component passes on to AWS.
     pub trace_id: Option<String>,
     /// The event as sent; not necessarily UTF-8.
     pub event: Vec<u8>,
@@ -24,7 +27,9 @@ pub struct Invocation {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorReport {
+    /// `errorType`, e.g. `certwatch.MalformedEvent`.
     pub error_type: String,
+    /// `errorMessage`: what went wrong, in words.
     pub error_message: String,
 }
 
@@ -44,6 +49,7 @@ pub enum ApiError {
     MissingHeader(&'static str),
 }
 
+/// A client of the Lambda Runtime API, at the address Lambda gives the runtime.
 pub struct RuntimeApi {
     /// `http://host:port[/prefix]/2018-06-01`.
     base: String,
@@ -108,12 +114,14 @@ impl RuntimeApi {
         })
     }
 
+    /// Posts the invocation's response: the outcome's JSON.
     pub async fn respond(&self, request_id: &str, body: String) -> Result<(), ApiError> {
         let path = format!("/runtime/invocation/{request_id}/response");
         self.expect_accepted(&path, Bytes::from(body), None, "the response")
             .await
     }
 
+    /// Reports the invocation failed, as a function error of `report`'s type.
     pub async fn fail(&self, request_id: &str, report: &ErrorReport) -> Result<(), ApiError> {
         let path = format!("/runtime/invocation/{request_id}/error");
         self.expect_accepted(
@@ -125,6 +133,7 @@ impl RuntimeApi {
         .await
     }
 
+    /// Reports the runtime could not start; Lambda then gives up on this environment.
     pub async fn init_error(&self, report: &ErrorReport) -> Result<(), ApiError> {
         self.expect_accepted(
             "/runtime/init/error",

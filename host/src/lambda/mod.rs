@@ -96,7 +96,7 @@ pub fn error_report(outcome: &Outcome) -> ErrorReport {
         },
         other => ErrorReport {
             error_type: "certwatch.Unexpected".into(),
-            error_message: crate::outcome::to_json(&other),
+            error_message: crate::outcome::to_json(other),
         },
     }
 }
