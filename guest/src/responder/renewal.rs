@@ -14,7 +14,6 @@ use crate::finding::ExpiryFinding;
 use crate::notification::{ExpiryNotice, RENEWED_SUBJECT, RenewedNotice};
 use crate::outcome::*;
 use crate::timestamp::rfc3339_seconds;
-use futures::future::join;
 
 impl<P: Platform> Responder<'_, P> {
     pub(super) async fn resolve(
@@ -89,8 +88,14 @@ impl<P: Platform> Responder<'_, P> {
                 imported: imported.success_count,
             }))
         };
-        let publish = self.publish_renewed(certificate, &known, renewal);
-        let (resolved, published) = join(resolve, publish).await;
+        // The owner hears of it only once the finding is resolved: a message saying so while
+        // the finding is still open would be false, and each retry would send it again. (One
+        // round trip more than at once, for an event that comes once a renewal.)
+        let resolved = resolve.await;
+        let published = match &resolved {
+            Err(Fail(_)) => Vec::new(),
+            Ok(_) | Err(Skip(_)) => self.publish_renewed(certificate, &known, renewal).await,
+        };
         finish(handled, resolved, published)
     }
 

@@ -910,3 +910,229 @@ fn a_scan_resolves_the_findings_of_renewed_and_deleted_certificates_and_no_other
     let text = digest(&third);
     assert!(!text.contains("Resolved since the last scan"), "{text}");
 }
+
+/// A scan whose resolution fails half way (the role may not `BatchUpdateFindings`) leaves the
+/// findings of the renewed and the deleted certificate as they were: active, warning, workflow
+/// NEW. Archived first, no later lookup of open findings would have seen them again; open, the
+/// next scan resolves them, and only them.
+#[test]
+fn a_resolution_that_fails_half_way_is_finished_by_the_next_scan() {
+    let moto = session();
+    let (keys, arns) = account(&moto, &[1, 10, 20, 30, 300], true);
+    let (code, first) = certwatch_run(&moto, &keys, &scheduled_scan(), &[]);
+    assert_eq!(code, Some(0), "{first}");
+    assert_eq!(first["findings_imported"], 4, "{first}");
+    moto.relax_auth();
+    moto.aws_one(json!({
+        "command": "reimport_certificate", "arn": arns[1], "domain": "d10.example.com", "days": 400
+    }));
+    moto.aws_one(json!({ "command": "delete_certificate", "arn": arns[2] }));
+    let unresolving = moto.user(
+        "certwatch-unresolving",
+        &policy(&["securityhub:BatchUpdateFindings"]),
+    );
+    moto.enforce_auth();
+
+    let (code, failed) = certwatch_run(&moto, &unresolving, &scheduled_scan(), &[]);
+    moto.relax_auth();
+    assert_eq!(code, Some(1), "{failed}");
+    assert_eq!(failed["status"], "error", "{failed}");
+    assert_eq!(failed["kind"], "aws", "{failed}");
+    assert_eq!(
+        failed["operation"], "securityhub:BatchUpdateFindings",
+        "{failed}"
+    );
+    assert_eq!(failed["code"], "AccessDenied", "{failed}");
+    let message = failed["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("BatchUpdateFindings")
+            && message.contains("resolving findings in us-east-1 failed")
+            && message.contains("0 resolved"),
+        "{failed}"
+    );
+    // Its digest lists the expiring certificates, and resolves nothing.
+    let digests: Vec<Value> = notifications(&moto)
+        .into_iter()
+        .filter(|m| m["subject"] == SUBJECT)
+        .collect();
+    assert_eq!(digests.len(), 2, "{digests:#?}");
+    let text = digests[1]["message"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("d1.example.com")
+            && text.contains("d30.example.com")
+            && !text.contains("Resolved since the last scan"),
+        "{text}"
+    );
+    // Nothing half done: no finding archived, passed or noted.
+    for arn in &arns[..4] {
+        assert_open(&finding(&moto, &finding_id(arn)));
+    }
+    assert_eq!(findings(&moto, REGION).len(), 4);
+
+    moto.enforce_auth();
+    let (code, third) = certwatch_run(&moto, &keys, &scheduled_scan(), &[]);
+    moto.relax_auth();
+    assert_eq!(code, Some(0), "{third}");
+    assert_eq!(third["findings_resolved"], 2, "{third}");
+    assert_eq!(third["findings_imported"], 2, "{third}");
+    assert_eq!(third["failed"], json!([]), "{third}");
+    let note = "The certificate was renewed out of the expiry window, or deleted.";
+    for arn in [&arns[1], &arns[2]] {
+        assert_resolved(&finding(&moto, &finding_id(arn)), note);
+    }
+    for arn in [&arns[0], &arns[3]] {
+        assert_open(&finding(&moto, &finding_id(arn)));
+    }
+    assert_eq!(findings(&moto, REGION).len(), 4);
+    let sent = notifications(&moto);
+    let id = &third["notifications"][0]["message_id"];
+    let text = sent
+        .iter()
+        .find(|m| m["message_id"] == *id)
+        .and_then(|m| m["message"].as_str())
+        .unwrap_or_else(|| panic!("message {id} not in moto: {sent:#?}"));
+    let (_, since) = text
+        .split_once("Resolved since the last scan:")
+        .unwrap_or_else(|| panic!("nothing resolved in {text}"));
+    assert!(
+        since.contains("d10.example.com renewed")
+            && since.contains("d20.example.com no longer exists in ACM")
+            && !since.contains("d1.example.com")
+            && !since.contains("d30.example.com"),
+        "{text}"
+    );
+}
+
+/// "Certificate Available" whose resolution fails half way (the role may not
+/// `BatchUpdateFindings`) is an error, and leaves the finding open; the same event sent again,
+/// with the permission back, finds it open and resolves it, and no other.
+#[test]
+fn a_resolution_that_fails_half_way_is_finished_by_the_event_sent_again() {
+    let moto = session();
+    let (keys, arns) = account(&moto, &[5, 10, 300], true);
+    let (code, scan) = certwatch_run(&moto, &keys, &scheduled_scan(), &[]);
+    assert_eq!(code, Some(0), "{scan}");
+    assert_eq!(scan["findings_imported"], 2, "{scan}");
+    moto.relax_auth();
+    let created = finding(&moto, &finding_id(&arns[1]))["CreatedAt"].clone();
+    moto.aws_one(json!({
+        "command": "reimport_certificate", "arn": arns[1], "domain": "d10.example.com", "days": 400
+    }));
+    let unresolving = moto.user(
+        "certwatch-unresolving",
+        &policy(&["securityhub:BatchUpdateFindings"]),
+    );
+    let renewed = available(&arns[1], "RENEWAL", "renewed-twice");
+    moto.enforce_auth();
+
+    let (code, failed) = certwatch_run(&moto, &unresolving, &renewed, &[]);
+    moto.relax_auth();
+    assert_eq!(code, Some(1), "{failed}");
+    assert_eq!(failed["status"], "error", "{failed}");
+    assert_eq!(failed["kind"], "aws", "{failed}");
+    assert_eq!(
+        failed["operation"], "securityhub:BatchUpdateFindings",
+        "{failed}"
+    );
+    assert_eq!(failed["code"], "AccessDenied", "{failed}");
+    assert!(
+        failed["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("BatchUpdateFindings"),
+        "{failed}"
+    );
+    for arn in [&arns[0], &arns[1]] {
+        assert_open(&finding(&moto, &finding_id(arn)));
+    }
+    let after_failure = notifications(&moto);
+
+    moto.enforce_auth();
+    let (code, outcome) = certwatch_run(&moto, &keys, &renewed, &[]);
+    moto.relax_auth();
+    assert_eq!(code, Some(0), "{outcome}");
+    assert_eq!(outcome["decision"], "resolved", "{outcome}");
+    assert_eq!(outcome["finding"]["id"], finding_id(&arns[1]), "{outcome}");
+    assert_eq!(outcome["skipped"], json!([]), "{outcome}");
+    let not_after = outcome["certificate"]["not_after"]
+        .as_str()
+        .unwrap_or_default();
+    let resolved = finding(&moto, &finding_id(&arns[1]));
+    assert_resolved(
+        &resolved,
+        &format!("The certificate was renewed by ACM; it now expires on {not_after}."),
+    );
+    assert_eq!(resolved["CreatedAt"], created, "{resolved:#}");
+    assert_open(&finding(&moto, &finding_id(&arns[0])));
+    assert_eq!(findings(&moto, REGION).len(), 2);
+
+    let sent = notifications(&moto);
+    let notified = outcome["notifications"].as_array().expect("a list");
+    assert_eq!(notified.len(), 1, "{outcome}");
+    let id = &notified[0]["message_id"];
+    let with_id: Vec<&Value> = sent.iter().filter(|m| m["message_id"] == *id).collect();
+    assert_eq!(with_id.len(), 1, "{sent:#?}");
+    assert_eq!(with_id[0]["subject"], "Certificate Renewed Notification");
+    let text = with_id[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with(
+            "The ACM certificate for d10.example.com was renewed by ACM: it now expires on "
+        ),
+        "{text}"
+    );
+    // The retry sent just its own message (the failed attempt's, if any, is
+    // `a_failed_resolution_tells_no_one_the_finding_was_resolved`'s business).
+    assert_eq!(sent.len(), after_failure.len() + 1, "{sent:#?}");
+}
+
+/// The renewed message says "certwatch resolved its Security Hub finding": while the finding is
+/// still open (the role may not `BatchUpdateFindings`), no message may say so; the one sent
+/// once the finding is resolved does.
+#[test]
+fn a_failed_resolution_tells_no_one_the_finding_was_resolved() {
+    let moto = session();
+    let (keys, arns) = account(&moto, &[10], true);
+    let (code, scan) = certwatch_run(&moto, &keys, &scheduled_scan(), &[]);
+    assert_eq!(code, Some(0), "{scan}");
+    moto.relax_auth();
+    moto.aws_one(json!({
+        "command": "reimport_certificate", "arn": arns[0], "domain": "d10.example.com", "days": 400
+    }));
+    let unresolving = moto.user(
+        "certwatch-unresolving",
+        &policy(&["securityhub:BatchUpdateFindings"]),
+    );
+    let renewed = available(&arns[0], "RENEWAL", "renewed-unresolved");
+    moto.enforce_auth();
+    let (code, failed) = certwatch_run(&moto, &unresolving, &renewed, &[]);
+    moto.relax_auth();
+    assert_eq!(code, Some(1), "{failed}");
+    assert_eq!(
+        failed["operation"], "securityhub:BatchUpdateFindings",
+        "{failed}"
+    );
+    assert_open(&finding(&moto, &finding_id(&arns[0])));
+    let claims = |sent: &[Value]| {
+        sent.iter()
+            .filter(|m| {
+                m["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("certwatch resolved its Security Hub finding")
+            })
+            .count()
+    };
+    let sent = notifications(&moto);
+    assert_eq!(
+        claims(&sent),
+        0,
+        "a message says the finding was resolved while it is open: {failed}\n{sent:#?}"
+    );
+
+    moto.enforce_auth();
+    let (code, outcome) = certwatch_run(&moto, &keys, &renewed, &[]);
+    moto.relax_auth();
+    assert_eq!(code, Some(0), "{outcome}");
+    assert_eq!(outcome["decision"], "resolved", "{outcome}");
+    assert_eq!(claims(&notifications(&moto)), 1);
+}
