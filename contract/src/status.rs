@@ -44,6 +44,52 @@ mod tests {
         assert_eq!(status(ErrorKind::Aws, false), 502);
     }
 
+    /// The names written by hand (`name`, `status`, `Display`) are the ones serde writes.
+    #[test]
+    fn hand_written_names_are_the_json_names() {
+        for kind in [
+            ErrorKind::MalformedEvent,
+            ErrorKind::Configuration,
+            ErrorKind::Aws,
+            ErrorKind::Transport,
+            ErrorKind::Refused,
+            ErrorKind::Input,
+            ErrorKind::Unauthorized,
+            ErrorKind::Deadline,
+            ErrorKind::Trap,
+        ] {
+            assert_eq!(json(&kind), kind.name());
+            assert_eq!(
+                kind.pascal_name().to_ascii_lowercase(),
+                kind.name().replace('-', "")
+            );
+        }
+        use crate::{Decision, Step};
+        for decision in [
+            Decision::Expiring,
+            Decision::NotExpiring,
+            Decision::Resolved,
+            Decision::ActionRequired,
+            Decision::Excluded,
+        ] {
+            assert_eq!(json(&decision), decision.name());
+        }
+        for step in [Step::SecurityHub, Step::Notification] {
+            assert_eq!(json(&step), step.to_string());
+        }
+        let error = Outcome::failure(ErrorKind::Aws, "x", false);
+        let written = serde_json::to_value(&error).unwrap();
+        assert_eq!(written["status"], error.status());
+    }
+
+    /// The JSON string serde writes for `value`.
+    fn json<T: serde::Serialize>(value: &T) -> String {
+        serde_json::to_value(value)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
     #[test]
     fn outcomes_other_than_errors_are_200() {
         let ignored = Outcome::NotHandled(crate::Ignored {

@@ -150,13 +150,7 @@ impl Bench {
         );
         // `CERTWATCH_BENCH_BASELINE`: the other build's cold start, in turns with this one's.
         if let Some(baseline) = std::env::var_os("CERTWATCH_BENCH_BASELINE").map(PathBuf::from) {
-            let baseline_cwasm = self.tmp.join("baseline.cwasm");
-            let compiled = Command::new(&baseline)
-                .args(["compile", "--output"])
-                .arg(&baseline_cwasm)
-                .status()
-                .expect("the baseline's certwatch compile");
-            assert!(compiled.success(), "the baseline could not precompile");
+            let baseline_cwasm = common::precompiled(&baseline, &self.tmp);
             let (mut this, mut other) = (Vec::new(), Vec::new());
             for _ in 0..self.rounds {
                 this.push(run(Some(&self.cwasm)));

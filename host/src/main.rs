@@ -210,7 +210,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 .context("AWS_LAMBDA_RUNTIME_API is not set: `certwatch lambda` runs inside Lambda or an emulator")?;
             let api = RuntimeApi::new(&address)?;
             let runtime = load(true)?;
-            certwatch::lambda::run(&runtime, &api, std::env::vars().collect::<Vec<_>>()).await?;
+            let vars: Vec<(String, String)> = std::env::vars().collect();
+            certwatch::lambda::run(&runtime, &api, &vars).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve {

@@ -21,14 +21,10 @@ const REPORTING_MARGIN: Duration = Duration::from_millis(250);
 pub async fn run(
     runtime: &Runtime,
     api: &RuntimeApi,
-    vars: impl IntoIterator<Item = (String, String)> + Clone,
+    vars: &[(String, String)],
 ) -> anyhow::Result<()> {
-    let credentials = match Credentials::resolve(|k| {
-        vars.clone()
-            .into_iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v)
-    }) {
+    let lookup = |name: &str| vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let credentials = match Credentials::resolve(lookup) {
         Ok(credentials) => credentials,
         Err(e) => {
             let report = ErrorReport {
@@ -39,7 +35,7 @@ pub async fn run(
             return Err(e);
         }
     };
-    let live = Live::new(vars, credentials);
+    let live = Live::new(vars.iter().cloned(), credentials);
     if let Err(outcome) = runtime.check_configuration(live.offline()).await {
         let report = error_report(&outcome);
         api.init_error(&report).await?;
