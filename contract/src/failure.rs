@@ -21,6 +21,10 @@ pub enum ErrorKind {
     Input,
     /// The request lacked the API key `serve` requires.
     Unauthorized,
+    /// The host had no usable AWS credentials for the event: their source (a container
+    /// endpoint, instance metadata, `credential_process`, an SSO or assumed-role session)
+    /// failed, and the last ones it had have expired.
+    Credentials,
     /// The event took longer than its deadline.
     Deadline,
     /// The component stopped (out of memory, a bug); the host went on.
@@ -38,6 +42,7 @@ impl ErrorKind {
             Self::Refused => "refused",
             Self::Input => "input",
             Self::Unauthorized => "unauthorized",
+            Self::Credentials => "credentials",
             Self::Deadline => "deadline",
             Self::Trap => "trap",
         }
@@ -53,6 +58,7 @@ impl ErrorKind {
             Self::Refused => "Refused",
             Self::Input => "Input",
             Self::Unauthorized => "Unauthorized",
+            Self::Credentials => "Credentials",
             Self::Deadline => "Deadline",
             Self::Trap => "Trap",
         }

@@ -16,8 +16,12 @@ pub fn http_status(outcome: &Outcome) -> u16 {
         ErrorKind::MalformedEvent | ErrorKind::Input => 400,
         ErrorKind::Unauthorized => 401,
         ErrorKind::Configuration | ErrorKind::Refused | ErrorKind::Trap => 500,
-        ErrorKind::Aws | ErrorKind::Transport | ErrorKind::Deadline if failure.retryable => 503,
-        ErrorKind::Aws | ErrorKind::Transport | ErrorKind::Deadline => 502,
+        ErrorKind::Aws | ErrorKind::Transport | ErrorKind::Deadline | ErrorKind::Credentials
+            if failure.retryable =>
+        {
+            503
+        }
+        ErrorKind::Aws | ErrorKind::Transport | ErrorKind::Deadline | ErrorKind::Credentials => 502,
     }
 }
 
@@ -41,6 +45,7 @@ mod tests {
         assert_eq!(status(ErrorKind::Aws, true), 503);
         assert_eq!(status(ErrorKind::Transport, true), 503);
         assert_eq!(status(ErrorKind::Deadline, true), 503);
+        assert_eq!(status(ErrorKind::Credentials, true), 503);
         assert_eq!(status(ErrorKind::Aws, false), 502);
     }
 
@@ -55,6 +60,7 @@ mod tests {
             ErrorKind::Refused,
             ErrorKind::Input,
             ErrorKind::Unauthorized,
+            ErrorKind::Credentials,
             ErrorKind::Deadline,
             ErrorKind::Trap,
         ] {

@@ -220,7 +220,10 @@ impl Service {
     }
 
     async fn handle(&self, event: &str) -> Outcome {
-        self.runtime.handle(event, self.live.event()).await
+        match self.live.event().await {
+            Ok(setup) => self.runtime.handle(event, setup).await,
+            Err(outcome) => outcome,
+        }
     }
 }
 

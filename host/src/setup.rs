@@ -2,11 +2,14 @@
 //! to the component, the credentials it signs with, the outbound policy those settings call
 //! for, the clocks it sees and where its requests go.
 
-use crate::environment::{self, Credentials};
+use crate::credentials::{CredentialSource, CredentialsError};
+use crate::environment;
 use crate::fixture::Exchange;
 use crate::outbound::{Cassette, Route};
+use crate::outcome::{ErrorKind, Outcome};
 use crate::policy::OutboundPolicy;
 use crate::sandbox::Determinism;
+use certwatch_contract::settings;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,6 +32,17 @@ impl EventSetup {
         self
     }
 
+    /// The credentials among the environment: what must never appear in a log or a recording.
+    pub fn secrets(&self) -> Vec<&str> {
+        self.env
+            .iter()
+            .filter(|(name, value)| {
+                settings::CREDENTIALS.contains(&name.as_str()) && !value.is_empty()
+            })
+            .map(|(_, value)| value.as_str())
+            .collect()
+    }
+
     /// The same, within `deadline` at most.
     pub fn within(self, deadline: Option<Duration>) -> Self {
         Self { deadline, ..self }
@@ -40,14 +54,19 @@ impl EventSetup {
 #[derive(Debug, Clone)]
 pub struct Live {
     settings: Vec<(String, String)>,
-    credentials: Credentials,
+    credentials: CredentialSource,
     policy: Arc<OutboundPolicy>,
 }
 
 impl Live {
-    /// The settings among `vars` (the host's environment), with `credentials`.
-    pub fn new(vars: impl IntoIterator<Item = (String, String)>, credentials: Credentials) -> Self {
-        let settings = environment::settings(vars);
+    /// The settings among `vars` (the host's environment), signed with `credentials`. `region`
+    /// (the profile's, as aws-config found it) becomes `AWS_REGION` when `vars` name none.
+    pub fn new(
+        vars: impl IntoIterator<Item = (String, String)>,
+        credentials: CredentialSource,
+        region: Option<String>,
+    ) -> Self {
+        let settings = with_region(environment::settings(vars), region);
         let policy = Arc::new(OutboundPolicy::from_settings(&settings));
         Self {
             settings,
@@ -61,48 +80,71 @@ impl Live {
         &self.settings
     }
 
-    /// The credentials events are signed with.
-    pub fn credentials(&self) -> &Credentials {
-        &self.credentials
-    }
-
-    /// The component's environment: the settings and the credentials.
-    fn env(&self) -> Vec<(String, String)> {
+    /// The component's environment: the settings and the current credentials; an error
+    /// outcome when there are none.
+    async fn env(&self) -> Result<Vec<(String, String)>, Outcome> {
+        let credentials = self.credentials.current().await.map_err(|e| {
+            let retryable = match &e {
+                CredentialsError::Refresh { retryable, .. } => *retryable,
+                CredentialsError::NotFound { .. } => false,
+            };
+            Outcome::failure(ErrorKind::Credentials, e.to_string(), retryable)
+        })?;
         let mut env = self.settings.clone();
-        env.extend(self.credentials.to_env());
-        env
+        env.extend(credentials.to_env());
+        Ok(env)
     }
 
     /// One event against AWS, within the policy.
-    pub fn event(&self) -> EventSetup {
-        EventSetup {
-            env: self.env(),
+    pub async fn event(&self) -> Result<EventSetup, Outcome> {
+        Ok(EventSetup {
+            env: self.env().await?,
             determinism: Determinism::Real,
             route: Route::Live(self.policy.clone()),
             deadline: None,
-        }
+        })
     }
 
     /// One event against AWS, its exchanges kept in `log`, its wall clock frozen at `now` so
     /// that the recording replays with the same signatures' dates.
-    pub fn recording(&self, now: Duration, log: Arc<Mutex<Vec<Exchange>>>) -> EventSetup {
-        EventSetup {
-            env: self.env(),
+    pub async fn recording(
+        &self,
+        now: Duration,
+        log: Arc<Mutex<Vec<Exchange>>>,
+    ) -> Result<EventSetup, Outcome> {
+        Ok(EventSetup {
+            env: self.env().await?,
             determinism: Determinism::FrozenClock { now },
             route: Route::Record(self.policy.clone(), log),
             deadline: None,
-        }
+        })
     }
 
     /// A call that may send nothing at all (the configuration check).
-    pub fn offline(&self) -> EventSetup {
-        EventSetup {
-            env: self.env(),
+    pub async fn offline(&self) -> Result<EventSetup, Outcome> {
+        Ok(EventSetup {
+            env: self.env().await?,
             determinism: Determinism::Real,
             route: Route::Refuse,
             deadline: None,
-        }
+        })
     }
+}
+
+/// `settings`, with `region` as `AWS_REGION` when they name no region of their own.
+fn with_region(
+    mut settings: Vec<(String, String)>,
+    region: Option<String>,
+) -> Vec<(String, String)> {
+    let names = |name: &str| settings.iter().any(|(k, v)| k == name && !v.is_empty());
+    if !names(settings::AWS_REGION)
+        && !names(settings::AWS_DEFAULT_REGION)
+        && let Some(region) = region
+    {
+        settings.push((settings::AWS_REGION.to_owned(), region));
+        settings.sort();
+    }
+    settings
 }
 
 /// One fixture's event, offline: its settings, the fixed replay credentials, the clocks and
@@ -119,5 +161,34 @@ pub fn replay(
         determinism: Determinism::Pinned { now },
         route: Route::Replay(cassette),
         deadline: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_profiles_region_fills_in_only_where_the_environment_names_none() {
+        let profile = Some("eu-west-1".to_owned());
+        assert_eq!(
+            with_region(vars(&[("EXPIRY_DAYS", "30")]), profile.clone()),
+            vars(&[("AWS_REGION", "eu-west-1"), ("EXPIRY_DAYS", "30")])
+        );
+        for named in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+            let settings = vars(&[(named, "us-east-2")]);
+            assert_eq!(with_region(settings.clone(), profile.clone()), settings);
+        }
+        assert_eq!(
+            with_region(vars(&[("AWS_REGION", "")]), None),
+            vars(&[("AWS_REGION", "")])
+        );
     }
 }

@@ -6,7 +6,7 @@ mod client;
 
 pub use client::{ErrorReport, Invocation, RuntimeApi};
 
-use crate::environment::Credentials;
+use crate::credentials::CredentialSource;
 use crate::outcome::{ErrorKind, Outcome};
 use crate::runtime::Runtime;
 use crate::setup::Live;
@@ -23,20 +23,23 @@ pub async fn run(
     api: &RuntimeApi,
     vars: &[(String, String)],
 ) -> anyhow::Result<()> {
-    let lookup = |name: &str| vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-    let credentials = match Credentials::resolve(lookup) {
-        Ok(credentials) => credentials,
+    let found = match CredentialSource::discover().await {
+        Ok(found) => found,
         Err(e) => {
             let report = ErrorReport {
-                error_type: "certwatch.Configuration".into(),
-                error_message: format!("{e:#}"),
+                error_type: format!("certwatch.{}", ErrorKind::Credentials.pascal_name()),
+                error_message: e.to_string(),
             };
             api.init_error(&report).await?;
-            return Err(e);
+            return Err(e.into());
         }
     };
-    let live = Live::new(vars.iter().cloned(), credentials);
-    if let Err(outcome) = runtime.check_configuration(live.offline()).await {
+    let live = Live::new(vars.iter().cloned(), found.source, found.region);
+    let checked = match live.offline().await {
+        Ok(setup) => runtime.check_configuration(setup).await,
+        Err(outcome) => Err(outcome),
+    };
+    if let Err(outcome) = checked {
         let report = error_report(&outcome);
         api.init_error(&report).await?;
         anyhow::bail!("{}", report.error_message);
@@ -66,7 +69,14 @@ async fn handle(runtime: &Runtime, invocation: &Invocation, live: &Live) -> Outc
             false,
         );
     };
-    let mut setup = live.event().within(
+    let setup = match live.event().await {
+        Ok(setup) => setup,
+        Err(outcome) => {
+            crate::metrics::emit(&outcome, crate::metrics::Sink::Stdout);
+            return outcome;
+        }
+    };
+    let mut setup = setup.within(
         invocation
             .remaining
             .map(|left| left.saturating_sub(REPORTING_MARGIN)),

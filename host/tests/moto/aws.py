@@ -113,6 +113,26 @@ def run(endpoint, command):
         iam.attach_user_policy(UserName=command["user"], PolicyArn=policy["Policy"]["Arn"])
         key = iam.create_access_key(UserName=command["user"])["AccessKey"]
         return {"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+    if name == "create_role":
+        # A role that "principal" may assume (moto matches a trust policy's principal exactly:
+        # the account's root does not stand for its users there), holding "policy".
+        iam = client(endpoint, "iam", "us-east-1", keys)
+        principal = command.get("principal", "arn:aws:iam::123456789012:root")
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}]}
+        role = iam.create_role(RoleName=command["role"], AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+        policy = iam.create_policy(PolicyName=command["role"] + "-policy", PolicyDocument=command["policy"])
+        iam.attach_role_policy(RoleName=command["role"], PolicyArn=policy["Policy"]["Arn"])
+        return role["Arn"]
+    if name == "assume_role":
+        # Temporary credentials for "arn", as moto's STS hands them out (and accepts them).
+        sts = client(endpoint, "sts", "us-east-1", keys)
+        issued = sts.assume_role(RoleArn=command["arn"], RoleSessionName=command.get("session", "certwatch-test"))["Credentials"]
+        return {"id": issued["AccessKeyId"], "secret": issued["SecretAccessKey"], "token": issued["SessionToken"]}
+    if name == "detach_role_policies":
+        iam = client(endpoint, "iam", "us-east-1", keys)
+        for attached in iam.list_attached_role_policies(RoleName=command["role"])["AttachedPolicies"]:
+            iam.detach_role_policy(RoleName=command["role"], PolicyArn=attached["PolicyArn"])
+        return "ok"
     raise ValueError(f"unknown command {name!r}")
 
 
