@@ -83,7 +83,8 @@ fn main() {
         .filter(|a| !a.starts_with('-') && a.parse::<usize>().is_err())
         .cloned()
         .collect();
-    let figures: [Figure; 6] = [
+    let figures: [Figure; 7] = [
+        ("default-start", Bench::default_start),
         ("cold-start", Bench::cold_start),
         ("per-event", Bench::per_event),
         ("guest-logic", Bench::guest_logic),
@@ -110,11 +111,14 @@ impl Bench {
             if let Some(path) = component {
                 command.arg("--component").arg(path);
             }
+            // Without the start-up cache (session 7's figure has it): each start without
+            // `--component` compiles.
             command
                 .arg("run")
                 .arg(&event_file)
                 .env_clear()
                 .envs(settings(&stub.url()))
+                .env("CERTWATCH_CACHE_DIR", "")
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
             let started = Instant::now();
@@ -162,6 +166,107 @@ impl Bench {
                 show(&this),
                 show(&other),
                 ratio(&this, &other)
+            );
+        }
+    }
+
+    /// A new process handles one event against the stub, start to exit, as a person runs it:
+    /// the seed's Python, `certwatch run` with its cache empty and warm, and `--component`,
+    /// in turns.
+    fn default_start(&self) {
+        let stub = stub(Duration::ZERO, Catalogue::default());
+        let event_file = self.tmp.join("default-start-event.json");
+        std::fs::write(&event_file, Catalogue::default().expiry_event(1)).expect("the event");
+        let home = self.tmp.join("default-start-home");
+        std::fs::create_dir_all(&home).expect("a home");
+        // Each process gets the stub's settings and a home of its own, and nothing else.
+        let fresh = |program: &Path| {
+            let mut command = Command::new(program);
+            command
+                .env_clear()
+                .envs(settings(&stub.url()))
+                .env("HOME", &home)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            command
+        };
+        let timed = |mut command: Command, what: &str| {
+            let started = Instant::now();
+            let status = command.status().expect(what);
+            let took = started.elapsed();
+            assert!(status.success(), "{what} failed against the stub");
+            took
+        };
+        let certwatch = |cache: &Path, component: Option<&Path>| {
+            let mut command = fresh(&self.binary);
+            if let Some(path) = component {
+                command.arg("--component").arg(path);
+            }
+            command
+                .arg("run")
+                .arg(&event_file)
+                .env("XDG_CACHE_HOME", cache);
+            timed(command, "certwatch run")
+        };
+        let seed = seed_python(&self.root);
+        let script = self
+            .root
+            .join("host/benches/seed/handle_expiring_certificates.py");
+        let python = |interpreter: &Path| {
+            let mut command = fresh(interpreter);
+            // boto3 reads the region from AWS_DEFAULT_REGION (Lambda sets both).
+            command
+                .arg(&script)
+                .arg(&event_file)
+                .env("AWS_DEFAULT_REGION", REGION);
+            timed(command, "the seed's Python")
+        };
+        let warm = self.tmp.join("default-start-warm-cache");
+        certwatch(&warm, None);
+        let (mut first, mut later, mut named, mut seeds) = (vec![], vec![], vec![], vec![]);
+        for round in 0..self.rounds {
+            // A cache of its own for every first run, so each one finds it empty.
+            let empty = self.tmp.join(format!("default-start-empty-{round}"));
+            if round < self.rounds.min(10) {
+                first.push(certwatch(&empty, None));
+                let _ = std::fs::remove_dir_all(&empty);
+            }
+            later.push(certwatch(&warm, None));
+            named.push(certwatch(&empty, Some(&self.cwasm)));
+            if let Ok(interpreter) = &seed {
+                seeds.push(python(interpreter));
+            }
+        }
+        // The seed made its four calls each time (only it asks DescribeHub).
+        let asked = stub.stats().requests_of(Operation::DescribeHub);
+        assert_eq!(asked, seeds.len() as u64, "the seed's calls");
+        let [first, later, named, seeds] = [first, later, named, seeds].map(summarise);
+        println!("\nthe default start, process start → exit, one event against the stub (r = 0):");
+        match &seed {
+            Ok(_) => println!(
+                "  the seed's Python (boto3)                 {}",
+                show(&seeds)
+            ),
+            Err(why) => println!("  the seed's Python: not measured ({why})"),
+        }
+        println!(
+            "  certwatch run, first run (cache empty)    {}",
+            show(&first)
+        );
+        println!(
+            "  certwatch run, later runs (cache warm)    {}",
+            show(&later)
+        );
+        println!(
+            "  certwatch run --component <cwasm>         {}",
+            show(&named)
+        );
+        if seed.is_ok() {
+            println!(
+                "  seed / warm = {:.1}× (target ≥ 50×); seed / first = {:.2}×; warm / --component = {:.2}×",
+                ratio(&seeds, &later),
+                ratio(&seeds, &first),
+                ratio(&later, &named)
             );
         }
     }
@@ -563,6 +668,28 @@ impl Bench {
             started.elapsed()
         });
         median(&samples)
+    }
+}
+
+/// The Python that runs the seed's function: the test tools' (`.venv/`, where moto brought
+/// boto3), else `python3`'s own executable (not a version manager's shim, a shell script that
+/// would be timed too), if it has boto3.
+fn seed_python(root: &Path) -> Result<PathBuf, String> {
+    let venv = root.join(".venv/bin/python");
+    let candidate = match venv.exists() {
+        true => venv,
+        false => PathBuf::from("python3"),
+    };
+    let found = Command::new(&candidate)
+        .args(["-c", "import boto3, sys; print(sys.executable)"])
+        .output()
+        .map_err(|e| format!("{}: {e}", candidate.display()))?;
+    match found.status.success() {
+        true => Ok(PathBuf::from(String::from_utf8_lossy(&found.stdout).trim())),
+        false => Err(format!(
+            "{} has no boto3; scripts/test-tools installs it",
+            candidate.display()
+        )),
     }
 }
 
