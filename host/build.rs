@@ -1,5 +1,8 @@
-//! Builds the guest component for `wasm32-wasip2` and hands its path to the host as
-//! `CERTWATCH_GUEST_WASM`, so the binary carries the component it was built and tested with.
+//! Builds the guest component for `wasm32-wasip2` in both its worlds and hands their paths to
+//! the host, so the binary carries the components it was built and tested with:
+//! `CERTWATCH_GUEST_WASM`, the world `responder-host` the host runs (it also tells the host how
+//! a scan goes), and `CERTWATCH_PORTABLE_WASM`, the world `responder` that
+//! `certwatch component` writes for other WASI HTTP hosts.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,39 +30,17 @@ fn main() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     ensure_target();
 
-    // A target directory of its own: the outer build holds the lock on the main one.
-    let target_dir = root.join("target").join("guest-build");
-    let status = Command::new(&cargo)
-        .current_dir(&root)
-        .args([
-            "build",
-            "--package",
-            "certwatch-guest",
-            "--target",
-            TARGET,
-            "--profile",
-            "guest",
-            "--locked",
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        // The outer build's flags are for the host, not for wasm.
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .status()
-        .expect("could not run cargo to build the guest component");
-    assert!(status.success(), "building the guest component failed");
-    let wasm = target_dir
-        .join(TARGET)
-        .join("guest")
-        .join("certwatch_guest.wasm");
-    assert!(
-        wasm.exists(),
-        "the guest build produced no {}",
-        wasm.display()
+    let out_dir = PathBuf::from(env("OUT_DIR"));
+    let portable = build_guest(&cargo, &root, &[], &out_dir.join("responder.wasm"));
+    let wasm = build_guest(
+        &cargo,
+        &root,
+        &["--features", "host-progress"],
+        &out_dir.join("responder-host.wasm"),
+    );
+    println!(
+        "cargo:rustc-env=CERTWATCH_PORTABLE_WASM={}",
+        portable.display()
     );
     println!("cargo:rustc-env=CERTWATCH_GUEST_WASM={}", wasm.display());
     // What a precompiled component records it was made from (src/precompiled.rs). Not a
@@ -71,6 +52,52 @@ fn main() {
         "cargo:rustc-env=CERTWATCH_GUEST_FINGERPRINT={:016x}",
         std::hash::Hasher::finish(&hasher)
     );
+}
+
+/// Builds the guest with `features` and copies the component to `output`. Both worlds build
+/// in one target directory, so they share every dependency and only the guest crate is built
+/// again; each build overwrites the other's file there, hence the copy.
+fn build_guest(cargo: &str, root: &Path, features: &[&str], output: &Path) -> PathBuf {
+    // A target directory of its own: the outer build holds the lock on the main one.
+    let target_dir = root.join("target").join("guest-build");
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--package",
+            "certwatch-guest",
+            "--target",
+            TARGET,
+            "--profile",
+            "guest",
+            "--locked",
+        ])
+        .args(features)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        // The outer build's flags are for the host, not for wasm.
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .status()
+        .expect("could not run cargo to build the guest component");
+    assert!(
+        status.success(),
+        "building the guest component {features:?} failed"
+    );
+    let wasm = target_dir
+        .join(TARGET)
+        .join("guest")
+        .join("certwatch_guest.wasm");
+    std::fs::copy(&wasm, output).unwrap_or_else(|e| {
+        panic!(
+            "the guest build {features:?} produced no {}: {e}",
+            wasm.display()
+        )
+    });
+    output.to_owned()
 }
 
 /// `rust-toolchain.toml` names the target, but rustup does not add it to an installed

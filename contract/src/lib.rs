@@ -1,6 +1,8 @@
 //! What certwatch's component and its host agree on, written once.
 //!
 //! - [`outcome`]: the one outcome every event ends in, with the names it has in JSON;
+//! - [`scanned`]: one certificate a scan saw, as `certwatch scan` lists it; [`progress`]: how
+//!   far a scan has come, as the component tells the host;
 //! - [`failure`]: why an event was not handled, with one [`ErrorKind`] for the component's
 //!   kinds and the host's own;
 //! - [`status`]: the HTTP status each outcome is answered with, wherever it is served;
@@ -26,6 +28,8 @@ pub mod endpoints;
 pub mod failure;
 pub mod fixture;
 pub mod outcome;
+pub mod progress;
+pub mod scanned;
 pub mod settings;
 pub mod status;
 
@@ -33,6 +37,7 @@ pub use endpoints::{Partition, Service, is_region};
 pub use failure::{ErrorKind, Failure};
 pub use outcome::{
     Certificate, Decision, FailedCertificate, FindingImport, Handled, Ignored, Notification,
-    Outcome, PlannedRequest, ScanReport, Skipped, Step,
+    Outcome, PlannedRequest, ScanAction, ScanReport, ScannedCertificate, Skipped, Step,
 };
+pub use progress::ScanProgress;
 pub use status::http_status;

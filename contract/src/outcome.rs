@@ -2,6 +2,7 @@
 //! each fixture's `outcome.json` holds.
 
 use crate::failure::Failure;
+pub use crate::scanned::{ScanAction, ScannedCertificate};
 use serde::{Deserialize, Serialize};
 
 /// What handling one event came to.
@@ -214,6 +215,11 @@ pub struct ScanReport {
     /// In a dry run, every request that would have changed something; else empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub planned: Vec<PlannedRequest>,
+    /// Every certificate seen, soonest expiry first, only when the host asked for them
+    /// ([`crate::settings::SCAN_LIST`], which only `certwatch scan` sets): a scheduled scan's
+    /// outcome does not grow with the account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<ScannedCertificate>,
 }
 
 /// A well-formed EventBridge event that certwatch does not act on.

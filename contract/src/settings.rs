@@ -42,6 +42,11 @@ pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
 /// ([`crate::Service::endpoint_variable`]) wins.
 pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
 
+/// Set (`true`) by `certwatch scan` alone: the scan's outcome lists every certificate it saw.
+/// Never passed through from the host's environment, so a scheduled scan's outcome (on Lambda,
+/// say) stays the same size however many certificates the account holds.
+pub const SCAN_LIST: &str = "CERTWATCH_SCAN_LIST";
+
 /// The access key id the component signs with.
 pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
 /// The secret access key the component signs with.
@@ -92,6 +97,11 @@ mod tests {
                 "{service:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_scan_list_is_never_passed_through() {
+        assert!(!PASSED_THROUGH.contains(&SCAN_LIST));
     }
 
     #[test]

@@ -106,6 +106,9 @@ pub struct Config {
     /// A tag whose value names an SNS topic that also receives the certificate's alerts
     /// (`OWNER_TOPIC_TAG`, e.g. `certwatch:owner-topic`).
     pub owner_topic_tag: Option<String>,
+    /// List every certificate a scan sees in its outcome (`CERTWATCH_SCAN_LIST`, which only
+    /// `certwatch scan` sets): a scheduled scan's outcome stays small without it.
+    pub list_certificates: bool,
 }
 
 /// A setting that is missing or not valid.
@@ -244,6 +247,7 @@ impl Config {
             },
         };
         let dry_run = flag(settings::DRY_RUN)?;
+        let list_certificates = flag(settings::SCAN_LIST)?;
         let tag_patterns = |name: &'static str| -> Result<Vec<TagPattern>, ConfigError> {
             get(name)
                 .map(items)
@@ -287,6 +291,7 @@ impl Config {
         Ok(Self {
             filters,
             owner_topic_tag,
+            list_certificates,
             dry_run,
             severity,
             request_timeout,

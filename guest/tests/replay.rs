@@ -11,7 +11,7 @@ use certwatch_contract::fixture::{
     EVENT_FILE, Exchange, OUTCOME_FILE, REPLAY_CREDENTIALS, REPLAY_FILE, RecordedFailure,
     RecordedRequest, RecordedResponse, Replay,
 };
-use certwatch_contract::{Outcome, settings};
+use certwatch_contract::{Outcome, ScanAction, ScanProgress, ScanReport, settings};
 use certwatch_guest::aws::transport::TransportFailure;
 use certwatch_guest::aws::{AwsRequest, AwsResponse, SendFailure};
 use certwatch_guest::responder::{self, Platform};
@@ -118,6 +118,21 @@ fn every_fixture_has_its_test() {
 
 /// Replays `events/<name>` and fails with everything that differs from the recording.
 fn replay_case(name: &str) {
+    let replayed = replay(name, &[]);
+    if let Outcome::Scanned(report) = &replayed.outcome {
+        assert_progress_ends_with(report, &replayed.progress);
+    }
+}
+
+/// What a replay came to: the outcome, and the progress the scan (if it was one) told.
+struct Replayed {
+    outcome: Outcome,
+    progress: Vec<ScanProgress>,
+}
+
+/// Replays `events/<name>`, with `extra` settings, and fails with everything that differs from
+/// the recording; the outcome only where `extra` is empty.
+fn replay(name: &str, extra: &[(&str, &str)]) -> Replayed {
     let dir = events_dir().join(name);
     let read = |file: &str| {
         let path = dir.join(file);
@@ -130,8 +145,9 @@ fn replay_case(name: &str) {
         .unwrap_or_else(|e| panic!("{name}/{OUTCOME_FILE}: {e}"));
 
     let platform = Replayer::new(&replay);
-    let outcome: Outcome =
-        block_on(responder::handle(&platform, &environment(&replay), &event)).into();
+    let mut env = environment(&replay);
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let outcome: Outcome = block_on(responder::handle(&platform, &env, &event)).into();
 
     let mut problems = platform.mismatches.take();
     let used = platform.used.take();
@@ -141,7 +157,7 @@ fn replay_case(name: &str) {
             render(&exchange.request)
         ));
     }
-    if outcome != expected {
+    if extra.is_empty() && outcome != expected {
         problems.push(format!(
             "the outcome differs from {OUTCOME_FILE}:\n{}",
             diff(&pretty(&expected), &pretty(&outcome))
@@ -152,6 +168,90 @@ fn replay_case(name: &str) {
         "events/{name} does not replay natively:\n\n{}",
         problems.join("\n\n")
     );
+    Replayed {
+        outcome,
+        progress: platform.progress.take(),
+    }
+}
+
+/// A scan tells its progress as it goes, never backwards, and ends having done every region
+/// and seen every certificate its outcome counts.
+fn assert_progress_ends_with(report: &ScanReport, progress: &[ScanProgress]) {
+    let regions = u32::try_from(report.regions.len()).unwrap();
+    let last = progress.last().expect("a scan tells its progress");
+    assert_eq!(
+        *last,
+        ScanProgress {
+            regions_done: regions,
+            regions_total: regions,
+            certificates_seen: report.certificates_seen,
+        }
+    );
+    assert_eq!(progress[0].certificates_seen, 0, "{progress:?}");
+    for pair in progress.windows(2) {
+        assert!(
+            pair[1].regions_done >= pair[0].regions_done
+                && pair[1].certificates_seen >= pair[0].certificates_seen,
+            "{progress:?}"
+        );
+    }
+}
+
+/// `certwatch scan`'s list changes no request the scan sends: the very same exchanges replay,
+/// the outcome is the recorded one with every certificate listed, soonest first.
+#[test]
+fn a_scan_asked_for_its_list_sends_the_same_requests_and_lists_every_certificate() {
+    let replayed = replay("scan", &[(settings::SCAN_LIST, "true")]);
+    let Outcome::Scanned(mut report) = replayed.outcome else {
+        panic!("not a scan: {:?}", replayed.outcome);
+    };
+    let list = std::mem::take(&mut report.certificates);
+    let recorded = std::fs::read_to_string(events_dir().join("scan").join(OUTCOME_FILE)).unwrap();
+    assert_eq!(
+        Outcome::Scanned(report.clone()),
+        serde_json::from_str(&recorded).unwrap()
+    );
+    assert_eq!(list.len(), report.certificates_seen as usize, "{list:#?}");
+    let mut sorted = list.clone();
+    sorted.sort_by(certwatch_contract::ScannedCertificate::soonest_first);
+    assert_eq!(list, sorted);
+    let with_action = |action| -> Vec<&str> {
+        list.iter()
+            .filter(|c| c.action == action)
+            .map(|c| c.arn.as_str())
+            .collect()
+    };
+    let raised = with_action(ScanAction::FindingRaised);
+    let expiring: Vec<&str> = report.expiring.iter().map(|c| c.arn.as_str()).collect();
+    assert_eq!(raised, expiring);
+    for certificate in &list {
+        assert_eq!(certificate.region, "us-east-1");
+        assert_eq!(
+            certificate.in_window,
+            certificate.days_left.is_some_and(|d| d <= 45),
+            "{certificate:?}"
+        );
+    }
+    let failed = with_action(ScanAction::Failed);
+    let recorded_failed: Vec<&str> = report.failed.iter().map(|f| f.arn.as_str()).collect();
+    assert_eq!(failed, recorded_failed);
+    let resolved = with_action(ScanAction::FindingResolved).len();
+    assert!(resolved <= report.findings_resolved as usize, "{list:#?}");
+    assert!(resolved > 0, "{list:#?}");
+    assert_progress_ends_with(&report, &replayed.progress);
+}
+
+/// A scheduled scan's outcome, as Lambda returns it, has no list: it does not grow with the
+/// account's certificates.
+#[test]
+fn a_scheduled_scan_lists_no_certificates() {
+    let replayed = replay("scan", &[]);
+    let Outcome::Scanned(report) = &replayed.outcome else {
+        panic!("not a scan: {:?}", replayed.outcome);
+    };
+    assert!(report.certificates.is_empty());
+    let json = serde_json::to_value(&replayed.outcome).unwrap();
+    assert!(json.get("certificates").is_none(), "{json}");
 }
 
 /// The component's environment in a replay: the fixture's settings, as the host passes them
@@ -178,6 +278,8 @@ struct Replayer<'a> {
     used: RefCell<Vec<bool>>,
     /// Requests that matched no recording, with readable diffs.
     mismatches: RefCell<Vec<String>>,
+    /// What a scan told of its progress, in order.
+    progress: RefCell<Vec<ScanProgress>>,
 }
 
 impl<'a> Replayer<'a> {
@@ -191,6 +293,7 @@ impl<'a> Replayer<'a> {
             exchanges: &replay.exchanges,
             used: RefCell::new(vec![false; replay.exchanges.len()]),
             mismatches: RefCell::default(),
+            progress: RefCell::default(),
         }
     }
 
@@ -253,6 +356,10 @@ impl Platform for Replayer<'_> {
 
     fn jitter(&self) -> f64 {
         0.5
+    }
+
+    fn progress(&self, progress: &ScanProgress) {
+        self.progress.borrow_mut().push(*progress);
     }
 }
 

@@ -1,7 +1,8 @@
 //! `certwatch`: handle EventBridge events with the responder component.
 
 use anyhow::Context as _;
-use certwatch::environment::Credentials;
+use certwatch::cache::ComponentCache;
+use certwatch::credentials::CredentialSource;
 use certwatch::lambda::RuntimeApi;
 use certwatch::outcome::{self, ErrorKind, Outcome};
 use certwatch::runtime::{Limits, Runtime};
@@ -93,6 +94,10 @@ enum Command {
         #[arg(long)]
         api_key_header: Option<http::HeaderName>,
     },
+    /// Scan every certificate now, as the daily schedule does, and show what certwatch saw and
+    /// did: exit 0 when the scan ran, 1 when it failed, 3 with `--fail-on-expiring` when a
+    /// certificate is inside the window.
+    Scan(certwatch::scan::ScanOptions),
     /// Write the embedded component (`.wasm`) to a file, for other WASI HTTP hosts.
     Component {
         #[arg(long)]
@@ -107,13 +112,7 @@ enum Command {
 const PACKAGED_COMPONENT: &str = "certwatch.cwasm";
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CERTWATCH_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging();
     let cli = if started_as_lambda_bootstrap() {
         Cli::parse_from(["certwatch", "lambda"])
     } else {
@@ -155,7 +154,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let load = |lambda: bool| load_runtime(cli.component.as_deref(), lambda, limits);
     match cli.command {
         Command::Component { output } => {
-            std::fs::write(&output, certwatch::runtime::EMBEDDED_COMPONENT)
+            std::fs::write(&output, certwatch::runtime::PORTABLE_COMPONENT)
                 .with_context(|| format!("writing {}", output.display()))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -173,9 +172,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(exit_for(&outcome));
                 }
             };
-            let live = live()?;
+            let live = live().await?;
             let runtime = load(false)?;
-            let outcome = runtime.handle(&event, live.event()).await;
+            let outcome = match live.event().await {
+                Ok(setup) => runtime.handle(&event, setup).await,
+                Err(outcome) => outcome,
+            };
             if cli.emf {
                 certwatch::metrics::emit(&outcome, certwatch::metrics::Sink::Stderr);
             }
@@ -189,7 +191,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let event = read_event(&event)?
                 .map_err(|outcome| anyhow::anyhow!("{}", outcome::to_json(&outcome)))?;
-            let live = live()?;
+            let live = live().await?;
             let runtime = load(false)?;
             let outcome =
                 certwatch::record::record(&runtime, event, &live, &out, description).await?;
@@ -204,6 +206,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Scan(options) => {
+            let live = live().await?;
+            let runtime = load(false)?;
+            let status = certwatch::scan::run(&runtime, live.event().await, &options).await?;
+            Ok(ExitCode::from(status))
         }
         Command::Lambda => {
             let address = std::env::var("AWS_LAMBDA_RUNTIME_API")
@@ -231,7 +239,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 None => None,
             };
-            let live = live()?;
+            let live = live().await?;
             let options = ServeOptions {
                 listen,
                 workers: workers.unwrap_or_else(|| {
@@ -249,7 +257,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The component to run: the one named with `--component`; on Lambda, the precompiled one
-/// packaged beside `bootstrap`; else the embedded one, compiled now.
+/// packaged beside `bootstrap` (Lambda has no writable home for a cache); else the embedded
+/// one, from the user's cache, or compiled now and cached.
 fn load_runtime(component: Option<&Path>, lambda: bool, limits: Limits) -> anyhow::Result<Runtime> {
     if let Some(path) = component {
         return wasm(Runtime::from_file(path, limits));
@@ -264,13 +273,43 @@ fn load_runtime(component: Option<&Path>, lambda: bool, limits: Limits) -> anyho
             }
         }
     }
-    wasm(Runtime::embedded(limits))
+    let cache = ComponentCache::from_env(|name| std::env::var_os(name));
+    wasm(Runtime::embedded(limits, cache.as_ref()))
 }
 
-/// What live events run with: the host's environment's settings and credentials.
-fn live() -> anyhow::Result<Live> {
-    let credentials = Credentials::resolve(|k| std::env::var(k).ok())?;
-    Ok(Live::new(std::env::vars(), credentials))
+/// What live events run with: the host's environment's settings, and the credentials and
+/// region aws-config's default chains find.
+async fn live() -> anyhow::Result<Live> {
+    let found = CredentialSource::discover().await?;
+    Ok(Live::new(std::env::vars(), found.source, found.region))
+}
+
+/// Logs to standard error, filtered by `CERTWATCH_LOG` (`tracing` syntax), else warnings only.
+/// The AWS SDK's own crates (aws-config and what it runs on) are never logged, at any level:
+/// their lines print what credential providers return and raw replies, keys and tokens
+/// included. What certwatch says about credentials carries their errors' messages instead.
+fn init_logging() {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let wanted = tracing_subscriber::EnvFilter::try_from_env("CERTWATCH_LOG")
+        .unwrap_or_else(|_| "warn".into());
+    let not_the_sdk =
+        tracing_subscriber::filter::filter_fn(|metadata| !from_the_sdk(metadata.target()));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(wanted)
+                .with_filter(not_the_sdk),
+        )
+        .init();
+}
+
+/// Whether a log line's target is one of the AWS SDK's crates (`aws_config`, `aws_smithy_*`,
+/// `aws_sigv4`, `aws_runtime`, `aws_sdk_*`, …: all named `aws_`).
+fn from_the_sdk(target: &str) -> bool {
+    target.starts_with("aws_")
 }
 
 /// Ctrl-C or SIGTERM (what container platforms send before they stop a process).

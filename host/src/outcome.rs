@@ -1,9 +1,9 @@
 //! The one outcome every event ends in (the contract's), from the component's WIT result, and
 //! as the JSON that `run` prints, `serve` answers and the fixtures keep.
 
-use crate::bindings::wit;
+use crate::bindings::{progress, wit};
 pub use certwatch_contract::outcome::*;
-pub use certwatch_contract::{ErrorKind, Failure};
+pub use certwatch_contract::{ErrorKind, Failure, ScanProgress};
 
 /// `outcome` as pretty JSON, the shape every command prints.
 pub fn to_json(outcome: &Outcome) -> String {
@@ -53,6 +53,7 @@ pub fn from_wit(result: Result<wit::Outcome, wit::Error>) -> Outcome {
                 .collect(),
             skipped: r.skipped.into_iter().map(skipped).collect(),
             planned: r.planned.into_iter().map(planned).collect(),
+            certificates: r.certificates.into_iter().map(scanned).collect(),
         }),
         Ok(wit::Outcome::NotHandled(i)) => Outcome::NotHandled(Ignored {
             event_id: i.event_id,
@@ -79,6 +80,38 @@ pub fn failure(e: wit::Error) -> Failure {
         code: e.code,
         http_status: e.status,
         retryable: e.retryable,
+    }
+}
+
+/// What the component's `progress` import was told, as the contract's progress.
+pub fn progress(p: progress::ScanProgress) -> ScanProgress {
+    ScanProgress {
+        regions_done: p.regions_done,
+        regions_total: p.regions_total,
+        certificates_seen: p.certificates_seen,
+    }
+}
+
+fn scanned(c: wit::ScannedCertificate) -> ScannedCertificate {
+    ScannedCertificate {
+        arn: c.arn,
+        domain: c.domain,
+        region: c.region,
+        not_after: c.not_after,
+        days_left: c.days_left,
+        in_window: c.in_window,
+        kind: c.kind,
+        in_use: c.in_use,
+        status: c.status,
+        action: match c.action {
+            wit::ScanAction::FindingRaised => ScanAction::FindingRaised,
+            wit::ScanAction::FindingResolved => ScanAction::FindingResolved,
+            wit::ScanAction::Excluded => ScanAction::Excluded,
+            wit::ScanAction::Failed => ScanAction::Failed,
+            wit::ScanAction::NoExpiry => ScanAction::NoExpiry,
+            wit::ScanAction::Nothing => ScanAction::Nothing,
+        },
+        reason: c.reason,
     }
 }
 

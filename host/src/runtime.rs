@@ -1,8 +1,10 @@
 //! Loads the component once and runs each event in a fresh, limited instance of it.
 
-use crate::bindings::ResponderPre;
+use crate::bindings::ResponderHostPre;
+use crate::cache::ComponentCache;
 use crate::outbound::{Outbound, Route};
 use crate::outcome::{ErrorKind, Outcome};
+use crate::progress::ProgressSink;
 use crate::sandbox::Sandbox;
 pub use crate::setup::EventSetup;
 use crate::upstream::Upstream;
@@ -10,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::error::Context as _;
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
@@ -18,8 +20,14 @@ use wasmtime::{
 };
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
-/// The component this binary was built with.
+/// The component this binary was built with and runs: the WIT world `responder-host`, which
+/// also tells this host how a scan goes (`progress`).
 pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("CERTWATCH_GUEST_WASM"));
+
+/// The same logic as the WIT world `responder`, importing nothing but WASI: what
+/// `certwatch component` writes for other WASI HTTP hosts (`wasmtime serve`, jco, wasmCloud),
+/// which know nothing of `progress`.
+pub const PORTABLE_COMPONENT: &[u8] = include_bytes!(env!("CERTWATCH_PORTABLE_WASM"));
 
 /// How often the epoch advances; a guest that computes yields to the host this often.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -56,7 +64,7 @@ thread_local! {
 pub struct Runtime {
     engine: Engine,
     component: Component,
-    pre: ResponderPre<Sandbox>,
+    pre: ResponderHostPre<Sandbox>,
     limits: Limits,
     ticker: Arc<AtomicBool>,
 }
@@ -94,11 +102,21 @@ pub fn engine(limits: &Limits) -> wasmtime::Result<Engine> {
 }
 
 impl Runtime {
-    /// The embedded component, compiled now.
-    pub fn embedded(limits: Limits) -> wasmtime::Result<Self> {
+    /// The embedded component: the compiled copy in `cache` when it holds this build's, else
+    /// compiled now (and kept in `cache` for the next start).
+    pub fn embedded(limits: Limits, cache: Option<&ComponentCache>) -> wasmtime::Result<Self> {
         let engine = engine(&limits)?;
-        let component = Component::new(&engine, EMBEDDED_COMPONENT)
-            .context("compiling the embedded component")?;
+        let component = match cache.and_then(|cache| cache.load(&engine)) {
+            Some(component) => component,
+            None => {
+                let component = Component::new(&engine, EMBEDDED_COMPONENT)
+                    .context("compiling the embedded component")?;
+                if let Some(cache) = cache {
+                    cache.keep(&engine, &component);
+                }
+                component
+            }
+        };
         Self::with_component(engine, component, limits)
     }
 
@@ -111,10 +129,14 @@ impl Runtime {
             wasmtime::format_err!("{} cannot run here: {reason}", path.display())
         };
         let component = match crate::precompiled::unwrap(&engine, &bytes) {
-            // SAFETY: the file is one `certwatch compile` wrote for this very build and engine
-            // (its fingerprint says so), and wasmtime checks the artifact's own header too.
-            Ok(Some(artifact)) => unsafe { Component::deserialize(&engine, artifact) }
+            Ok(Some(artifact)) => artifact
+                .load(&engine)
                 .with_context(|| format!("loading the precompiled component {}", path.display()))?,
+            Ok(None) if crate::precompiled::is_older_form(&bytes) => {
+                return Err(refused(
+                    &"an older certwatch precompiled it; run `certwatch compile` again",
+                ));
+            }
             Ok(None) if Engine::detect_precompiled(&bytes).is_some() => {
                 return Err(refused(
                     &"it is a precompiled artifact certwatch did not write; use `certwatch compile`",
@@ -135,7 +157,10 @@ impl Runtime {
         let mut linker = Linker::<Sandbox>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        let pre = ResponderPre::new(linker.instantiate_pre(&component)?)?;
+        // Always defined, so both components instantiate: the embedded one calls it, the
+        // portable one (`--component`) never does.
+        crate::bindings::progress::add_to_linker::<Sandbox, HasSelf<Sandbox>>(&mut linker, |s| s)?;
+        let pre = ResponderHostPre::new(linker.instantiate_pre(&component)?)?;
         let ticker = Arc::new(AtomicBool::new(true));
         let (running, ticking_engine) = (ticker.clone(), engine.clone());
         std::thread::Builder::new()
@@ -173,10 +198,21 @@ impl Runtime {
 
     /// Runs one event in a fresh instance. Whatever happens, the result is one outcome.
     pub async fn handle(&self, event: &str, setup: EventSetup) -> Outcome {
+        self.handle_with_progress(event, setup, None).await
+    }
+
+    /// The same, telling `progress` how a scan goes as the component reports it.
+    pub async fn handle_with_progress(
+        &self,
+        event: &str,
+        setup: EventSetup,
+        progress: Option<ProgressSink>,
+    ) -> Outcome {
         let deadline = setup
             .deadline
             .map_or(self.limits.deadline, |d| d.min(self.limits.deadline));
         let (mut store, stderr) = self.store(setup);
+        store.data_mut().progress = progress;
         let run = async {
             let responder = self.pre.instantiate_async(&mut store).await?;
             responder

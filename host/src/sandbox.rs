@@ -39,6 +39,8 @@ pub(crate) struct Sandbox {
     pub(crate) limits: StoreLimits,
     outbound: Outbound,
     pub(crate) stderr: MemoryOutputPipe,
+    /// Who hears of a scan's progress (the component's `progress` import); no one by default.
+    pub(crate) progress: Option<crate::progress::ProgressSink>,
 }
 
 impl Sandbox {
@@ -80,6 +82,7 @@ impl Sandbox {
             limits,
             outbound,
             stderr,
+            progress: None,
         }
     }
 }

@@ -8,6 +8,7 @@ use super::sign::Signer;
 use super::{AwsRequest, AwsResponse, CallError, SendFailure};
 use crate::config::Credentials;
 use crate::outcome::PlannedRequest;
+use certwatch_contract::ScanProgress;
 use std::cell::RefCell;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -22,6 +23,10 @@ pub trait Platform {
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()>;
     /// Uniform in `[0, 1)`, for retry jitter.
     fn jitter(&self) -> f64;
+    /// How far a scan has come. Only for showing (the host's progress line): what happens
+    /// here changes nothing in the scan. Nothing by default, as on a host without the
+    /// component's `progress` import.
+    fn progress(&self, _progress: &ScanProgress) {}
 }
 
 /// How every call of one event is made.

@@ -91,6 +91,7 @@ fn to_wit(o: outcome::Outcome) -> Result<wit::Outcome, wit::Error> {
                 .collect(),
             skipped: r.skipped.into_iter().map(Into::into).collect(),
             planned: r.planned.into_iter().map(Into::into).collect(),
+            certificates: r.certificates.into_iter().map(Into::into).collect(),
         }),
         outcome::Outcome::NotHandled(i) => wit::Outcome::NotHandled(wit::Ignored {
             event_id: i.event_id,
@@ -109,6 +110,32 @@ impl From<outcome::Certificate> for wit::Certificate {
             domain: c.domain,
             not_after: c.not_after,
             days_left: c.days_left,
+        }
+    }
+}
+
+impl From<outcome::ScannedCertificate> for wit::ScannedCertificate {
+    fn from(c: outcome::ScannedCertificate) -> Self {
+        use outcome::ScanAction as Action;
+        wit::ScannedCertificate {
+            arn: c.arn,
+            domain: c.domain,
+            region: c.region,
+            not_after: c.not_after,
+            days_left: c.days_left,
+            in_window: c.in_window,
+            kind: c.kind,
+            in_use: c.in_use,
+            status: c.status,
+            action: match c.action {
+                Action::FindingRaised => wit::ScanAction::FindingRaised,
+                Action::FindingResolved => wit::ScanAction::FindingResolved,
+                Action::Excluded => wit::ScanAction::Excluded,
+                Action::Failed => wit::ScanAction::Failed,
+                Action::NoExpiry => wit::ScanAction::NoExpiry,
+                Action::Nothing => wit::ScanAction::Nothing,
+            },
+            reason: c.reason,
         }
     }
 }
@@ -149,6 +176,7 @@ impl From<outcome::Failure> for wit::Error {
                 Kind::Transport
                 | Kind::Input
                 | Kind::Unauthorized
+                | Kind::Credentials
                 | Kind::Deadline
                 | Kind::Trap => wit::ErrorKind::Transport,
             },

@@ -41,6 +41,18 @@ impl Platform for Wasi {
     fn jitter(&self) -> f64 {
         (wasip2::random::random::get_random_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
+
+    /// Through the `progress` import, in the component certwatch's host runs; the portable
+    /// component has no one to tell.
+    #[cfg(feature = "host-progress")]
+    fn progress(&self, progress: &certwatch_contract::ScanProgress) {
+        use super::bindings::progress as wit;
+        wit::report(wit::ScanProgress {
+            regions_done: progress.regions_done,
+            regions_total: progress.regions_total,
+            certificates_seen: progress.certificates_seen,
+        });
+    }
 }
 
 /// Why an exchange failed: the host's own error code, or what went wrong here.

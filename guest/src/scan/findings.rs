@@ -4,6 +4,7 @@
 
 use super::{Expiring, MAX_FINDINGS_PER_BATCH, Resolution, finding_batches};
 use super::{Judged, Seen, StepFailure};
+use crate::arn::CertificateArn;
 use crate::aws::open_findings::{self, OpenFinding};
 use crate::aws::securityhub::{self, FindingIdentifier};
 use crate::aws::{AwsResponse, CallError};
@@ -16,7 +17,7 @@ use crate::responder::{Platform, Responder};
 use futures::StreamExt as _;
 use futures::channel::mpsc;
 use futures::future::join_all;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 use time::OffsetDateTime;
 
@@ -192,15 +193,27 @@ impl<P: Platform> Responder<'_, P> {
 
     /// Resolves each open finding whose certificate, in a region the scan listed in full, is
     /// now outside the window (renewed) or gone from ACM (deleted): re-imported passed and
-    /// archived, then its workflow set to RESOLVED.
+    /// archived, then its workflow set to RESOLVED. A schedule's event names its account, and
+    /// only that account's findings were looked up; a scan without one (`certwatch scan`, whose
+    /// host does not know the account) takes a certificate for deleted only in an account it
+    /// listed, so it never resolves another account's findings in an aggregating hub.
     pub(crate) async fn resolve_gone_and_renewed(
         &self,
         hubs: &HubLookups,
         judged: &Judged,
         regions: &[String],
+        account: Option<&str>,
         now: OffsetDateTime,
     ) -> Resolved {
         let mut resolved = Resolved::default();
+        let listed_accounts: BTreeSet<String> = match account {
+            Some(account) => BTreeSet::from([account.to_owned()]),
+            None => judged
+                .seen
+                .keys()
+                .filter_map(|arn| account_of(arn))
+                .collect(),
+        };
         for (hub_region, lookup) in hubs.iter() {
             let (endpoint, findings) = match lookup {
                 HubLookup::Open { endpoint, findings } => (endpoint, findings),
@@ -252,6 +265,11 @@ impl<P: Platform> Responder<'_, P> {
                             owner_topic: None,
                         };
                         (finding.to_asff(), resolution)
+                    }
+                    None if !account_of(&open.certificate_arn)
+                        .is_some_and(|a| listed_accounts.contains(&a)) =>
+                    {
+                        continue;
                     }
                     None => {
                         let finding = GoneFinding {
@@ -324,6 +342,13 @@ impl<P: Platform> Responder<'_, P> {
         }
         Ok(())
     }
+}
+
+/// The account a certificate ARN names.
+fn account_of(arn: &str) -> Option<String> {
+    CertificateArn::parse(arn)
+        .ok()
+        .map(|c| c.arn().account.clone())
 }
 
 /// The expiry `open` was raised for, as its finding recorded it.

@@ -1,7 +1,8 @@
 //! The listing: every region's certificates, page by page; each described and tagged where
 //! the decision needs it, and judged as its page arrives.
 
-use super::{Completed, Judged, Listed, Seen, StepFailure, Tags};
+use super::inventory::{Entry, Inventory};
+use super::{Completed, Judged, Listed, Seen, StepFailure, Tags, Unexamined};
 use super::{Expiring, needs_description};
 use crate::arn::CertificateArn;
 use crate::aws::acm;
@@ -13,6 +14,7 @@ use crate::decision::{ExpiryWindow, Notify, Rules, Severity, Trigger, Verdict, d
 use crate::outcome::*;
 use crate::partition::Partition;
 use crate::responder::{Platform, Responder};
+use certwatch_contract::ScanProgress;
 use futures::StreamExt as _;
 use futures::channel::mpsc;
 use futures::future::join_all;
@@ -48,7 +50,12 @@ impl<P: Platform> Responder<'_, P> {
                     }
                     match page.next_token {
                         Some(next) if Some(&next) != token.as_ref() => token = Some(next),
-                        _ => return,
+                        _ => {
+                            // After its last certificate: the judge, taking them in order,
+                            // has judged them all when it reaches this.
+                            let _ = listed.unbounded_send(Listed::RegionDone);
+                            return;
+                        }
                     }
                 }
             }
@@ -57,16 +64,23 @@ impl<P: Platform> Responder<'_, P> {
     }
 
     /// Judges each listed certificate against the window, describing it first where the
-    /// summary lacks the expiry, and hands each expiring one to the importer.
+    /// summary lacks the expiry, and hands each expiring one to the importer. Tells the
+    /// platform how far it has come after each certificate and each region.
     pub(super) async fn judge_all(
         &self,
         listed: mpsc::UnboundedReceiver<Listed>,
         found: mpsc::UnboundedSender<Expiring>,
+        regions: usize,
         now: OffsetDateTime,
     ) -> Judged {
         let rules = Rules::from_config(self.config);
         let window = rules.window;
-        let mut judged = Judged::default();
+        let mut judged = Judged {
+            inventory: Inventory::new(self.config.list_certificates),
+            ..Judged::default()
+        };
+        let mut regions_done = 0;
+        self.tell_progress(&judged, regions_done, regions);
         let mut completed = listed
             .map(|item| async move {
                 match item {
@@ -74,6 +88,7 @@ impl<P: Platform> Responder<'_, P> {
                         Completed::Detail(self.examine(summary, window, now).await)
                     }
                     Listed::Failed { region, failure } => Completed::Failed { region, failure },
+                    Listed::RegionDone => Completed::RegionDone,
                 }
             })
             // In listing order, not completion order: findings go into batches, and a
@@ -84,27 +99,47 @@ impl<P: Platform> Responder<'_, P> {
                 Completed::Failed { region, failure } => {
                     judged.unlisted.insert(region);
                     judged.failures.push(failure);
+                    regions_done += 1;
+                    self.tell_progress(&judged, regions_done, regions);
                     continue;
                 }
-                Completed::Detail(Err(failed)) => {
+                Completed::RegionDone => {
+                    regions_done += 1;
+                    self.tell_progress(&judged, regions_done, regions);
+                    continue;
+                }
+                Completed::Detail(Err(Unexamined { failed, summary })) => {
                     judged.certificates_seen += 1;
+                    let entry = Entry::failed(failed.message.clone());
+                    judged.inventory.add(&summary, entry);
                     judged.seen.insert(failed.arn.clone(), Seen::Unjudged);
                     judged.failed.push(failed);
+                    self.tell_progress(&judged, regions_done, regions);
                     continue;
                 }
                 Completed::Detail(Ok(examined)) => examined,
             };
             let (detail, tags) = detail;
             judged.certificates_seen += 1;
+            self.tell_progress(&judged, regions_done, regions);
             let Ok(certificate) = CertificateArn::parse(&detail.arn) else {
+                let message = "ACM listed an ARN certwatch cannot read";
+                judged.inventory.add(&detail, Entry::failed(message.into()));
                 judged.seen.insert(detail.arn.clone(), Seen::Unjudged);
                 judged.failed.push(FailedCertificate {
                     arn: detail.arn.clone(),
-                    message: "ACM listed an ARN certwatch cannot read".into(),
+                    message: message.into(),
                 });
                 continue;
             };
             let Some(not_after) = detail.not_after else {
+                let entry = Entry {
+                    expiry: None,
+                    in_window: false,
+                    action: ScanAction::NoExpiry,
+                    reason: detail.status.clone(),
+                };
+                judged.inventory.add(&detail, entry);
                 judged.seen.insert(detail.arn.clone(), Seen::Unjudged);
                 continue;
             };
@@ -112,6 +147,12 @@ impl<P: Platform> Responder<'_, P> {
             let arn = detail.arn.clone();
             let read_tags = tags.as_deref().unwrap_or_default();
             let verdict = rules.judge(&detail, read_tags, days_left, Trigger::Scan);
+            let entry = |action, reason| Entry {
+                expiry: Some((not_after, days_left)),
+                in_window: window.contains(days_left),
+                action,
+                reason,
+            };
             let mut judgement = Expiring {
                 certificate,
                 detail,
@@ -123,10 +164,14 @@ impl<P: Platform> Responder<'_, P> {
             };
             match verdict {
                 Verdict::NotExpiring | Verdict::Renewed(_) => {
+                    let nothing = entry(ScanAction::Nothing, None);
+                    judged.inventory.add(&judgement.detail, nothing);
                     judged.seen.insert(arn, Seen::Healthy(Box::new(judgement)));
                     continue;
                 }
-                Verdict::Excluded(_) => {
+                Verdict::Excluded(reason) => {
+                    let excluded = entry(ScanAction::Excluded, Some(reason));
+                    judged.inventory.add(&judgement.detail, excluded);
                     judged.excluded += 1;
                     judged.seen.insert(arn, Seen::Unjudged);
                     continue;
@@ -134,6 +179,8 @@ impl<P: Platform> Responder<'_, P> {
                 Verdict::Raise {
                     severity, notify, ..
                 } => {
+                    let raised = entry(ScanAction::FindingRaised, None);
+                    judged.inventory.add(&judgement.detail, raised);
                     judgement.severity = severity;
                     judgement.due = notify == Notify::Now;
                 }
@@ -175,7 +222,7 @@ impl<P: Platform> Responder<'_, P> {
         summary: CertificateDetail,
         window: ExpiryWindow,
         now: OffsetDateTime,
-    ) -> Result<(CertificateDetail, Tags), FailedCertificate> {
+    ) -> Result<(CertificateDetail, Tags), Unexamined> {
         let detail = match needs_description(&summary) {
             true => self.describe(summary).await?,
             false => summary,
@@ -197,21 +244,33 @@ impl<P: Platform> Responder<'_, P> {
         }
         match self.tags_of(&detail.arn).await {
             Ok(tags) => Ok((detail, Ok(tags))),
-            Err(failed) if filters.need_tags() => Err(failed),
+            Err(failed) if filters.need_tags() => Err(Unexamined {
+                failed,
+                summary: detail,
+            }),
             Err(failed) => Ok((detail, Err(failed.message))),
         }
     }
 
-    async fn describe(
-        &self,
-        summary: CertificateDetail,
-    ) -> Result<CertificateDetail, FailedCertificate> {
+    /// `summary` described; a failure keeps the summary, for what the scan lists of it.
+    async fn describe(&self, summary: CertificateDetail) -> Result<CertificateDetail, Unexamined> {
         self.ask_about(
             &summary.arn,
             acm::describe_certificate,
             acm::parse_describe_certificate,
         )
         .await
+        .map_err(|failed| Unexamined { failed, summary })
+    }
+
+    /// Tells the platform how far the scan has come.
+    fn tell_progress(&self, judged: &Judged, regions_done: usize, regions: usize) {
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        self.caller.platform().progress(&ScanProgress {
+            regions_done: count(regions_done),
+            regions_total: count(regions),
+            certificates_seen: count(judged.certificates_seen),
+        });
     }
 
     pub(super) async fn tags_of(&self, arn: &str) -> Result<Vec<Tag>, FailedCertificate> {

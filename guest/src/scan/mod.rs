@@ -15,6 +15,7 @@ mod batches;
 mod digest;
 mod digest_message;
 mod findings;
+mod inventory;
 mod listing;
 
 pub use batches::{MAX_FINDINGS_PER_BATCH, MAX_IMPORT_BYTES, finding_batches};
@@ -90,16 +91,26 @@ enum Listed {
         region: String,
         failure: StepFailure,
     },
+    /// A region's last certificate has been handed on.
+    RegionDone,
 }
 
 /// A listed certificate, described if it had to be, with its tags if it is inside the window
 /// and a filter or owner routing reads them.
 enum Completed {
-    Detail(Result<(CertificateDetail, Tags), FailedCertificate>),
+    Detail(Result<(CertificateDetail, Tags), Unexamined>),
     Failed {
         region: String,
         failure: StepFailure,
     },
+    RegionDone,
+}
+
+/// A listed certificate that could not be described (or its tags listed), with what its
+/// summary said.
+struct Unexamined {
+    failed: FailedCertificate,
+    summary: CertificateDetail,
 }
 
 /// A certificate's tags; `Err` says why they could not be listed when only owner routing
@@ -132,6 +143,8 @@ pub(crate) struct Judged {
     pub(crate) seen: BTreeMap<String, Seen>,
     /// Regions whose listing failed: nothing can be concluded about their certificates.
     pub(crate) unlisted: BTreeSet<String>,
+    /// Every certificate judged, for `certwatch scan`'s list, if it asked for one.
+    inventory: inventory::Inventory,
 }
 
 impl<P: Platform> Responder<'_, P> {
@@ -155,10 +168,18 @@ impl<P: Platform> Responder<'_, P> {
         let ((), (judged, resolved, digest), imported, _) = join4(
             self.list_regions(&regions, listed_tx),
             async {
-                let judged = self.judge_all(listed_rx, found_tx, now).await;
+                let judged = self
+                    .judge_all(listed_rx, found_tx, regions.len(), now)
+                    .await;
                 let hubs = hubs.clone().await;
                 let mut resolved = self
-                    .resolve_gone_and_renewed(&hubs, &judged, &regions, now)
+                    .resolve_gone_and_renewed(
+                        &hubs,
+                        &judged,
+                        &regions,
+                        envelope.account.as_deref(),
+                        now,
+                    )
                     .await;
                 let unknown_owners = self.find_owners(&mut resolved.resolutions).await;
                 let mut digest = self
@@ -180,6 +201,7 @@ impl<P: Platform> Responder<'_, P> {
             expiring,
             mut failed,
             mut failures,
+            inventory,
             ..
         } = judged;
         failed.sort_by(|a, b| a.arn.cmp(&b.arn));
@@ -203,6 +225,7 @@ impl<P: Platform> Responder<'_, P> {
             failed,
             skipped: unusable_owners,
             planned: Vec::new(),
+            certificates: inventory.into_list(&resolved.resolutions),
         };
         let Imported {
             count,

@@ -1,6 +1,8 @@
 //! certwatch's integration tests: the real component in the real host.
 
+mod cache;
 mod cli;
+mod credentials;
 mod deploy;
 mod faults;
 mod lambda;
@@ -9,6 +11,7 @@ mod load;
 mod moto;
 mod replay;
 mod sandbox;
+mod scan;
 mod secrets;
 mod serve;
 mod support;

@@ -11,7 +11,7 @@ const SUBJECT: &str = "Certificate Expiration Notification";
 const OWNER_TOPIC: &str = "payments-team";
 const OWNER_TAG: &str = "certwatch:owner-topic";
 
-fn topic_arn() -> String {
+pub(crate) fn topic_arn() -> String {
     format!("arn:aws:sns:{REGION}:{ACCOUNT}:{TOPIC}")
 }
 
@@ -23,7 +23,7 @@ fn owner_topic_arn() -> String {
 /// against the resource "*" (it knows no request's resource), so resource-scoped statements can
 /// never match there; the statements' resources are widened to "*" and their actions, which is
 /// what moto can judge, kept as they are.
-fn policy(without: &[&str]) -> Value {
+pub(crate) fn policy(without: &[&str]) -> Value {
     let text = std::fs::read_to_string(crate::support::repo_root().join("deploy/iam-policy.json"))
         .expect("reading the policy");
     let mut policy: Value = serde_json::from_str(&text).expect("the policy is JSON");
@@ -37,7 +37,7 @@ fn policy(without: &[&str]) -> Value {
     policy
 }
 
-fn event(certificate_arn: &str, id: &str) -> String {
+pub(crate) fn event(certificate_arn: &str, id: &str) -> String {
     json!({
         "version": "0",
         "id": id,
@@ -83,7 +83,7 @@ fn certwatch_run(
 
 /// An account with Security Hub on, the topic, certificates expiring in `days`, and a user
 /// holding the least-privilege policy; moto checks every request from here on.
-fn account(moto: &Session, days: &[u32], hub: bool) -> (Keys, Vec<String>) {
+pub(crate) fn account(moto: &Session, days: &[u32], hub: bool) -> (Keys, Vec<String>) {
     let untagged: Vec<(u32, Vec<(&str, &str)>)> = days.iter().map(|&d| (d, Vec::new())).collect();
     tagged_account(moto, &untagged, hub)
 }
@@ -116,7 +116,7 @@ fn tagged_account(
 
 /// The findings in `region`'s hub; none where Security Hub is not enabled (AWS, and the
 /// patched moto, refuse to list findings there).
-fn findings(moto: &Session, region: &str) -> Vec<Value> {
+pub(crate) fn findings(moto: &Session, region: &str) -> Vec<Value> {
     let command = json!({ "command": "get_findings", "region": region });
     let found = moto.aws(json!([command])).remove(0);
     match found.get("error").and_then(Value::as_str) {
@@ -126,7 +126,7 @@ fn findings(moto: &Session, region: &str) -> Vec<Value> {
     }
 }
 
-fn notifications(moto: &Session) -> Vec<Value> {
+pub(crate) fn notifications(moto: &Session) -> Vec<Value> {
     moto.aws_one(json!({ "command": "sent_notifications" }))
         .as_array()
         .cloned()

@@ -22,6 +22,9 @@ fn the_component_imports_only_what_it_needs() {
                 | "wasi:cli/environment"
                 | "wasi:cli/exit"
                 | "wasi:cli/stderr"
+                // certwatch's own host's, for a scan's progress line; the portable component
+                // (`certwatch component`) does not import it.
+                | "certwatch:responder/progress"
         ) ||
             // Linked by the runtime libraries (std's and wstd's stdio), never called by
             // certwatch; the host connects stdin to nothing and keeps stdout in memory.

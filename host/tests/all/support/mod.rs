@@ -218,4 +218,5 @@ pub fn run(command: &mut Command) -> Ran {
         stderr: String::from_utf8_lossy(&stderr).into(),
     }
 }
+pub mod loopback;
 pub mod moto;
