@@ -300,10 +300,18 @@ fn init_logging() {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                // Colour for a person at a terminal, never in a file or a log collector's pipe.
+                .with_ansi(colour_on_stderr())
                 .with_filter(wanted)
                 .with_filter(not_the_sdk),
         )
         .init();
+}
+
+/// Standard error is a terminal and `NO_COLOR` is not set.
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Whether a log line's target is one of the AWS SDK's crates (`aws_config`, `aws_smithy_*`,
