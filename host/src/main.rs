@@ -308,10 +308,10 @@ fn init_logging() {
         .init();
 }
 
-/// Standard error is a terminal and `NO_COLOR` is not set.
+/// Standard error is a terminal and `NO_COLOR` is not set: as `scan` decides its colours.
 fn colour_on_stderr() -> bool {
-    use std::io::IsTerminal as _;
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    let terminal = certwatch::scan::Terminal::detect();
+    terminal.stderr && !terminal.no_colour
 }
 
 /// Whether a log line's target is one of the AWS SDK's crates (`aws_config`, `aws_smithy_*`,
