@@ -10,11 +10,21 @@ pub enum Service {
     SecurityHub,
     /// Amazon SNS.
     Sns,
+    /// AWS STS: the member accounts' roles, and certwatch's own account.
+    Sts,
+    /// AWS Organizations: which accounts a scan covers, and which events are its members'.
+    Organizations,
 }
 
 impl Service {
     /// Every service certwatch calls.
-    pub const ALL: [Self; 3] = [Self::Acm, Self::SecurityHub, Self::Sns];
+    pub const ALL: [Self; 5] = [
+        Self::Acm,
+        Self::SecurityHub,
+        Self::Sns,
+        Self::Sts,
+        Self::Organizations,
+    ];
 
     /// The endpoint prefix, which is also the SigV4 signing name for these services.
     pub fn endpoint_prefix(self) -> &'static str {
@@ -22,6 +32,8 @@ impl Service {
             Self::Acm => "acm",
             Self::SecurityHub => "securityhub",
             Self::Sns => "sns",
+            Self::Sts => "sts",
+            Self::Organizations => "organizations",
         }
     }
 
@@ -31,6 +43,8 @@ impl Service {
             Self::Acm => "AWS_ENDPOINT_URL_ACM",
             Self::SecurityHub => "AWS_ENDPOINT_URL_SECURITYHUB",
             Self::Sns => "AWS_ENDPOINT_URL_SNS",
+            Self::Sts => "AWS_ENDPOINT_URL_STS",
+            Self::Organizations => "AWS_ENDPOINT_URL_ORGANIZATIONS",
         }
     }
 }
@@ -90,6 +104,16 @@ impl Partition {
             service.endpoint_prefix(),
             self.dns_suffix()
         )
+    }
+
+    /// The one region whose endpoint answers for Organizations in this partition: it is a
+    /// global service, signed for that region.
+    pub fn organizations_region(self) -> &'static str {
+        match self {
+            Self::Aws => "us-east-1",
+            Self::AwsCn => "cn-northwest-1",
+            Self::AwsUsGov => "us-gov-west-1",
+        }
     }
 
     /// The ACM console page for one certificate.

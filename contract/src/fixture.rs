@@ -79,6 +79,15 @@ pub const REPLAY_CREDENTIALS: (&str, &str) = (
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 );
 
+/// The fake credentials a recorded `AssumeRole` reply is rewritten to hold (access key id,
+/// secret access key, session token), so a member account's requests replay signed alike and
+/// nothing STS handed out is ever written to a fixture.
+pub const REPLAY_ASSUMED_CREDENTIALS: (&str, &str, &str) = (
+    "ASIAIOSFODNN7MEMBER",
+    "replay/member/secret/EXAMPLEKEY",
+    "replay-member-session-token",
+);
+
 impl RecordedRequest {
     /// What identifies the call a request makes, whatever its signature and timing: two
     /// requests with the same key are the same operation on the same endpoint (method, URL,

@@ -42,6 +42,19 @@ pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
 /// ([`crate::Service::endpoint_variable`]) wins.
 pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
 
+/// Member accounts whose events certwatch handles, in each account with its role:
+/// comma-separated 12-digit ids, or `organization` for every ACTIVE account Organizations lists.
+pub const MEMBER_ACCOUNTS: &str = "MEMBER_ACCOUNTS";
+/// The role certwatch assumes in a member account (`certwatch-member`).
+pub const MEMBER_ROLE_NAME: &str = "MEMBER_ROLE_NAME";
+/// The external id the member roles' trust policies ask for, if any.
+pub const MEMBER_ROLE_EXTERNAL_ID: &str = "MEMBER_ROLE_EXTERNAL_ID";
+/// Accounts a scheduled scan covers, as [`MEMBER_ACCOUNTS`]; certwatch's own when unset.
+pub const SCAN_ACCOUNTS: &str = "SCAN_ACCOUNTS";
+/// The account certwatch runs in. The host fills it in (from STS `GetCallerIdentity`, once a
+/// process) where the organization settings need it; on Lambda the function's ARN gives it.
+pub const ACCOUNT_ID: &str = "CERTWATCH_ACCOUNT_ID";
+
 /// Set (`true`) by `certwatch scan` alone: the scan's outcome lists every certificate it saw.
 /// Never passed through from the host's environment, so a scheduled scan's outcome (on Lambda,
 /// say) stays the same size however many certificates the account holds.
@@ -70,6 +83,9 @@ pub const PASSED_THROUGH: &[&str] = &[
     "AWS_ENDPOINT_URL_ACM",
     "AWS_ENDPOINT_URL_SECURITYHUB",
     "AWS_ENDPOINT_URL_SNS",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_ORGANIZATIONS",
+    ACCOUNT_ID,
     GENERATOR_ID,
     DRY_RUN,
     EXCLUDE_TAGS,
@@ -82,7 +98,15 @@ pub const PASSED_THROUGH: &[&str] = &[
     SCAN_CONCURRENCY,
     SCAN_REGIONS,
     SEVERITY_DAYS,
+    MEMBER_ACCOUNTS,
+    MEMBER_ROLE_NAME,
+    MEMBER_ROLE_EXTERNAL_ID,
+    SCAN_ACCOUNTS,
 ];
+
+/// Settings that make certwatch act in accounts other than its own, for which it must know
+/// which account is its own ([`ACCOUNT_ID`]).
+pub const ACROSS_ACCOUNTS: [&str; 2] = [MEMBER_ACCOUNTS, SCAN_ACCOUNTS];
 
 #[cfg(test)]
 mod tests {

@@ -51,6 +51,8 @@ pub struct EndpointOverrides {
     acm: Option<String>,
     security_hub: Option<String>,
     sns: Option<String>,
+    sts: Option<String>,
+    organizations: Option<String>,
 }
 
 impl EndpointOverrides {
@@ -60,6 +62,8 @@ impl EndpointOverrides {
             Service::Acm => &self.acm,
             Service::SecurityHub => &self.security_hub,
             Service::Sns => &self.sns,
+            Service::Sts => &self.sts,
+            Service::Organizations => &self.organizations,
         };
         specific.as_deref().or(self.all.as_deref())
     }
@@ -109,6 +113,8 @@ pub struct Config {
     /// List every certificate a scan sees in its outcome (`CERTWATCH_SCAN_LIST`, which only
     /// `certwatch scan` sets): a scheduled scan's outcome stays small without it.
     pub list_certificates: bool,
+    /// The accounts certwatch acts in besides its own, and how.
+    pub organization: crate::organization::Organization,
 }
 
 /// A setting that is missing or not valid.
@@ -202,6 +208,8 @@ impl Config {
             acm: endpoint_var(Service::Acm.endpoint_variable())?,
             security_hub: endpoint_var(Service::SecurityHub.endpoint_variable())?,
             sns: endpoint_var(Service::Sns.endpoint_variable())?,
+            sts: endpoint_var(Service::Sts.endpoint_variable())?,
+            organizations: endpoint_var(Service::Organizations.endpoint_variable())?,
         };
 
         let generator_id = get(settings::GENERATOR_ID).unwrap_or(crate::finding::GENERATOR_ID);
@@ -263,6 +271,7 @@ impl Config {
             exclude_tags: tag_patterns(settings::EXCLUDE_TAGS)?,
         };
         let owner_topic_tag = get(settings::OWNER_TOPIC_TAG).map(str::to_owned);
+        let organization = crate::organization::Organization::from_settings(get)?;
 
         let request_timeout = match get(settings::REQUEST_TIMEOUT_MS) {
             None => DEFAULT_REQUEST_TIMEOUT,
@@ -289,6 +298,7 @@ impl Config {
         };
 
         Ok(Self {
+            organization,
             filters,
             owner_topic_tag,
             list_certificates,

@@ -10,6 +10,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod account;
 pub mod arn;
 pub(crate) mod asff;
 pub mod aws;
@@ -20,6 +21,7 @@ pub mod event;
 pub mod filter;
 pub mod finding;
 pub mod notification;
+pub mod organization;
 pub mod outcome;
 pub mod partition;
 pub mod renewal_action;

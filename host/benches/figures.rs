@@ -300,6 +300,7 @@ impl Bench {
                     false,
                 )))),
                 deadline: None,
+                own_account: None,
             };
             let started = Instant::now();
             let outcome = self.tokio.block_on(runtime.handle(&fixture.event, setup));
@@ -314,6 +315,7 @@ impl Bench {
                 determinism: Determinism::Real,
                 route: Route::Refuse,
                 deadline: None,
+                own_account: None,
             }));
             let took = started.elapsed();
             assert!(checked.is_ok(), "{checked:?}");
@@ -378,6 +380,7 @@ impl Bench {
                 },
                 route: Route::Refuse,
                 deadline: None,
+                own_account: None,
             };
             let started = Instant::now();
             let outcome = self.tokio.block_on(runtime.handle(text, setup));
@@ -467,6 +470,7 @@ impl Bench {
                     determinism: Determinism::Real,
                     route: Route::Live(policy.clone()),
                     deadline: None,
+                    own_account: None,
                 };
                 let started = Instant::now();
                 let outcome = self.tokio.block_on(runtime.handle(&event, setup));
@@ -621,6 +625,7 @@ impl Bench {
                 determinism: Determinism::Real,
                 route: Route::Live(policy),
                 deadline: Some(Duration::from_secs(600)),
+                own_account: None,
             };
             let started = Instant::now();
             let outcome = self

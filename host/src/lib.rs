@@ -10,6 +10,7 @@ pub mod cache;
 pub mod credentials;
 pub mod environment;
 pub mod fixture;
+pub mod identity;
 pub mod lambda;
 pub mod metrics;
 pub mod outbound;

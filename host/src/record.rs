@@ -1,6 +1,8 @@
 //! Recording: run an event live, keep what AWS answered, and turn it into a replay fixture that
 //! holds no credential of any kind.
 
+mod assumed;
+
 use crate::fixture::{Fixture, Replay};
 use crate::outcome::Outcome;
 use crate::replay::replay;
@@ -39,10 +41,12 @@ pub async fn record(
     let secrets: Vec<String> = setup.secrets().into_iter().map(str::to_owned).collect();
     let outcome = runtime.handle(&event, setup).await;
 
-    let exchanges = log
+    let mut exchanges = log
         .lock()
         .map_err(|_| anyhow::anyhow!("the recording lock is poisoned"))?
         .clone();
+    let mut secrets = secrets;
+    secrets.extend(assumed::replace(&mut exchanges));
     let at = OffsetDateTime::from_unix_timestamp(now_secs as i64)?;
     let mut fixture = Fixture {
         dir: dir.to_owned(),
@@ -50,7 +54,18 @@ pub async fn record(
         replay: Replay {
             description,
             now: at.format(&Rfc3339)?,
-            env: live.settings().iter().cloned().collect(),
+            // With the account the process learned, which the replay cannot ask STS for.
+            env: live
+                .settings()
+                .iter()
+                .cloned()
+                .chain(live.own_account().map(|account| {
+                    (
+                        certwatch_contract::settings::ACCOUNT_ID.to_owned(),
+                        account.to_owned(),
+                    )
+                }))
+                .collect(),
             exchanges,
         },
         outcome: Some(outcome.clone()),

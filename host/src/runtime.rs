@@ -8,6 +8,7 @@ use crate::progress::ProgressSink;
 use crate::sandbox::Sandbox;
 pub use crate::setup::EventSetup;
 use crate::upstream::Upstream;
+use certwatch_contract::settings;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -208,6 +209,10 @@ impl Runtime {
         setup: EventSetup,
         progress: Option<ProgressSink>,
     ) -> Outcome {
+        let setup = match self.with_own_account(setup).await {
+            Ok(setup) => setup,
+            Err(outcome) => return outcome,
+        };
         let deadline = setup
             .deadline
             .map_or(self.limits.deadline, |d| d.min(self.limits.deadline));
@@ -231,6 +236,55 @@ impl Runtime {
         };
         log_stderr(&stderr);
         outcome
+    }
+
+    /// `setup`, with certwatch's own account among its settings where they need it and do not
+    /// give it: learned from the component's `identify` the first time, kept for the process.
+    async fn with_own_account(&self, mut setup: EventSetup) -> Result<EventSetup, Outcome> {
+        let Some(cell) = setup.own_account.clone() else {
+            return Ok(setup);
+        };
+        if !crate::identity::needed(&setup.env) {
+            return Ok(setup);
+        }
+        let asking = setup.for_identity();
+        let account = cell.get_or_learn(|| self.identify(asking)).await?;
+        setup
+            .env
+            .push((settings::ACCOUNT_ID.to_owned(), account.to_owned()));
+        Ok(setup)
+    }
+
+    /// Asks the component which account `setup`'s credentials belong to.
+    pub async fn identify(&self, setup: EventSetup) -> Result<String, Outcome> {
+        let (mut store, stderr) = self.store(setup);
+        let run = async {
+            let responder = self.pre.instantiate_async(&mut store).await?;
+            responder
+                .certwatch_responder_handler()
+                .call_identify(&mut store)
+                .await
+        };
+        let identified = match tokio::time::timeout(self.limits.deadline, run).await {
+            Ok(Ok(Ok(account))) => Ok(account),
+            Ok(Ok(Err(error))) => {
+                let mut failure = crate::outcome::failure(error);
+                failure.message = format!(
+                    "certwatch could not learn its own account, which {} need: {}",
+                    settings::ACROSS_ACCOUNTS.join(" and "),
+                    failure.message
+                );
+                Err(Outcome::Error(failure))
+            }
+            Ok(Err(trap)) => Err(trapped(&trap)),
+            Err(_) => Err(Outcome::failure(
+                ErrorKind::Deadline,
+                "learning certwatch's own account (sts:GetCallerIdentity) did not finish",
+                true,
+            )),
+        };
+        log_stderr(&stderr);
+        identified
     }
 
     /// Asks the component whether `setup`'s environment is a configuration it can work with.

@@ -5,6 +5,7 @@
 use crate::credentials::{CredentialSource, CredentialsError};
 use crate::environment;
 use crate::fixture::Exchange;
+use crate::identity::OwnAccount;
 use crate::outbound::{Cassette, Route};
 use crate::outcome::{ErrorKind, Outcome};
 use crate::policy::OutboundPolicy;
@@ -14,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// What one event runs with.
+#[derive(Clone)]
 pub struct EventSetup {
     /// The component's whole environment: settings and credentials.
     pub env: Vec<(String, String)>,
@@ -23,6 +25,9 @@ pub struct EventSetup {
     pub route: Route,
     /// A deadline shorter than the runtime's, such as what is left of a Lambda invocation.
     pub deadline: Option<Duration>,
+    /// Where the process keeps its own account once learned, for settings that need it and
+    /// do not give it; `None` where nothing may be learned (a replay, the configuration check).
+    pub own_account: Option<Arc<OwnAccount>>,
 }
 
 impl EventSetup {
@@ -43,6 +48,20 @@ impl EventSetup {
             .collect()
     }
 
+    /// The same, to ask the component which account the credentials are (not recorded: the
+    /// fixture's settings carry the account instead).
+    pub fn for_identity(&self) -> Self {
+        let route = match &self.route {
+            Route::Record(policy, _) => Route::Live(policy.clone()),
+            other => other.clone(),
+        };
+        Self {
+            route,
+            own_account: None,
+            ..self.clone()
+        }
+    }
+
     /// The same, within `deadline` at most.
     pub fn within(self, deadline: Option<Duration>) -> Self {
         Self { deadline, ..self }
@@ -56,6 +75,7 @@ pub struct Live {
     settings: Vec<(String, String)>,
     credentials: CredentialSource,
     policy: Arc<OutboundPolicy>,
+    own_account: Arc<OwnAccount>,
 }
 
 impl Live {
@@ -72,12 +92,18 @@ impl Live {
             settings,
             credentials,
             policy,
+            own_account: Arc::default(),
         }
     }
 
     /// The settings passed through to the component.
     pub fn settings(&self) -> &[(String, String)] {
         &self.settings
+    }
+
+    /// certwatch's own account, if this process has learned it.
+    pub fn own_account(&self) -> Option<&str> {
+        self.own_account.known()
     }
 
     /// The component's environment: the settings and the current credentials; an error
@@ -102,6 +128,7 @@ impl Live {
             determinism: Determinism::Real,
             route: Route::Live(self.policy.clone()),
             deadline: None,
+            own_account: Some(self.own_account.clone()),
         })
     }
 
@@ -117,6 +144,7 @@ impl Live {
             determinism: Determinism::FrozenClock { now },
             route: Route::Record(self.policy.clone(), log),
             deadline: None,
+            own_account: Some(self.own_account.clone()),
         })
     }
 
@@ -127,6 +155,7 @@ impl Live {
             determinism: Determinism::Real,
             route: Route::Refuse,
             deadline: None,
+            own_account: None,
         })
     }
 }
@@ -161,6 +190,7 @@ pub fn replay(
         determinism: Determinism::Pinned { now },
         route: Route::Replay(cassette),
         deadline: None,
+        own_account: None,
     }
 }
 

@@ -5,10 +5,13 @@ pub mod acm;
 pub mod call;
 pub mod error;
 pub mod open_findings;
+pub mod organizations;
+pub(crate) mod query;
 pub mod retry;
 pub mod securityhub;
 pub mod sign;
 pub mod sns;
+pub mod sts;
 pub mod transport;
 pub mod xml;
 
@@ -40,6 +43,14 @@ pub enum Operation {
     GetFindings,
     /// SNS: a message to a topic.
     Publish,
+    /// STS: credentials for a member account's role.
+    AssumeRole,
+    /// STS: the account certwatch's own credentials belong to.
+    GetCallerIdentity,
+    /// Organizations: one page of the organization's accounts.
+    ListAccounts,
+    /// Organizations: one account, whether it is the organization's.
+    DescribeAccount,
 }
 
 impl Operation {
@@ -53,6 +64,8 @@ impl Operation {
                 Service::SecurityHub
             }
             Self::Publish => Service::Sns,
+            Self::AssumeRole | Self::GetCallerIdentity => Service::Sts,
+            Self::ListAccounts | Self::DescribeAccount => Service::Organizations,
         }
     }
 
@@ -74,6 +87,10 @@ impl Operation {
             Self::BatchUpdateFindings => "securityhub:BatchUpdateFindings",
             Self::GetFindings => "securityhub:GetFindings",
             Self::Publish => "sns:Publish",
+            Self::AssumeRole => "sts:AssumeRole",
+            Self::GetCallerIdentity => "sts:GetCallerIdentity",
+            Self::ListAccounts => "organizations:ListAccounts",
+            Self::DescribeAccount => "organizations:DescribeAccount",
         }
     }
 }
@@ -137,6 +154,16 @@ impl AwsResponse {
     /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+}
+
+/// A reply of `status` with `body`, for the protocol modules' tests.
+#[cfg(test)]
+pub(crate) fn test_reply(status: u16, body: &str) -> AwsResponse {
+    AwsResponse {
+        status,
+        headers: Vec::new(),
+        body: body.as_bytes().to_vec(),
     }
 }
 

@@ -1,16 +1,8 @@
 //! SNS `Publish` (Query protocol: a form-encoded POST, an XML reply).
 
-use super::{AwsRequest, AwsResponse, CallError, Operation, unreadable};
+use super::query::{form, reply_texts};
+use super::{AwsRequest, AwsResponse, CallError, Operation};
 use crate::arn::TopicArn;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-
-/// Characters left as they are in form values: RFC 3986's unreserved set, as Python's
-/// `urllib.parse.urlencode` and the AWS SDKs leave them.
-const FORM_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// `Publish` of `message` under `subject` to `topic`.
 pub fn publish(endpoint: &str, topic: &TopicArn, subject: &str, message: &str) -> AwsRequest {
@@ -34,61 +26,19 @@ pub fn publish(endpoint: &str, topic: &TopicArn, subject: &str, message: &str) -
     )
 }
 
-/// `application/x-www-form-urlencoded`, spaces as `+`. Written straight into one string: the
-/// message is most of a request, and going through `fmt` and `replace` cost the component
-/// about a tenth of an event.
-fn form(fields: &[(&str, &str)]) -> String {
-    let mut body = String::with_capacity(fields.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
-    let encode = |text: &str, body: &mut String| {
-        // Each escaped byte comes as its own `%XX` piece.
-        for piece in utf8_percent_encode(text, FORM_VALUE) {
-            match piece {
-                "%20" => body.push('+'),
-                piece => body.push_str(piece),
-            }
-        }
-    };
-    for (i, (key, value)) in fields.iter().enumerate() {
-        if i > 0 {
-            body.push('&');
-        }
-        encode(key, &mut body);
-        body.push('=');
-        encode(value, &mut body);
-    }
-    body
-}
-
 /// The published message's id.
 pub fn parse_publish(response: &AwsResponse) -> Result<String, CallError> {
-    let operation = Operation::Publish;
-    if !response.is_success() {
-        return Err(CallError::from_response(operation, response));
-    }
-    let unreadable = |message: String| unreadable(operation, response, message);
-    let text = std::str::from_utf8(&response.body).map_err(|e| unreadable(e.to_string()))?;
-    let path = ["PublishResponse", "PublishResult", "MessageId"];
-    let id = super::xml::first_text(text, |at| super::xml::is_path(at, &path))
-        .map_err(|e| unreadable(e.to_string()))?
-        .ok_or_else(|| unreadable("the reply has no PublishResult/MessageId".into()))?;
-    if id.is_empty() {
-        return Err(unreadable("the reply has an empty MessageId".into()));
-    }
+    let [id] = reply_texts(
+        Operation::Publish,
+        response,
+        [&["PublishResponse", "PublishResult", "MessageId"]],
+    )?;
     Ok(id)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn form_encoding_matches_python_urlencode() {
-        // urllib.parse.urlencode({"Message": "Renew *now* ~ a+b=c & 100% ✓\nok"})
-        assert_eq!(
-            form(&[("Message", "Renew *now* ~ a+b=c & 100% ✓\nok")]),
-            "Message=Renew+%2Anow%2A+~+a%2Bb%3Dc+%26+100%25+%E2%9C%93%0Aok"
-        );
-    }
 
     #[test]
     fn publish_request() {

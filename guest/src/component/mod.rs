@@ -18,6 +18,11 @@ impl wit::Guest for Component {
         to_wit(handle_event(&event))
     }
 
+    fn identify() -> Result<String, wit::Error> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        wstd::runtime::block_on(responder::identify(&Wasi, &env)).map_err(Into::into)
+    }
+
     fn check_configuration() -> Result<(), wit::Error> {
         // The same reading of the environment as an event's, so the component carries one copy
         // of the configuration code.

@@ -18,6 +18,7 @@ use crate::event::{Envelope, Event};
 use crate::filter::{owner_topic, owner_unknown};
 use crate::finding::{ExpiryFinding, display_domain, finding_id};
 use crate::notification::ExpiryNotice;
+use crate::organization::{self, Membership};
 use crate::outcome::*;
 use crate::partition::Partition;
 use crate::timestamp::rfc3339_seconds;
@@ -26,10 +27,16 @@ use futures::future::{OptionFuture, join, join3};
 mod renewal;
 use time::OffsetDateTime;
 
-/// One event's handling: its configuration, and the caller that signs and sends its requests.
+/// One event's handling (or one account's part of a scan): its configuration, and the callers
+/// that sign and send its requests.
 pub struct Responder<'a, P> {
     pub(crate) config: &'a Config,
+    /// Signs with the credentials of the account the certificates are in: certwatch's own, or
+    /// a member role's.
     pub(crate) caller: Caller<'a, P>,
+    /// certwatch's own, where `caller` is a member's: notifications, STS and Organizations go
+    /// from certwatch's own account.
+    pub(crate) central: Option<&'a Caller<'a, P>>,
 }
 
 /// Handles one event: configuration from `env`, the event from `event_text`.
@@ -40,27 +47,18 @@ pub async fn handle<P: Platform>(
 ) -> Result<Outcome, Failure> {
     // Configuration is read only for events certwatch acts on.
     let config = || Config::from_pairs(env);
-    let responder = |config| Responder {
-        config,
-        caller: Caller::new(platform, &config.credentials, config.call_options()),
-    };
     let event = Event::parse(event_text)?;
     // ACM's NotAfter decides; the event's DaysToExpiry only picks notification days.
     let (envelope, certificate, trigger) = match &event {
         Event::NotHandled { envelope, reason } => {
-            return Ok(Outcome::NotHandled(Ignored {
-                event_id: envelope.id.clone(),
-                source: envelope.source.clone(),
-                detail_type: envelope.detail_type.clone(),
-                reason: reason.clone(),
-            }));
+            return Ok(not_handled(envelope, reason.clone()));
         }
         Event::Scan { envelope } => {
             let config = config()?;
-            let responder = responder(&config);
+            let responder = Responder::own(platform, &config);
             return responder.scan(envelope).await.map(|report| {
                 Outcome::Scanned(ScanReport {
-                    planned: responder.caller.take_planned(),
+                    planned: responder.take_planned(),
                     ..report
                 })
             });
@@ -86,16 +84,94 @@ pub async fn handle<P: Platform>(
         } => (envelope, certificate, Trigger::Renewal(*renewal)),
     };
     let config = config()?;
-    let responder = responder(&config);
+    let central = Caller::new(platform, &config.credentials, config.call_options());
+    let account = envelope.account.as_deref();
+    let assumed = match organization::membership(&central, &config, account, certificate).await? {
+        Membership::Own => None,
+        Membership::Member(account) => {
+            let partition = certificate.arn().partition;
+            let region = &certificate.arn().region;
+            Some(organization::assume(&central, &config, partition, &account, region).await?)
+        }
+        Membership::NotAllowed(reason) => return Ok(not_handled(envelope, reason)),
+    };
+    let responder = match &assumed {
+        Some(credentials) => Responder {
+            config: &config,
+            caller: Caller::new(platform, credentials, config.call_options()),
+            central: Some(&central),
+        },
+        None => Responder {
+            config: &config,
+            caller: central,
+            central: None,
+        },
+    };
     responder
         .certificate_event(envelope, certificate, trigger)
         .await
         .map(|handled| {
             Outcome::Handled(Handled {
-                planned: responder.caller.take_planned(),
+                planned: responder.take_planned(),
                 ..handled
             })
         })
+}
+
+/// The account the credentials in `env` belong to, from STS `GetCallerIdentity` in
+/// certwatch's region (`us-east-1` when none is set).
+pub async fn identify<P: Platform>(
+    platform: &P,
+    env: &[(String, String)],
+) -> Result<String, Failure> {
+    let config = Config::from_pairs(env)?;
+    let caller = Caller::new(platform, &config.credentials, config.call_options());
+    let region = config.region.as_deref().unwrap_or("us-east-1");
+    let partition = Partition::for_region(region);
+    let endpoint = organization::endpoint(&config, Service::Sts, partition, region);
+    let request = crate::aws::sts::get_caller_identity(&endpoint, region);
+    let account = caller
+        .call(request, crate::aws::sts::parse_get_caller_identity)
+        .await?;
+    crate::account::AccountId::parse(&account)
+        .map(|id| id.to_string())
+        .map_err(|m| {
+            Failure::new(
+                ErrorKind::Aws,
+                format!("sts:GetCallerIdentity gave an account that is not one: {m}"),
+            )
+        })
+}
+
+/// The outcome of an event certwatch does not act on, and why.
+fn not_handled(envelope: &Envelope, reason: String) -> Outcome {
+    Outcome::NotHandled(Ignored {
+        event_id: envelope.id.clone(),
+        source: envelope.source.clone(),
+        detail_type: envelope.detail_type.clone(),
+        reason,
+    })
+}
+
+impl<'a, P: Platform> Responder<'a, P> {
+    /// Everything in certwatch's own account, with its own credentials.
+    pub(crate) fn own(platform: &'a P, config: &'a Config) -> Self {
+        Self {
+            config,
+            caller: Caller::new(platform, &config.credentials, config.call_options()),
+            central: None,
+        }
+    }
+
+    /// The writes a dry run noted instead of sending, in the account and (where it is another
+    /// caller) from certwatch's own.
+    pub(crate) fn take_planned(&self) -> Vec<PlannedRequest> {
+        let mut planned = self.caller.take_planned();
+        if let Some(central) = self.central {
+            planned.extend(central.take_planned());
+        }
+        planned
+    }
 }
 
 impl<P: Platform> Responder<'_, P> {
@@ -395,13 +471,18 @@ impl<P: Platform> Responder<'_, P> {
         results
     }
 
-    /// Signs and sends `request` as the caller does, and parses the reply.
+    /// Signs and sends `request` as the caller does, and parses the reply: ACM and Security
+    /// Hub in the certificates' account, everything else (notifications) from certwatch's own.
     pub(crate) async fn call<T>(
         &self,
         request: AwsRequest,
         parse: impl Fn(&AwsResponse) -> Result<T, CallError>,
     ) -> Result<T, CallError> {
-        self.caller.call(request, parse).await
+        let caller = match request.operation.service() {
+            Service::Acm | Service::SecurityHub => &self.caller,
+            _ => self.central.unwrap_or(&self.caller),
+        };
+        caller.call(request, parse).await
     }
 }
 

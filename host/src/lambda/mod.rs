@@ -83,6 +83,12 @@ async fn handle(runtime: &Runtime, invocation: &Invocation, live: &Live) -> Outc
     );
     if let Some(arn) = &invocation.function_arn {
         setup = setup.with_env(settings::GENERATOR_ID, arn);
+        // The function's own account, without a GetCallerIdentity, unless the settings say.
+        if let Some(account) = crate::identity::lambda_function_account(arn)
+            && !setup.env.iter().any(|(k, _)| k == settings::ACCOUNT_ID)
+        {
+            setup = setup.with_env(settings::ACCOUNT_ID, account);
+        }
     }
     if let Some(trace) = &invocation.trace_id {
         setup = setup.with_env(settings::TRACE_ID, trace);

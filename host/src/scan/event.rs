@@ -68,6 +68,7 @@ mod tests {
             determinism: Determinism::Real,
             route: Route::Refuse,
             deadline: None,
+            own_account: None,
         }
     }
 

@@ -9,6 +9,7 @@ mod lambda;
 mod lifecycle;
 mod load;
 mod moto;
+mod organization;
 mod replay;
 mod sandbox;
 mod scan;

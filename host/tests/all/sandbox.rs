@@ -109,6 +109,7 @@ async fn attempt(runtime: &certwatch::runtime::Runtime, what: &str) -> certwatch
         determinism: Determinism::Real,
         route: Route::Live(policy),
         deadline: None,
+        own_account: None,
     };
     runtime.handle(what, setup).await
 }

@@ -25,6 +25,7 @@ def client(endpoint, service, region, keys=None):
         region_name=region,
         aws_access_key_id=keys["id"],
         aws_secret_access_key=keys["secret"],
+        aws_session_token=keys.get("token"),
         config=botocore.config.Config(retries={"max_attempts": 1}),
     )
 
@@ -133,6 +134,16 @@ def run(endpoint, command):
         for attached in iam.list_attached_role_policies(RoleName=command["role"])["AttachedPolicies"]:
             iam.detach_role_policy(RoleName=command["role"], PolicyArn=attached["PolicyArn"])
         return "ok"
+    if name == "create_organization":
+        # The caller's account becomes the management account.
+        return client(endpoint, "organizations", "us-east-1", keys).create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    if name == "create_account":
+        # A member account of the organization; its id.
+        organizations = client(endpoint, "organizations", "us-east-1", keys)
+        status = organizations.create_account(Email=command["name"] + "@example.com", AccountName=command["name"])["CreateAccountStatus"]
+        return status["AccountId"]
+    if name == "publish":
+        return client(endpoint, "sns", region, keys).publish(TopicArn=command["topic"], Message=command["message"])["MessageId"]
     raise ValueError(f"unknown command {name!r}")
 
 

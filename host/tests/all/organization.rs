@@ -1,0 +1,325 @@
+//! An AWS Organization against moto, which keeps every account apart: credentials from
+//! `AssumeRole` into account X act on X's own ACM, Security Hub and SNS. certwatch runs with the
+//! central account's credentials; each result is read back with the account's own.
+
+use crate::moto::topic_arn;
+use crate::support::loopback::Endpoint;
+use crate::support::moto::{ACCOUNT, Keys, REGION, Session, session};
+use crate::support::{certwatch, run_with_input};
+use serde_json::{Value, json};
+
+/// The central account's keys: moto takes unknown keys as its default account, [`ACCOUNT`].
+fn central_keys() -> Keys {
+    Keys {
+        id: "AKIAIOSFODNN7CENTRAL".into(),
+        secret: "central-secret-key".into(),
+    }
+}
+
+/// Keys that act in `account` (moto hands them out for any role there).
+fn keys_in(moto: &Session, account: &str) -> Value {
+    let arn = format!("arn:aws:iam::{account}:role/test-setup");
+    moto.aws_one(json!({ "command": "assume_role", "arn": arn, "session": "setup" }))
+}
+
+fn event_from(account: &str, certificate_arn: &str, id: &str) -> String {
+    json!({
+        "version": "0",
+        "id": id,
+        "detail-type": "ACM Certificate Approaching Expiration",
+        "source": "aws.acm",
+        "account": account,
+        "time": "2026-11-29T12:00:00Z",
+        "region": REGION,
+        "resources": [certificate_arn],
+        "detail": { "DaysToExpiry": 10, "CommonName": "example.com" }
+    })
+    .to_string()
+}
+
+/// A member account with its hub on and a certificate expiring in `days`; its ARN.
+fn member_with_certificate(moto: &Session, account: &str, days: u32) -> String {
+    let keys = keys_in(moto, account);
+    let results = moto.aws(json!([
+        { "command": "enable_security_hub", "keys": keys },
+        { "command": "import_new_certificate", "domain": format!("m{account}.example.com"), "days": days, "keys": keys },
+    ]));
+    for result in &results {
+        assert!(result.get("error").is_none(), "{result}");
+    }
+    results[1].as_str().expect("an ARN").to_owned()
+}
+
+/// The central account's hub and topic.
+fn central(moto: &Session) {
+    for result in moto.aws(json!([
+        { "command": "enable_security_hub" },
+        { "command": "create_topic", "name": "certificate-expiry" },
+    ])) {
+        assert!(result.get("error").is_none(), "{result}");
+    }
+}
+
+fn findings_in(moto: &Session, keys: Option<&Value>) -> Vec<Value> {
+    let mut command = json!({ "command": "get_findings" });
+    if let Some(keys) = keys {
+        command["keys"] = keys.clone();
+    }
+    moto.aws_one(command)
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+struct Ran {
+    code: Option<i32>,
+    outcome: Value,
+    logs: String,
+}
+
+/// `certwatch run` on `event` with the central keys, at trace level.
+fn run_event(moto: &Session, event: &str, env: &[(&str, &str)]) -> Ran {
+    run_event_as(moto, &central_keys(), event, env)
+}
+
+/// The same, signed with `keys`.
+fn run_event_as(moto: &Session, keys: &Keys, event: &str, env: &[(&str, &str)]) -> Ran {
+    let mut command = certwatch();
+    command
+        .args(["run", "-"])
+        .env("AWS_ACCESS_KEY_ID", &keys.id)
+        .env("AWS_SECRET_ACCESS_KEY", &keys.secret)
+        .env("AWS_REGION", REGION)
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("SNS_TOPIC_ARN", topic_arn())
+        .env("RUST_LOG", "trace")
+        .envs(env.iter().copied());
+    let ran = run_with_input(&mut command, event.as_bytes());
+    let outcome = serde_json::from_str(&ran.stdout)
+        .unwrap_or_else(|e| panic!("no JSON outcome ({e}):\n{}\n{}", ran.stdout, ran.stderr));
+    Ran {
+        code: ran.code,
+        outcome,
+        logs: format!("{}\n{}", ran.stdout, ran.stderr),
+    }
+}
+
+/// No credential moto issued (its temporary keys start `ASIA`), nor the central secret,
+/// anywhere in what certwatch printed.
+fn assert_no_secrets(ran: &Ran) {
+    assert!(
+        !ran.logs.contains("ASIA") && !ran.logs.contains(&central_keys().secret),
+        "a credential leaked:\n{}",
+        ran.logs
+    );
+}
+
+const MEMBER: &str = "111111111111";
+const OUTSIDER: &str = "222222222222";
+
+#[test]
+fn a_members_event_raises_its_finding_in_the_members_own_hub_and_tells_from_the_centre() {
+    let moto = session();
+    central(&moto);
+    let arn = member_with_certificate(&moto, MEMBER, 10);
+
+    // certwatch learns its own account from STS (moto's default account).
+    let ran = run_event(
+        &moto,
+        &event_from(MEMBER, &arn, "member-event"),
+        &[("MEMBER_ACCOUNTS", MEMBER)],
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.logs);
+    assert_no_secrets(&ran);
+    let outcome = &ran.outcome;
+    assert_eq!(outcome["status"], "handled", "{outcome}");
+    assert_eq!(outcome["decision"], "expiring", "{outcome}");
+
+    let member_keys = keys_in(&moto, MEMBER);
+    let in_member = findings_in(&moto, Some(&member_keys));
+    assert_eq!(in_member.len(), 1, "{in_member:#?}");
+    assert_eq!(in_member[0]["AwsAccountId"], MEMBER);
+    assert_eq!(in_member[0]["Resources"][0]["Id"], arn.as_str());
+    assert!(
+        findings_in(&moto, None).is_empty(),
+        "a finding in the central hub"
+    );
+
+    let sent = crate::moto::notifications(&moto);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0]["topic_arn"], topic_arn());
+    assert!(
+        sent[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(MEMBER)
+    );
+    assert_eq!(outcome["notifications"][0]["topic_arn"], topic_arn());
+}
+
+#[test]
+fn the_members_renewal_resolves_its_finding_in_its_own_hub() {
+    let moto = session();
+    central(&moto);
+    let arn = member_with_certificate(&moto, MEMBER, 10);
+    let env = [
+        ("MEMBER_ACCOUNTS", MEMBER),
+        ("CERTWATCH_ACCOUNT_ID", ACCOUNT),
+    ];
+    let ran = run_event(&moto, &event_from(MEMBER, &arn, "expiring"), &env);
+    assert_eq!(ran.outcome["decision"], "expiring", "{}", ran.logs);
+
+    let member_keys = keys_in(&moto, MEMBER);
+    moto.aws_one(json!({ "command": "reimport_certificate", "arn": arn, "domain": format!("m{MEMBER}.example.com"), "days": 200, "keys": member_keys }));
+    let renewed = json!({
+        "version": "0", "id": "renewed", "detail-type": "ACM Certificate Available",
+        "source": "aws.acm", "account": MEMBER, "time": "2026-11-30T12:00:00Z", "region": REGION,
+        "resources": [arn], "detail": { "Action": "REIMPORT", "CertificateType": "IMPORTED", "CommonName": "example.com" }
+    });
+    let ran = run_event(&moto, &renewed.to_string(), &env);
+    assert_eq!(ran.code, Some(0), "{}", ran.logs);
+    assert_no_secrets(&ran);
+    assert_eq!(ran.outcome["decision"], "resolved", "{}", ran.outcome);
+
+    let in_member = findings_in(&moto, Some(&member_keys));
+    assert_eq!(in_member.len(), 1, "{in_member:#?}");
+    assert_eq!(
+        in_member[0]["Workflow"]["Status"], "RESOLVED",
+        "{:#?}",
+        in_member[0]
+    );
+    assert_eq!(in_member[0]["RecordState"], "ARCHIVED");
+    assert!(
+        findings_in(&moto, None).is_empty(),
+        "a finding in the central hub"
+    );
+}
+
+#[test]
+fn an_organization_member_is_handled_and_an_outsider_is_not() {
+    let moto = session();
+    central(&moto);
+    moto.aws_one(json!({ "command": "create_organization" }));
+    let member = moto.aws_one(json!({ "command": "create_account", "name": "payments" }));
+    let member = member.as_str().expect("an account id");
+    let arn = member_with_certificate(&moto, member, 5);
+    let outsider_arn = member_with_certificate(&moto, OUTSIDER, 5);
+    let env = [("MEMBER_ACCOUNTS", "organization")];
+
+    let ran = run_event(&moto, &event_from(member, &arn, "member"), &env);
+    assert_eq!(ran.outcome["decision"], "expiring", "{}", ran.logs);
+    assert_eq!(findings_in(&moto, Some(&keys_in(&moto, member))).len(), 1);
+
+    let ran = run_event(
+        &moto,
+        &event_from(OUTSIDER, &outsider_arn, "outsider"),
+        &env,
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.logs);
+    assert_eq!(ran.outcome["status"], "not-handled", "{}", ran.outcome);
+    let reason = ran.outcome["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains(OUTSIDER) && reason.contains("not in certwatch's organization"),
+        "{reason}"
+    );
+    assert!(findings_in(&moto, Some(&keys_in(&moto, OUTSIDER))).is_empty());
+}
+
+/// STS and Organizations on a loopback endpoint that answers nothing useful and keeps what it
+/// was asked: what certwatch sent before deciding.
+fn refusing_endpoint() -> Endpoint {
+    Endpoint::start(|_| (500, "{}".into()))
+}
+
+#[test]
+fn an_account_not_allowed_is_not_handled_and_nothing_is_assumed() {
+    let moto = session();
+    let sts = refusing_endpoint();
+    let arn = format!("arn:aws:acm:{REGION}:{OUTSIDER}:certificate/0d3f5b1e");
+    let ran = run_event(
+        &moto,
+        &event_from(OUTSIDER, &arn, "outsider"),
+        &[
+            ("MEMBER_ACCOUNTS", MEMBER),
+            ("CERTWATCH_ACCOUNT_ID", ACCOUNT),
+            ("AWS_ENDPOINT_URL_STS", &sts.url),
+            ("AWS_ENDPOINT_URL_ORGANIZATIONS", &sts.url),
+            ("AWS_ENDPOINT_URL_ACM", &sts.url),
+        ],
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.logs);
+    assert_eq!(ran.outcome["status"], "not-handled", "{}", ran.outcome);
+    let reason = ran.outcome["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains(OUTSIDER) && reason.contains("MEMBER_ACCOUNTS"),
+        "{reason}"
+    );
+    assert!(
+        sts.seen().is_empty(),
+        "requests were sent: {:?}",
+        sts.seen()
+    );
+}
+
+#[test]
+fn a_malformed_account_id_is_refused_before_any_request() {
+    let moto = session();
+    let aws = refusing_endpoint();
+    let arn = format!("arn:aws:acm:{REGION}:{MEMBER}:certificate/0d3f5b1e");
+    for account in ["11111111111", "111111111111:role/x", "../../x"] {
+        let ran = run_event(
+            &moto,
+            &event_from(account, &arn, "bad-account"),
+            &[
+                ("MEMBER_ACCOUNTS", MEMBER),
+                ("CERTWATCH_ACCOUNT_ID", ACCOUNT),
+                ("AWS_ENDPOINT_URL", &aws.url),
+            ],
+        );
+        assert_eq!(ran.outcome["status"], "error", "{}", ran.outcome);
+        assert_eq!(ran.outcome["kind"], "malformed-event", "{}", ran.outcome);
+        let message = ran.outcome["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("is not a 12-digit account id"),
+            "{message}"
+        );
+    }
+    assert!(
+        aws.seen().is_empty(),
+        "requests were sent: {:?}",
+        aws.seen()
+    );
+}
+
+#[test]
+fn a_role_that_cannot_be_assumed_names_the_account_and_the_role() {
+    let moto = session();
+    central(&moto);
+    let arn = member_with_certificate(&moto, MEMBER, 10);
+    // A central user with certwatch's own policy but no sts:AssumeRole: moto's IAM refuses.
+    let keys = moto.user("certwatch", &crate::moto::policy(&[]));
+    moto.enforce_auth();
+    let ran = run_event_as(
+        &moto,
+        &keys,
+        &event_from(MEMBER, &arn, "denied"),
+        &[
+            ("MEMBER_ACCOUNTS", MEMBER),
+            ("CERTWATCH_ACCOUNT_ID", ACCOUNT),
+        ],
+    );
+    moto.relax_auth();
+    let outcome = &ran.outcome;
+    assert_eq!(outcome["status"], "error", "{outcome}");
+    assert_eq!(outcome["operation"], "sts:AssumeRole", "{outcome}");
+    assert_eq!(outcome["retryable"], false, "{outcome}");
+    let message = outcome["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("arn:aws:iam::{MEMBER}:role/certwatch-member"))
+            && message.contains(&format!("in account {MEMBER}"))
+            && message.contains("trust policy"),
+        "{message}"
+    );
+    assert!(!ran.logs.contains(&keys.secret), "{}", ran.logs);
+    assert!(findings_in(&moto, Some(&keys_in(&moto, MEMBER))).is_empty());
+}
