@@ -323,3 +323,87 @@ fn a_role_that_cannot_be_assumed_names_the_account_and_the_role() {
     assert!(!ran.logs.contains(&keys.secret), "{}", ran.logs);
     assert!(findings_in(&moto, Some(&keys_in(&moto, MEMBER))).is_empty());
 }
+
+/// A policy file of `deploy/`, less the statements whose action is in `without`, as moto can
+/// judge it: every resource widened to "*" (moto knows no request's resource) and conditions
+/// dropped (moto evaluates none of the organization's keys).
+fn deploy_policy(file: &str, without: &[&str]) -> Value {
+    let path = crate::support::repo_root().join("deploy").join(file);
+    let text = std::fs::read_to_string(&path).expect("reading the policy");
+    let mut policy: Value = serde_json::from_str(&text).expect("the policy is JSON");
+    let statements = policy["Statement"].as_array_mut().expect("statements");
+    statements.retain(|s| !without.contains(&s["Action"].as_str().unwrap_or_default()));
+    for statement in statements {
+        statement["Resource"] = json!("*");
+        if let Some(statement) = statement.as_object_mut() {
+            statement.remove("Condition");
+        }
+    }
+    policy
+}
+
+/// The central user (certwatch's own policy and the organization's) and the member role
+/// (`deploy/member-role-policy.json`, less `without`, trusting only that user); moto checks
+/// every request from then on. The central user's keys.
+fn enforced_organization(moto: &Session, without: &[&str]) -> Keys {
+    let mut central_policy = crate::moto::policy(&[]);
+    let organization = deploy_policy("iam-policy-organization.json", &[]);
+    let extra = organization["Statement"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(statements) = central_policy["Statement"].as_array_mut() {
+        statements.extend(extra);
+    }
+    let keys = moto.user("certwatch", &central_policy);
+    let member_keys = keys_in(moto, MEMBER);
+    moto.aws_one(json!({
+        "command": "create_role",
+        "role": "certwatch-member",
+        "principal": format!("arn:aws:iam::{ACCOUNT}:user/certwatch"),
+        "policy": deploy_policy("member-role-policy.json", without).to_string(),
+        "keys": member_keys,
+    }));
+    moto.enforce_auth();
+    keys
+}
+
+#[test]
+fn the_member_roles_policy_is_enough_and_moto_enforces_it() {
+    let moto = session();
+    central(&moto);
+    let arn = member_with_certificate(&moto, MEMBER, 10);
+    let env = [
+        ("MEMBER_ACCOUNTS", MEMBER),
+        ("CERTWATCH_ACCOUNT_ID", ACCOUNT),
+    ];
+
+    let keys = enforced_organization(&moto, &[]);
+    let ran = run_event_as(&moto, &keys, &event_from(MEMBER, &arn, "enforced"), &env);
+    moto.relax_auth();
+    assert_eq!(ran.code, Some(0), "{}", ran.logs);
+    assert_eq!(ran.outcome["decision"], "expiring", "{}", ran.outcome);
+    assert_eq!(findings_in(&moto, Some(&keys_in(&moto, MEMBER))).len(), 1);
+}
+
+#[test]
+fn a_member_role_without_the_import_permission_is_refused_by_moto() {
+    let moto = session();
+    central(&moto);
+    let arn = member_with_certificate(&moto, MEMBER, 10);
+    let env = [
+        ("MEMBER_ACCOUNTS", MEMBER),
+        ("CERTWATCH_ACCOUNT_ID", ACCOUNT),
+    ];
+
+    let keys = enforced_organization(&moto, &["securityhub:BatchImportFindings"]);
+    let ran = run_event_as(&moto, &keys, &event_from(MEMBER, &arn, "refused"), &env);
+    moto.relax_auth();
+    assert_eq!(ran.outcome["status"], "error", "{}", ran.outcome);
+    assert_eq!(
+        ran.outcome["operation"], "securityhub:BatchImportFindings",
+        "{}",
+        ran.outcome
+    );
+    assert!(findings_in(&moto, Some(&keys_in(&moto, MEMBER))).is_empty());
+}
