@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
+pub mod account_scan;
 pub mod endpoints;
 pub mod failure;
 pub mod fixture;
@@ -33,6 +34,7 @@ pub mod scanned;
 pub mod settings;
 pub mod status;
 
+pub use account_scan::{AccountScan, RegionScan};
 pub use endpoints::{Partition, Service, is_region};
 pub use failure::{ErrorKind, Failure};
 pub use outcome::{

@@ -220,6 +220,9 @@ pub struct ScanReport {
     /// outcome does not grow with the account.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub certificates: Vec<ScannedCertificate>,
+    /// Each account's part, where the scan covered accounts (`SCAN_ACCOUNTS`); else empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<crate::AccountScan>,
 }
 
 /// A well-formed EventBridge event that certwatch does not act on.

@@ -54,6 +54,7 @@ pub fn from_wit(result: Result<wit::Outcome, wit::Error>) -> Outcome {
             skipped: r.skipped.into_iter().map(skipped).collect(),
             planned: r.planned.into_iter().map(planned).collect(),
             certificates: r.certificates.into_iter().map(scanned).collect(),
+            accounts: r.accounts.into_iter().map(account_scan).collect(),
         }),
         Ok(wit::Outcome::NotHandled(i)) => Outcome::NotHandled(Ignored {
             event_id: i.event_id,
@@ -89,6 +90,24 @@ pub fn progress(p: progress::ScanProgress) -> ScanProgress {
         regions_done: p.regions_done,
         regions_total: p.regions_total,
         certificates_seen: p.certificates_seen,
+    }
+}
+
+fn account_scan(a: wit::AccountScan) -> certwatch_contract::AccountScan {
+    certwatch_contract::AccountScan {
+        account: a.account,
+        name: a.name,
+        regions: a
+            .regions
+            .into_iter()
+            .map(|r| certwatch_contract::RegionScan {
+                region: r.region,
+                certificates_seen: r.certificates_seen,
+                expiring: r.expiring,
+                failed: r.failed,
+            })
+            .collect(),
+        error: a.error,
     }
 }
 

@@ -97,6 +97,25 @@ fn to_wit(o: outcome::Outcome) -> Result<wit::Outcome, wit::Error> {
             skipped: r.skipped.into_iter().map(Into::into).collect(),
             planned: r.planned.into_iter().map(Into::into).collect(),
             certificates: r.certificates.into_iter().map(Into::into).collect(),
+            accounts: r
+                .accounts
+                .into_iter()
+                .map(|a| wit::AccountScan {
+                    account: a.account,
+                    name: a.name,
+                    regions: a
+                        .regions
+                        .into_iter()
+                        .map(|r| wit::RegionScan {
+                            region: r.region,
+                            certificates_seen: r.certificates_seen,
+                            expiring: r.expiring,
+                            failed: r.failed,
+                        })
+                        .collect(),
+                    error: a.error,
+                })
+                .collect(),
         }),
         outcome::Outcome::NotHandled(i) => wit::Outcome::NotHandled(wit::Ignored {
             event_id: i.event_id,

@@ -55,6 +55,11 @@ pub async fn handle<P: Platform>(
         }
         Event::Scan { envelope } => {
             let config = config()?;
+            if let Some(accounts) = &config.organization.scan_accounts {
+                return crate::scan::scan_accounts(platform, &config, envelope, accounts)
+                    .await
+                    .map(Outcome::Scanned);
+            }
             let responder = Responder::own(platform, &config);
             return responder.scan(envelope).await.map(|report| {
                 Outcome::Scanned(ScanReport {

@@ -1,7 +1,7 @@
 //! Who hears of what a scan found: `SNS_TOPIC_ARN` of everything, each owner's topic of its own
 //! certificates and renewals; and the digests published.
 
-use super::{Expiring, Resolution};
+use super::{AccountNames, Expiring, Resolution};
 use super::{StepFailure, digest_messages};
 use crate::arn::{CertificateArn, TopicArn};
 use crate::aws::sns;
@@ -54,6 +54,7 @@ impl<P: Platform> Responder<'_, P> {
         resolved: &[Resolution],
         regions: &[String],
         now: OffsetDateTime,
+        accounts: Option<&AccountNames>,
     ) -> Digest {
         // Each topic with its certificates due, how many are not, and the resolutions it hears
         // of (all of them for `SNS_TOPIC_ARN`, its own for an owner). The main topic first,
@@ -88,6 +89,7 @@ impl<P: Platform> Responder<'_, P> {
                 self.config.expiry_days,
                 regions,
                 now,
+                accounts,
             );
             let topic = audience.topic;
             self.publish_messages(topic, messages)

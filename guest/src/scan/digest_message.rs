@@ -1,7 +1,7 @@
 //! The digest's text: soonest first, then the findings resolved, in as many messages as SNS
 //! takes.
 
-use super::{Expiring, Resolution};
+use super::{AccountNames, Expiring, Resolution};
 use crate::finding::display_domain;
 use crate::timestamp::human;
 use time::OffsetDateTime;
@@ -17,6 +17,7 @@ pub fn digest_messages(
     window_days: u32,
     regions: &[String],
     now: OffsetDateTime,
+    accounts: Option<&AccountNames>,
 ) -> Vec<String> {
     if expiring.is_empty() && resolved.is_empty() {
         return Vec::new();
@@ -54,7 +55,10 @@ pub fn digest_messages(
         the domain's validation records (aws acm describe-certificate --certificate-arn ARN)."
             .to_owned(),
     };
-    let mut lines: Vec<String> = sorted.iter().map(|e| line(e)).collect();
+    let mut lines: Vec<String> = match accounts {
+        None => sorted.iter().map(|e| line(e)).collect(),
+        Some(names) => by_account(&sorted, names),
+    };
     if not_due > 0 {
         lines.push(format!(
             "- and {} inside the window but not on a notification day (NOTIFY_AT_DAYS); their findings are current in Security Hub.",
@@ -107,6 +111,35 @@ pub fn digest_messages(
         .collect()
 }
 
+/// The lines of a scan across accounts: under each account's heading (its id, and its name where
+/// Organizations gave one), the accounts in the order of their soonest certificate.
+fn by_account(sorted: &[&Expiring], names: &AccountNames) -> Vec<String> {
+    let mut order: Vec<&str> = Vec::new();
+    for expiring in sorted {
+        let account = expiring.certificate.arn().account.as_str();
+        if !order.contains(&account) {
+            order.push(account);
+        }
+    }
+    let mut lines = Vec::new();
+    for account in order {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.push(match names.get(account) {
+            Some(name) => format!("Account {account} ({name}):"),
+            None => format!("Account {account}:"),
+        });
+        lines.extend(
+            sorted
+                .iter()
+                .filter(|e| e.certificate.arn().account == account)
+                .map(|e| line(e)),
+        );
+    }
+    lines
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     match n {
         1 => format!("1 {one}"),
@@ -146,6 +179,7 @@ mod tests {
             45,
             &["us-east-1".into()],
             datetime!(2026-11-29 12:00 UTC),
+            None,
         );
         assert_eq!(messages.len(), 1);
         let m = &messages[0];
@@ -169,7 +203,8 @@ mod tests {
                 &[],
                 45,
                 &["us-east-1".into()],
-                datetime!(2026-11-29 12:00 UTC)
+                datetime!(2026-11-29 12:00 UTC),
+                None
             )
             .is_empty()
         );
@@ -192,7 +227,7 @@ mod tests {
             },
         ];
         let now = datetime!(2026-11-29 12:00 UTC);
-        let messages = digest_messages(&[], 0, &resolved, 45, &["us-east-1".into()], now);
+        let messages = digest_messages(&[], 0, &resolved, 45, &["us-east-1".into()], now, None);
         assert_eq!(messages.len(), 1);
         let m = &messages[0];
         assert!(m.starts_with("No ACM certificate expires within 45 days (scan of us-east-1 at 2026-11-29 12:00 UTC); 2 findings were resolved."), "{m}");
@@ -201,13 +236,13 @@ mod tests {
             "{m}"
         );
         assert!(m.contains("- b.example.com no longer exists in ACM"), "{m}");
-        let off_day = digest_messages(&[], 3, &resolved, 45, &[], now);
+        let off_day = digest_messages(&[], 3, &resolved, 45, &[], now, None);
         assert!(
             off_day[0].starts_with("No ACM certificate is on a notification day"),
             "{}",
             off_day[0]
         );
-        let both = digest_messages(&[expiring(1, 3)], 2, &resolved[..1], 45, &[], now);
+        let both = digest_messages(&[expiring(1, 3)], 2, &resolved[..1], 45, &[], now, None);
         assert!(
             both[0].contains(
                 "- and 2 more certificates inside the window but not on a notification day"
@@ -233,6 +268,7 @@ mod tests {
             45,
             &["us-east-1".into()],
             datetime!(2026-11-29 12:00 UTC),
+            None,
         );
         assert!(messages.len() > 1);
         for (i, m) in messages.iter().enumerate() {
@@ -245,5 +281,44 @@ mod tests {
         }
         let listed: usize = messages.iter().map(|m| m.matches("\n- d").count()).sum();
         assert_eq!(listed, 3000);
+    }
+
+    #[test]
+    fn a_scan_across_accounts_groups_them_under_each_account() {
+        let in_account = |id, days, account: &str| {
+            let mut e = expiring(id, days);
+            let arn = e.detail.arn.replace("123456789012", account);
+            e.certificate = crate::arn::CertificateArn::parse(&arn).unwrap();
+            e.detail.arn = arn;
+            e
+        };
+        let names = AccountNames::from([("111111111111".to_owned(), "payments".to_owned())]);
+        let messages = digest_messages(
+            &[
+                in_account(1, 30, "111111111111"),
+                in_account(2, 2, "222222222222"),
+                in_account(3, 5, "111111111111"),
+            ],
+            0,
+            &[],
+            45,
+            &["us-east-1".into()],
+            datetime!(2026-11-29 12:00 UTC),
+            Some(&names),
+        );
+        let text = &messages[0];
+        let at = |needle: &str| {
+            text.find(needle)
+                .unwrap_or_else(|| panic!("{needle}: {text}"))
+        };
+        // The account with the soonest certificate first; each account's soonest first.
+        assert!(at("Account 222222222222:") < at("d2.example.com"));
+        assert!(at("d2.example.com") < at("Account 111111111111 (payments):"));
+        assert!(at("Account 111111111111 (payments):") < at("d3.example.com"));
+        assert!(at("d3.example.com") < at("d1.example.com"));
+        assert!(
+            text.starts_with("3 ACM certificates expire within 45 days"),
+            "{text}"
+        );
     }
 }

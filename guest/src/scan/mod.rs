@@ -11,6 +11,7 @@
 //! - `digest`: who hears of what, and the messages published;
 //! - `digest_message`: the digest's text; `batches`: the import batches' limits.
 
+mod accounts;
 mod batches;
 mod digest;
 mod digest_message;
@@ -18,6 +19,7 @@ mod findings;
 mod inventory;
 mod listing;
 
+pub(crate) use accounts::scan_accounts;
 pub use batches::{MAX_FINDINGS_PER_BATCH, MAX_IMPORT_BYTES, finding_batches};
 pub use digest_message::{SNS_MAX_MESSAGE_BYTES, digest_messages};
 
@@ -37,6 +39,9 @@ use futures::channel::mpsc;
 use futures::future::join4;
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
+
+/// Account names by id, as Organizations gave them, for a scan across accounts' digest.
+pub type AccountNames = BTreeMap<String, String>;
 
 /// A certificate a scan found inside the window.
 #[derive(Debug, Clone)]
@@ -147,106 +152,94 @@ pub(crate) struct Judged {
     inventory: inventory::Inventory,
 }
 
+/// One account's part of a scan: every certificate judged, the findings imported and resolved,
+/// the owners of renewed certificates found; everything but the digest.
+pub(crate) struct AccountPart {
+    pub(crate) judged: Judged,
+    resolved: findings::Resolved,
+    imported: Imported,
+    unknown_owners: Vec<Skipped>,
+}
+
 impl<P: Platform> Responder<'_, P> {
+    /// A scan of the one account the credentials are for: its part, then the digest.
+    pub(crate) async fn scan(&self, envelope: &Envelope) -> Result<ScanReport, Failure> {
+        let regions = self.scan_regions(envelope)?;
+        let now = self.caller.platform().now();
+        let part = self
+            .scan_account(&regions, envelope.account.as_deref(), now)
+            .await;
+        let digest = self
+            .publish_digest(
+                &part.judged.expiring,
+                &part.resolved.resolutions,
+                &regions,
+                now,
+                None,
+            )
+            .await;
+        let (mut report, mut failures) = part.into_report(&envelope.id, &regions);
+        report.notifications = digest.sent;
+        failures.extend(digest.failures);
+        report.skipped.extend(digest.skipped);
+        self.note_no_topic(&mut report);
+        match failures.is_empty() {
+            true => Ok(report),
+            false => Err(scan_failure(&report, failures)),
+        }
+    }
+
+    /// Says so when a scan found certificates expiring and `SNS_TOPIC_ARN` is unset.
+    pub(crate) fn note_no_topic(&self, report: &mut ScanReport) {
+        if self.config.sns_topic.is_none() && !report.expiring.is_empty() {
+            report.skipped.push(Skipped {
+                step: Step::Notification,
+                reason: "SNS_TOPIC_ARN is not set".into(),
+            });
+        }
+    }
+
     /// Three stages run at once, so the scan takes about as long as its describes: the
     /// listing pages through each region; each certificate is judged as its page arrives (after
     /// a `DescribeCertificate`, at most `SCAN_CONCURRENCY` at a time, where the summary lacks
     /// the expiry); and findings are imported a full batch at a time as they are found, one
-    /// request at a time per scan (Security Hub allows 10 a second). The digest goes out once
-    /// every certificate is judged.
-    pub(crate) async fn scan(&self, envelope: &Envelope) -> Result<ScanReport, Failure> {
-        let regions = self.scan_regions(envelope)?;
-        let now = self.caller.platform().now();
+    /// request at a time per scan (Security Hub allows 10 a second). Only `account`'s findings
+    /// are looked up where it is known.
+    pub(crate) async fn scan_account(
+        &self,
+        regions: &[String],
+        account: Option<&str>,
+        now: OffsetDateTime,
+    ) -> AccountPart {
         // Each hub's open findings are asked for at once: they say whether the hub takes
         // findings, when each was first raised, and which may need resolving.
-        let hub_regions = self.hub_regions(&regions);
-        let hubs = self
-            .look_up_hubs(&hub_regions, envelope.account.as_deref())
-            .shared();
+        let hub_regions = self.hub_regions(regions);
+        let hubs = self.look_up_hubs(&hub_regions, account).shared();
         let (listed_tx, listed_rx) = mpsc::unbounded();
         let (found_tx, found_rx) = mpsc::unbounded();
-        let ((), (judged, resolved, digest), imported, _) = join4(
-            self.list_regions(&regions, listed_tx),
+        let ((), (judged, resolved, unknown_owners), imported, _) = join4(
+            self.list_regions(regions, listed_tx),
             async {
                 let judged = self
                     .judge_all(listed_rx, found_tx, regions.len(), now)
                     .await;
                 let hubs = hubs.clone().await;
                 let mut resolved = self
-                    .resolve_gone_and_renewed(
-                        &hubs,
-                        &judged,
-                        &regions,
-                        envelope.account.as_deref(),
-                        now,
-                    )
+                    .resolve_gone_and_renewed(&hubs, &judged, regions, account, now)
                     .await;
                 let unknown_owners = self.find_owners(&mut resolved.resolutions).await;
-                let mut digest = self
-                    .publish_digest(&judged.expiring, &resolved.resolutions, &regions, now)
-                    .await;
-                digest.skipped.extend(unknown_owners);
-                (judged, resolved, digest)
+                (judged, resolved, unknown_owners)
             },
             self.import_as_found(found_rx, hubs.clone(), now),
             // Polled from the start, so the lookups go out with the first listing page.
             hubs.clone(),
         )
         .await;
-
-        let Judged {
-            certificates_seen,
-            excluded,
-            unusable_owners,
-            expiring,
-            mut failed,
-            mut failures,
-            inventory,
-            ..
-        } = judged;
-        failed.sort_by(|a, b| a.arn.cmp(&b.arn));
-        let mut report = ScanReport {
-            event_id: envelope.id.clone(),
-            regions: regions.clone(),
-            certificates_seen: u32::try_from(certificates_seen).unwrap_or(u32::MAX),
-            excluded: u32::try_from(excluded).unwrap_or(u32::MAX),
-            expiring: expiring
-                .iter()
-                .map(|e| Certificate {
-                    arn: e.detail.arn.clone(),
-                    domain: display_domain(&e.detail).to_owned(),
-                    not_after: rfc3339_seconds(e.not_after),
-                    days_left: e.days_left,
-                })
-                .collect(),
-            findings_imported: 0,
-            findings_resolved: u32::try_from(resolved.resolutions.len()).unwrap_or(u32::MAX),
-            notifications: digest.sent,
-            failed,
-            skipped: unusable_owners,
-            planned: Vec::new(),
-            certificates: inventory.into_list(&resolved.resolutions),
-        };
-        let Imported {
-            count,
-            skipped,
-            failures: import_failures,
-        } = imported;
-        report.findings_imported = count;
-        report.skipped.extend(skipped);
-        failures.extend(import_failures);
-        failures.extend(resolved.failures);
-        failures.extend(digest.failures);
-        report.skipped.extend(digest.skipped);
-        if self.config.sns_topic.is_none() && !expiring.is_empty() {
-            report.skipped.push(Skipped {
-                step: Step::Notification,
-                reason: "SNS_TOPIC_ARN is not set".into(),
-            });
-        }
-        match failures.is_empty() {
-            true => Ok(report),
-            false => Err(scan_failure(&report, failures)),
+        AccountPart {
+            judged,
+            resolved,
+            imported,
+            unknown_owners,
         }
     }
 
@@ -274,6 +267,60 @@ impl<P: Platform> Responder<'_, P> {
                 "a scan needs SCAN_REGIONS, a region in the event, or AWS_REGION",
             )
         })
+    }
+}
+
+impl AccountPart {
+    /// The report of this part alone (no digest yet), and the steps that failed.
+    pub(crate) fn into_report(
+        self,
+        event_id: &str,
+        regions: &[String],
+    ) -> (ScanReport, Vec<StepFailure>) {
+        let Judged {
+            certificates_seen,
+            excluded,
+            unusable_owners,
+            expiring,
+            mut failed,
+            mut failures,
+            inventory,
+            ..
+        } = self.judged;
+        failed.sort_by(|a, b| a.arn.cmp(&b.arn));
+        let Imported {
+            count,
+            skipped,
+            failures: import_failures,
+        } = self.imported;
+        let mut report = ScanReport {
+            event_id: event_id.to_owned(),
+            regions: regions.to_vec(),
+            certificates_seen: u32::try_from(certificates_seen).unwrap_or(u32::MAX),
+            excluded: u32::try_from(excluded).unwrap_or(u32::MAX),
+            expiring: expiring
+                .iter()
+                .map(|e| Certificate {
+                    arn: e.detail.arn.clone(),
+                    domain: display_domain(&e.detail).to_owned(),
+                    not_after: rfc3339_seconds(e.not_after),
+                    days_left: e.days_left,
+                })
+                .collect(),
+            findings_imported: count,
+            findings_resolved: u32::try_from(self.resolved.resolutions.len()).unwrap_or(u32::MAX),
+            notifications: Vec::new(),
+            failed,
+            skipped: unusable_owners,
+            planned: Vec::new(),
+            certificates: inventory.into_list(&self.resolved.resolutions),
+            accounts: Vec::new(),
+        };
+        report.skipped.extend(skipped);
+        failures.extend(import_failures);
+        failures.extend(self.resolved.failures);
+        report.skipped.extend(self.unknown_owners);
+        (report, failures)
     }
 }
 

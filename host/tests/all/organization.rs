@@ -407,3 +407,151 @@ fn a_member_role_without_the_import_permission_is_refused_by_moto() {
     );
     assert!(findings_in(&moto, Some(&keys_in(&moto, MEMBER))).is_empty());
 }
+
+fn scheduled_scan() -> String {
+    json!({
+        "version": "0", "id": "org-scan", "detail-type": "Scheduled Event",
+        "source": "aws.events", "account": ACCOUNT, "time": "2026-11-29T12:00:00Z",
+        "region": REGION, "resources": [format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/certwatch-daily-scan")],
+        "detail": {}
+    })
+    .to_string()
+}
+
+const BROKEN_MEMBER: &str = "444444444444";
+
+/// A scan over the central account, a member, and a member whose role may not list
+/// certificates (moto's IAM refuses it): each account's certificates raised in its own hub, the
+/// broken one listed with its reason, one digest from the centre naming them by account.
+#[test]
+fn a_scan_over_scan_accounts_raises_each_accounts_findings_in_its_own_hub() {
+    let moto = session();
+    central(&moto);
+    let own_arn = moto.aws_one(
+        json!({ "command": "import_new_certificate", "domain": "central.example.com", "days": 5 }),
+    );
+    let member_arn = member_with_certificate(&moto, MEMBER, 3);
+    member_with_certificate(&moto, BROKEN_MEMBER, 4);
+
+    let mut central_policy = crate::moto::policy(&[]);
+    let organization = deploy_policy("iam-policy-organization.json", &[]);
+    if let Some(statements) = central_policy["Statement"].as_array_mut() {
+        statements.extend(
+            organization["Statement"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
+    }
+    let keys = moto.user("certwatch", &central_policy);
+    for (account, without) in [
+        (MEMBER, vec![]),
+        (BROKEN_MEMBER, vec!["acm:ListCertificates"]),
+    ] {
+        moto.aws_one(json!({
+            "command": "create_role",
+            "role": "certwatch-member",
+            "principal": format!("arn:aws:iam::{ACCOUNT}:user/certwatch"),
+            "policy": deploy_policy("member-role-policy.json", &without).to_string(),
+            "keys": keys_in(&moto, account),
+        }));
+    }
+    moto.enforce_auth();
+    let accounts = format!("{ACCOUNT},{MEMBER},{BROKEN_MEMBER}");
+    let ran = run_event_as(
+        &moto,
+        &keys,
+        &scheduled_scan(),
+        &[("SCAN_ACCOUNTS", &accounts), ("SCAN_REGIONS", REGION)],
+    );
+    moto.relax_auth();
+    assert_eq!(ran.code, Some(0), "{}", ran.logs);
+    assert_no_secrets(&ran);
+    let outcome = &ran.outcome;
+    assert_eq!(outcome["status"], "scanned", "{outcome}");
+    assert_eq!(outcome["certificates_seen"], 2, "{outcome}");
+    let expiring: Vec<&str> = outcome["expiring"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["arn"].as_str())
+        .collect();
+    assert_eq!(
+        expiring,
+        [member_arn.as_str(), own_arn.as_str().unwrap_or_default()]
+    );
+
+    let accounts = outcome["accounts"].as_array().cloned().unwrap_or_default();
+    let ids: Vec<&str> = accounts
+        .iter()
+        .filter_map(|a| a["account"].as_str())
+        .collect();
+    // In the order of their ids.
+    assert_eq!(ids, [MEMBER, ACCOUNT, BROKEN_MEMBER], "{outcome}");
+    for account in &accounts[..2] {
+        assert!(account.get("error").is_none(), "{account}");
+        assert_eq!(account["regions"][0]["region"], REGION);
+        assert_eq!(account["regions"][0]["certificates_seen"], 1, "{account}");
+        assert_eq!(account["regions"][0]["expiring"], 1, "{account}");
+    }
+    let broken = &accounts[2];
+    let error = broken["error"].as_str().unwrap_or_default();
+    assert!(error.contains("acm:ListCertificates"), "{broken}");
+    assert_eq!(broken["regions"][0]["failed"], 1, "{broken}");
+
+    // Each account's finding in its own hub, none of another's.
+    let own_findings = findings_in(&moto, None);
+    assert_eq!(own_findings.len(), 1, "{own_findings:#?}");
+    assert_eq!(own_findings[0]["AwsAccountId"], ACCOUNT);
+    let member_findings = findings_in(&moto, Some(&keys_in(&moto, MEMBER)));
+    assert_eq!(member_findings.len(), 1, "{member_findings:#?}");
+    assert_eq!(member_findings[0]["AwsAccountId"], MEMBER);
+    assert!(findings_in(&moto, Some(&keys_in(&moto, BROKEN_MEMBER))).is_empty());
+
+    let sent = crate::moto::notifications(&moto);
+    assert_eq!(sent.len(), 1, "one digest: {sent:#?}");
+    let digest = sent[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        digest.find(&format!("Account {MEMBER}:")) < digest.find(&format!("Account {ACCOUNT}:")),
+        "{digest}"
+    );
+}
+
+/// `SCAN_ACCOUNTS=organization`: the accounts moto's Organizations lists, named in the digest.
+#[test]
+fn a_scan_over_the_organization_names_its_accounts() {
+    let moto = session();
+    central(&moto);
+    moto.aws_one(json!({ "command": "create_organization" }));
+    let member = moto.aws_one(json!({ "command": "create_account", "name": "payments" }));
+    let member = member.as_str().expect("an account id").to_owned();
+    let arn = member_with_certificate(&moto, &member, 6);
+    let ran = run_event(
+        &moto,
+        &scheduled_scan(),
+        &[("SCAN_ACCOUNTS", "organization"), ("SCAN_REGIONS", REGION)],
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.logs);
+    let outcome = &ran.outcome;
+    let named: Vec<(&str, &str)> = outcome["accounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            (
+                a["account"].as_str().unwrap_or_default(),
+                a["name"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(named.contains(&(member.as_str(), "payments")), "{outcome}");
+    assert!(named.iter().any(|(id, _)| *id == ACCOUNT), "{outcome}");
+    assert_eq!(outcome["expiring"][0]["arn"], arn.as_str(), "{outcome}");
+    assert_eq!(findings_in(&moto, Some(&keys_in(&moto, &member))).len(), 1);
+    let sent = crate::moto::notifications(&moto);
+    let digest = sent[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        digest.contains(&format!("Account {member} (payments):")),
+        "{digest}"
+    );
+}

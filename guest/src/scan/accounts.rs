@@ -1,0 +1,278 @@
+//! A scan across accounts (`SCAN_ACCOUNTS`): every (account, region), each account with its
+//! member role's credentials (one `AssumeRole` per account per scan), a few accounts at a time.
+//! Each account's findings are imported and resolved in its own hub; one digest, grouped by
+//! account, goes from certwatch's own account. An account whose part fails is listed with its
+//! reason and never stops the others; only the digest's failure fails the scan.
+
+use super::{AccountNames, AccountPart, Judged, scan_failure};
+use crate::account::{AccountId, Accounts};
+use crate::aws::call::{Caller, Platform};
+use crate::aws::organizations;
+use crate::config::{Config, Service};
+use crate::event::Envelope;
+use crate::organization::{self, own_account};
+use crate::outcome::*;
+use crate::partition::Partition;
+use crate::responder::Responder;
+use certwatch_contract::settings;
+use certwatch_contract::{AccountScan, RegionScan};
+use futures::StreamExt as _;
+use time::OffsetDateTime;
+
+/// Accounts scanned at once. Each account's own scan already runs its regions and describes
+/// concurrently (`SCAN_CONCURRENCY`), and Security Hub's import limit is per account.
+pub(crate) const ACCOUNTS_AT_ONCE: usize = 8;
+
+/// An account to scan.
+struct Target {
+    id: AccountId,
+    name: Option<String>,
+}
+
+/// What came of one account.
+struct Scanned {
+    target: Target,
+    part: Result<AccountPart, Failure>,
+    planned: Vec<PlannedRequest>,
+}
+
+/// Scans `accounts` × the scan's regions; see the module's documentation.
+pub(crate) async fn scan_accounts<P: Platform>(
+    platform: &P,
+    config: &Config,
+    envelope: &Envelope,
+    accounts: &Accounts,
+) -> Result<ScanReport, Failure> {
+    let own = Responder::own(platform, config);
+    let regions = own.scan_regions(envelope)?;
+    let own_id = own_account(config, settings::SCAN_ACCOUNTS)?;
+    let partition = Partition::for_region(&regions[0]);
+    let targets = match accounts {
+        Accounts::Listed(listed) => listed
+            .iter()
+            .map(|id| Target {
+                id: id.clone(),
+                name: None,
+            })
+            .collect(),
+        Accounts::Organization => organization_accounts(&own, partition).await?,
+    };
+    let central = Caller::new(platform, &config.credentials, config.call_options());
+    let now = platform.now();
+    let scanned: Vec<Scanned> = futures::stream::iter(targets)
+        .map(|target| {
+            let (central, regions) = (&central, &regions);
+            async move {
+                let assumed = match target.id == *own_id {
+                    true => None,
+                    false => {
+                        let region = &regions[0];
+                        match organization::assume(central, config, partition, &target.id, region)
+                            .await
+                        {
+                            Ok(credentials) => Some(credentials),
+                            Err(failure) => {
+                                return Scanned {
+                                    target,
+                                    part: Err(failure),
+                                    planned: Vec::new(),
+                                };
+                            }
+                        }
+                    }
+                };
+                let credentials = assumed.as_ref().unwrap_or(&config.credentials);
+                let responder = Responder {
+                    config,
+                    caller: Caller::new(platform, credentials, config.call_options()),
+                    central: Some(central),
+                };
+                let part = responder
+                    .scan_account(regions, Some(target.id.as_str()), now)
+                    .await;
+                Scanned {
+                    target,
+                    part: Ok(part),
+                    planned: responder.caller.take_planned(),
+                }
+            }
+        })
+        .buffered(ACCOUNTS_AT_ONCE)
+        .collect()
+        .await;
+    finish(&own, &central, envelope, &regions, scanned, now).await
+}
+
+/// The organization's ACTIVE accounts, from Organizations (certwatch's account must be the
+/// management account or a delegated administrator).
+async fn organization_accounts<P: Platform>(
+    own: &Responder<'_, P>,
+    partition: Partition,
+) -> Result<Vec<Target>, Failure> {
+    let region = partition.organizations_region();
+    let endpoint = own.endpoint_in(Service::Organizations, partition, region);
+    let mut targets = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let request = organizations::list_accounts(&endpoint, region, token.as_deref());
+        let page = own
+            .call(request, organizations::parse_list_accounts)
+            .await
+            .map_err(|error| {
+                let failure = Failure::from(error);
+                Failure {
+                    message: format!(
+                        "SCAN_ACCOUNTS=organization: {}; Organizations lists accounts only to the management account or a delegated administrator",
+                        failure.message
+                    ),
+                    ..failure
+                }
+            })?;
+        targets.extend(
+            page.accounts
+                .into_iter()
+                .filter(|a| a.active)
+                .map(|a| Target {
+                    id: a.id,
+                    name: a.name,
+                }),
+        );
+        match page.next_token {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    targets.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(targets)
+}
+
+/// The accounts' parts together, and the one digest.
+async fn finish<P: Platform>(
+    own: &Responder<'_, P>,
+    central: &Caller<'_, P>,
+    envelope: &Envelope,
+    regions: &[String],
+    scanned: Vec<Scanned>,
+    now: OffsetDateTime,
+) -> Result<ScanReport, Failure> {
+    let mut report = ScanReport {
+        event_id: envelope.id.clone(),
+        regions: regions.to_vec(),
+        certificates_seen: 0,
+        excluded: 0,
+        expiring: Vec::new(),
+        findings_imported: 0,
+        findings_resolved: 0,
+        notifications: Vec::new(),
+        failed: Vec::new(),
+        skipped: Vec::new(),
+        planned: Vec::new(),
+        certificates: Vec::new(),
+        accounts: Vec::new(),
+    };
+    let mut names = AccountNames::new();
+    let mut expiring = Vec::new();
+    let mut resolutions = Vec::new();
+    for Scanned {
+        target,
+        part,
+        planned,
+    } in scanned
+    {
+        if let Some(name) = &target.name {
+            names.insert(target.id.to_string(), name.clone());
+        }
+        let (per_region, error) = match part {
+            Err(failure) => (
+                regions.iter().map(|r| region_scan(r, None)).collect(),
+                Some(failure.message),
+            ),
+            Ok(part) => {
+                let per_region = regions
+                    .iter()
+                    .map(|r| region_scan(r, Some(&part.judged)))
+                    .collect();
+                expiring.extend(part.judged.expiring.iter().cloned());
+                resolutions.extend(part.resolved.resolutions.iter().cloned());
+                let (part_report, failures) = part.into_report(&envelope.id, regions);
+                let error =
+                    (!failures.is_empty()).then(|| scan_failure(&part_report, failures).message);
+                add(&mut report, part_report);
+                (per_region, error)
+            }
+        };
+        report.planned.extend(planned);
+        report.accounts.push(AccountScan {
+            account: target.id.to_string(),
+            name: target.name,
+            regions: per_region,
+            error,
+        });
+    }
+    report.expiring.sort_by(|a, b| {
+        a.days_left
+            .cmp(&b.days_left)
+            .then_with(|| a.arn.cmp(&b.arn))
+    });
+    report.failed.sort_by(|a, b| a.arn.cmp(&b.arn));
+    report
+        .certificates
+        .sort_by(ScannedCertificate::soonest_first);
+    let digest = own
+        .publish_digest(&expiring, &resolutions, regions, now, Some(&names))
+        .await;
+    report.notifications = digest.sent;
+    report.skipped.extend(digest.skipped);
+    report.planned.extend(own.take_planned());
+    report.planned.extend(central.take_planned());
+    own.note_no_topic(&mut report);
+    match digest.failures.is_empty() {
+        true => Ok(report),
+        false => Err(scan_failure(&report, digest.failures)),
+    }
+}
+
+/// One account's report added to the scan's.
+fn add(report: &mut ScanReport, part: ScanReport) {
+    report.certificates_seen = report
+        .certificates_seen
+        .saturating_add(part.certificates_seen);
+    report.excluded = report.excluded.saturating_add(part.excluded);
+    report.findings_imported = report
+        .findings_imported
+        .saturating_add(part.findings_imported);
+    report.findings_resolved = report
+        .findings_resolved
+        .saturating_add(part.findings_resolved);
+    report.expiring.extend(part.expiring);
+    report.failed.extend(part.failed);
+    report.skipped.extend(part.skipped);
+    report.certificates.extend(part.certificates);
+}
+
+/// What one account's part saw in `region`; all zero where the account was not scanned.
+fn region_scan(region: &str, judged: Option<&Judged>) -> RegionScan {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let in_region = |arn: &str| arn.split(':').nth(3) == Some(region);
+    let Some(judged) = judged else {
+        return RegionScan {
+            region: region.to_owned(),
+            certificates_seen: 0,
+            expiring: 0,
+            failed: 0,
+        };
+    };
+    let unlisted = usize::from(judged.unlisted.contains(region));
+    RegionScan {
+        region: region.to_owned(),
+        certificates_seen: count(judged.seen.keys().filter(|arn| in_region(arn)).count()),
+        expiring: count(
+            judged
+                .expiring
+                .iter()
+                .filter(|e| e.certificate.arn().region == region)
+                .count(),
+        ),
+        failed: count(judged.failed.iter().filter(|f| in_region(&f.arn)).count() + unlisted),
+    }
+}
