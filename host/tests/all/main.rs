@@ -14,4 +14,5 @@ mod sandbox;
 mod scan;
 mod secrets;
 mod serve;
+mod slow_clients;
 mod support;
