@@ -31,6 +31,7 @@ pub(super) fn spawn(
 ) {
     let clock = Arc::new(Clock::new(&service.limits));
     let io = TokioIo::new(Watched {
+        admitted: Some(admitted),
         stream,
         clock: clock.clone(),
     });
@@ -51,7 +52,6 @@ pub(super) fn spawn(
         .serve_connection(io, answering);
     let connection = graceful.watch(connection);
     tokio::spawn(async move {
-        let _admitted = admitted;
         tokio::select! {
             ended = connection => {
                 if let Err(e) = ended {
@@ -178,8 +178,11 @@ impl Clock {
     }
 }
 
-/// The client's socket, telling its clock when bytes arrive.
+/// The client's socket, telling its clock when bytes arrive, and holding its slot under the
+/// cap. The slot is freed before the socket closes (field order: dropped first), so a client
+/// that sees its connection end and connects again finds the slot free.
 struct Watched {
+    admitted: Option<Admitted>,
     stream: TcpStream,
     clock: Arc<Clock>,
 }
@@ -225,6 +228,7 @@ impl AsyncWrite for Watched {
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.admitted = None;
         Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }

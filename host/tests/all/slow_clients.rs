@@ -4,7 +4,7 @@
 //! are short here (flags) so that the whole file runs in a few seconds.
 
 use crate::faults::{settings, stub};
-use crate::serve::start_serve;
+use crate::serve::{start_serve, start_serve_logged};
 use crate::support::{events_dir, http, precompiled_component};
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
@@ -91,7 +91,7 @@ fn stalled_clients_are_closed_and_turned_away_while_real_events_go_through() {
     const HEAD_TIMEOUT: Duration = Duration::from_secs(2);
     const BODY_TIMEOUT: Duration = Duration::from_millis(2_500);
     let stub = stub(&[]);
-    let (_server, address) = start_serve(
+    let (mut server, address, log) = start_serve_logged(
         &[
             "--max-connections",
             &CAP.to_string(),
@@ -114,9 +114,8 @@ fn stalled_clients_are_closed_and_turned_away_while_real_events_go_through() {
         .collect();
     let answered = answered_at_once(&address, &event);
 
-    // The real event's slot taken by one more stall: the cap is reached. (A moment first for
-    // the server to free the slot of the event's connection, which it does as it closes it.)
-    std::thread::sleep(Duration::from_millis(200));
+    // The real event's slot, freed as its connection closed, taken by one more stall: the cap
+    // is reached.
     let last = Stalled::open(&address, HALF_A_HEAD);
     let probed = Instant::now();
     let (turned_away, _) =
@@ -156,6 +155,33 @@ fn stalled_clients_are_closed_and_turned_away_while_real_events_go_through() {
 
     answered_at_once(&address, &event);
     assert_eq!(http(&address, "GET", "/health", &[], "").0, 200);
+
+    // Stopped, it sums up what each limit did; each burst was warned about once.
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    assert!(server.0.wait().expect("waiting for the server").success());
+    let said: Vec<String> = log.try_iter().collect();
+    let summary = said
+        .iter()
+        .find_map(|l| l.strip_prefix("certwatch stopped: "))
+        .unwrap_or_else(|| panic!("no summary: {said:#?}"));
+    for counted in [
+        format!("header_timeout {}", STALLED + 1),
+        format!("body_timeout {STALLED}"),
+        "turned_away 1".to_owned(),
+    ] {
+        assert!(summary.contains(&counted), "{counted} not in: {summary}");
+    }
+    let warned = |what: &str| said.iter().filter(|l| l.contains(what)).count();
+    assert_eq!(
+        warned("its request head was not sent in time"),
+        1,
+        "{said:#?}"
+    );
+    assert_eq!(warned("its body was not sent in time"), 1, "{said:#?}");
 }
 
 #[test]
