@@ -2,7 +2,8 @@
 //! other senders call it. `POST /` an event, get its outcome as JSON: 200 handled (or not for
 //! certwatch), 400 a bad event, 401 a missing key, 413 too large, 5xx a failure (retry).
 //! `GET /health` answers 200 while the server takes events. Slow and abusive clients are held
-//! to the limits in [`ConnectionLimits`].
+//! to the limits in [`ConnectionLimits`]: 408 a body sent too slowly, 431 a head too large,
+//! 503 past the connection cap.
 
 mod admission;
 mod burst;
