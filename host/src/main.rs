@@ -6,7 +6,7 @@ use certwatch::credentials::CredentialSource;
 use certwatch::lambda::RuntimeApi;
 use certwatch::outcome::{self, ErrorKind, Outcome};
 use certwatch::runtime::{Limits, Runtime};
-use certwatch::serve::{ApiKey, ServeOptions, serve};
+use certwatch::serve::{ApiKey, ConnectionLimits, ServeOptions, serve};
 use certwatch::setup::Live;
 use clap::{Parser, Subcommand};
 use std::io::Read as _;
@@ -93,6 +93,8 @@ enum Command {
         /// Require this header on every request, with the value of `CERTWATCH_API_KEY`.
         #[arg(long)]
         api_key_header: Option<http::HeaderName>,
+        #[command(flatten)]
+        connections: ConnectionFlags,
     },
     /// Scan every certificate now, as the daily schedule does, and show what certwatch saw and
     /// did: exit 0 when the scan ran, 1 when it failed, 3 with `--fail-on-expiring` when a
@@ -106,6 +108,47 @@ enum Command {
     /// Serve the AWS Lambda Runtime API (`AWS_LAMBDA_RUNTIME_API`) as a custom runtime. A binary
     /// named `bootstrap`, started without arguments, does this by itself.
     Lambda,
+}
+
+/// `serve`'s limits on slow and abusive clients.
+#[derive(clap::Args)]
+struct ConnectionFlags {
+    /// The most client connections open at once; past it a new one is answered 503 with
+    /// Retry-After and closed. Default: 512, or fewer if the open-file limit leaves less room.
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// Seconds a client has to send a request's head, from connecting or from its first byte.
+    #[arg(long, default_value = "10", value_parser = seconds)]
+    header_read_timeout: Duration,
+    /// Seconds a client has to send a request's body once its head is in; then 408.
+    #[arg(long, default_value = "30", value_parser = seconds)]
+    body_read_timeout: Duration,
+    /// Seconds a kept-alive connection may wait for its next request. Keep it above the idle
+    /// timeout of a load balancer in front.
+    #[arg(long, default_value = "60", value_parser = seconds)]
+    keep_alive_timeout: Duration,
+}
+
+impl From<ConnectionFlags> for ConnectionLimits {
+    fn from(flags: ConnectionFlags) -> Self {
+        Self {
+            max_connections: flags.max_connections,
+            header_read: flags.header_read_timeout,
+            body_read: flags.body_read_timeout,
+            keep_alive: flags.keep_alive_timeout,
+        }
+    }
+}
+
+/// A timeout in seconds, fractions allowed (`0.5`); above zero.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        _ => Err(format!("`{text}` is not a timeout above zero seconds")),
+    }
 }
 
 /// The precompiled component a Lambda package carries beside `bootstrap`.
@@ -228,6 +271,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             workers,
             max_body_bytes,
             api_key_header,
+            connections,
         } => {
             let api_key = match api_key_header {
                 Some(header) => {
@@ -249,6 +293,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_body_bytes,
                 api_key,
                 emf: cli.emf,
+                connections: connections.into(),
             };
             serve(Arc::new(load(false)?), options, live, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)

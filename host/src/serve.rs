@@ -1,16 +1,26 @@
 //! `certwatch serve`: the responder as an HTTP service, as EventBridge API destinations and
 //! other senders call it. `POST /` an event, get its outcome as JSON: 200 handled (or not for
 //! certwatch), 400 a bad event, 401 a missing key, 413 too large, 5xx a failure (retry).
-//! `GET /health` answers 200 while the server takes events.
+//! `GET /health` answers 200 while the server takes events. Slow and abusive clients are held
+//! to the limits in [`ConnectionLimits`]: 408 a body sent too slowly, 431 a head too large,
+//! 503 past the connection cap.
+
+mod admission;
+mod burst;
+mod connection;
+mod counters;
+mod limits;
+
+pub use counters::{ConnectionCounters, Incident, MetricKind, Sample};
+pub use limits::{ConnectionLimits, DEFAULT_MAX_CONNECTIONS};
 
 use crate::outcome::{ErrorKind, Outcome};
 use crate::runtime::Runtime;
 use crate::setup::Live;
 use bytes::Bytes;
 use http::{Method, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,6 +43,8 @@ pub struct ServeOptions {
     pub api_key: Option<ApiKey>,
     /// Write each outcome's CloudWatch EMF metric lines to standard error.
     pub emf: bool,
+    /// How long clients may take and how many may be connected at once.
+    pub connections: ConnectionLimits,
 }
 
 /// The API key `serve` requires of every request.
@@ -51,6 +63,10 @@ struct Service {
     max_body_bytes: usize,
     api_key: Option<ApiKey>,
     emf: bool,
+    limits: ConnectionLimits,
+    admission: admission::Admission,
+    /// What the connection limits did, for the logs and a metrics endpoint.
+    connections: Arc<ConnectionCounters>,
 }
 
 /// Serves until `shutdown` resolves, then stops taking connections and finishes the events
@@ -68,7 +84,19 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind(options.listen)?;
     listener.set_nonblocking(true)?;
+    let cap = limits::cap(
+        options.connections.max_connections,
+        limits::descriptor_limit(),
+        options.max_concurrency,
+    );
+    if let Some(misfit) = &cap.misfit {
+        tracing::warn!(
+            "--max-connections {} does not fit: {misfit}",
+            cap.connections
+        );
+    }
     eprintln!("certwatch serving on http://{}", listener.local_addr()?);
+    let connections = Arc::new(ConnectionCounters::default());
     let service = Arc::new(Service {
         runtime,
         live,
@@ -76,6 +104,9 @@ pub async fn serve(
         max_body_bytes: options.max_body_bytes,
         api_key: options.api_key,
         emf: options.emf,
+        limits: options.connections,
+        admission: admission::Admission::new(cap.connections, connections.clone()),
+        connections,
     });
     let workers = options.workers.max(1);
     let (stop, stopped) = watch::channel(false);
@@ -120,6 +151,7 @@ pub async fn serve(
     while let Some(worked) = finishes.recv().await {
         results.push(worked);
     }
+    eprintln!("certwatch stopped: {}", service.connections.summary());
     results.into_iter().collect()
 }
 
@@ -143,20 +175,9 @@ async fn accept(
                         continue;
                     }
                 };
-                let service = service.clone();
-                let connection = hyper::server::conn::http1::Builder::new().serve_connection(
-                    TokioIo::new(stream),
-                    hyper::service::service_fn(move |request| {
-                        let service = service.clone();
-                        async move { Ok::<_, std::convert::Infallible>(service.answer(request).await) }
-                    }),
-                );
-                let connection = graceful.watch(connection);
-                tokio::spawn(async move {
-                    if let Err(e) = connection.await {
-                        tracing::debug!(error = %e, "a connection ended with an error");
-                    }
-                });
+                if let Some((stream, admitted)) = service.admission.admit(stream) {
+                    connection::spawn(stream, service.clone(), admitted, &graceful);
+                }
             }
             _ = stopped.changed() => break,
         }
@@ -185,22 +206,38 @@ impl Service {
                 .map(|v| v.as_bytes())
                 .unwrap_or_default();
             if !constant_time_eq(given, key.value.as_bytes()) {
+                self.connections.record(Incident::Unauthorized);
                 return refuse(
                     StatusCode::UNAUTHORIZED,
                     &format!("the {} header is missing or wrong", key.header),
                 );
             }
         }
-        let body = match Limited::new(request.into_body(), self.max_body_bytes)
-            .collect()
-            .await
-        {
-            Ok(body) => body.to_bytes(),
-            Err(_) => {
+        let body = Limited::new(request.into_body(), self.max_body_bytes).collect();
+        let body = match tokio::time::timeout(self.limits.body_read, body).await {
+            Ok(Ok(body)) => body.to_bytes(),
+            Ok(Err(e)) if e.is::<LengthLimitError>() => {
+                self.connections.record(Incident::BodyTooLarge);
                 return refuse(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     &format!("the event is over {} bytes", self.max_body_bytes),
                 );
+            }
+            Ok(Err(e)) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    &format!("the event's body could not be read: {e}"),
+                );
+            }
+            Err(_) => {
+                self.connections.record(Incident::BodyTimeout);
+                return closing(refuse(
+                    StatusCode::REQUEST_TIMEOUT,
+                    &format!(
+                        "the event's body did not arrive within {:?} (--body-read-timeout)",
+                        self.limits.body_read
+                    ),
+                ));
             }
         };
         let Ok(event) = String::from_utf8(body.to_vec()) else {
@@ -245,6 +282,15 @@ fn refuse(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
         status,
         crate::outcome::to_json(&Outcome::failure(kind, message, false)),
     )
+}
+
+/// `response`, and the connection closed after it.
+fn closing(mut response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    response.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    response
 }
 
 fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {

@@ -15,4 +15,5 @@ mod sandbox;
 mod scan;
 mod secrets;
 mod serve;
+mod slow_clients;
 mod support;

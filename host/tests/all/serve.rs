@@ -41,6 +41,15 @@ fn settings(endpoint: &str) -> Vec<(&'static str, String)> {
 
 /// Starts `certwatch serve` on a free port and returns it with its address.
 pub fn start_serve(args: &[&str], env: &[(&'static str, String)]) -> (Running, String) {
+    let (server, address, _log) = start_serve_logged(args, env);
+    (server, address)
+}
+
+/// [`start_serve`], with the lines the server writes to standard error after it listens.
+pub fn start_serve_logged(
+    args: &[&str],
+    env: &[(&'static str, String)],
+) -> (Running, String, std::sync::mpsc::Receiver<String>) {
     let mut child = certwatch()
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
@@ -59,9 +68,14 @@ pub fn start_serve(args: &[&str], env: &[(&'static str, String)]) -> (Running, S
             break address.to_owned();
         }
     };
-    // Keep draining stderr so the server never blocks on it.
-    std::thread::spawn(move || lines.for_each(drop));
-    (Running(child), address)
+    // Keep draining stderr so the server never blocks on it, whether or not the lines are read.
+    let (log, logged) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = log.send(line);
+        }
+    });
+    (Running(child), address, logged)
 }
 
 fn outcome(body: &str) -> Outcome {
