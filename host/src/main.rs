@@ -90,9 +90,18 @@ enum Command {
         /// The largest event accepted, in bytes (EventBridge's own limit is 256 KiB).
         #[arg(long, default_value_t = 256 * 1024)]
         max_body_bytes: usize,
-        /// Require this header on every request, with the value of `CERTWATCH_API_KEY`.
+        /// Require this header on every request, with the value of `CERTWATCH_API_KEY`
+        /// (`GET /health` aside, and `GET /metrics` unless `--metrics-api-key`).
         #[arg(long)]
         api_key_header: Option<http::HeaderName>,
+        /// Run the scheduled scan at start and then this often (`6h`, `30m`, `1h30m`), for
+        /// `GET /metrics`; without it, no scan runs unless an event asks for one.
+        #[arg(long, value_parser = certwatch::serve::interval::parse)]
+        scan_every: Option<Duration>,
+        /// Require the API key on `GET /metrics` too (open by default: scrapers rarely send
+        /// one).
+        #[arg(long, requires = "api_key_header")]
+        metrics_api_key: bool,
     },
     /// Scan every certificate now, as the daily schedule does, and show what certwatch saw and
     /// did: exit 0 when the scan ran, 1 when it failed, 3 with `--fail-on-expiring` when a
@@ -228,6 +237,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             workers,
             max_body_bytes,
             api_key_header,
+            scan_every,
+            metrics_api_key,
         } => {
             let api_key = match api_key_header {
                 Some(header) => {
@@ -249,6 +260,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_body_bytes,
                 api_key,
                 emf: cli.emf,
+                scan_every,
+                metrics_api_key,
             };
             serve(Arc::new(load(false)?), options, live, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)

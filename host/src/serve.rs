@@ -1,9 +1,20 @@
 //! `certwatch serve`: the responder as an HTTP service, as EventBridge API destinations and
 //! other senders call it. `POST /` an event, get its outcome as JSON: 200 handled (or not for
 //! certwatch), 400 a bad event, 401 a missing key, 413 too large, 5xx a failure (retry).
-//! `GET /health` answers 200 while the server takes events.
+//! `GET /health` answers 200 while the server takes events; `GET /metrics` answers
+//! Prometheus's text format, and with `--scan-every` serve runs the scheduled scan itself.
+//!
+//! - `interval`: `--scan-every`'s durations;
+//! - `schedule`: the scans serve runs itself;
+//! - `metrics_route`: `GET /metrics`.
+
+pub mod interval;
+mod metrics_route;
+mod schedule;
 
 use crate::outcome::{ErrorKind, Outcome};
+use crate::prometheus::Exporter;
+use crate::prometheus::state::ExporterState;
 use crate::runtime::Runtime;
 use crate::setup::Live;
 use bytes::Bytes;
@@ -33,6 +44,10 @@ pub struct ServeOptions {
     pub api_key: Option<ApiKey>,
     /// Write each outcome's CloudWatch EMF metric lines to standard error.
     pub emf: bool,
+    /// Run the scheduled scan at start and then this often (`--scan-every`).
+    pub scan_every: Option<std::time::Duration>,
+    /// `GET /metrics` requires the API key too (`--metrics-api-key`); else it is open.
+    pub metrics_api_key: bool,
 }
 
 /// The API key `serve` requires of every request.
@@ -51,6 +66,8 @@ struct Service {
     max_body_bytes: usize,
     api_key: Option<ApiKey>,
     emf: bool,
+    exporter: Arc<Exporter>,
+    metrics_api_key: bool,
 }
 
 /// Serves until `shutdown` resolves, then stops taking connections and finishes the events
@@ -69,6 +86,16 @@ pub async fn serve(
     let listener = std::net::TcpListener::bind(options.listen)?;
     listener.set_nonblocking(true)?;
     eprintln!("certwatch serving on http://{}", listener.local_addr()?);
+    let exporter = Arc::new(Exporter::new(ExporterState::new(
+        std::time::SystemTime::now(),
+        options.scan_every,
+    )));
+    let scanner = schedule::Scanner {
+        runtime: runtime.clone(),
+        live: live.clone(),
+        exporter: exporter.clone(),
+        emf: options.emf,
+    };
     let service = Arc::new(Service {
         runtime,
         live,
@@ -76,9 +103,14 @@ pub async fn serve(
         max_body_bytes: options.max_body_bytes,
         api_key: options.api_key,
         emf: options.emf,
+        exporter,
+        metrics_api_key: options.metrics_api_key,
     });
     let workers = options.workers.max(1);
     let (stop, stopped) = watch::channel(false);
+    let scans = options
+        .scan_every
+        .map(|every| tokio::spawn(scanner.run(every, stopped.clone())));
     let (finished, mut finishes) = mpsc::unbounded_channel();
     for index in 0..workers {
         let listener = listener.try_clone()?;
@@ -119,6 +151,12 @@ pub async fn serve(
     }
     while let Some(worked) = finishes.recv().await {
         results.push(worked);
+    }
+    if let Some(Err(e)) = match scans {
+        Some(scans) => Some(scans.await),
+        None => None,
+    } {
+        results.push(Err(anyhow::anyhow!("the scheduled scans stopped: {e}")));
     }
     results.into_iter().collect()
 }
@@ -170,6 +208,16 @@ impl Service {
     async fn answer(&self, request: http::Request<Incoming>) -> Response<Full<Bytes>> {
         match (request.method(), request.uri().path()) {
             (&Method::GET, "/health") => return json(StatusCode::OK, r#"{"status":"ok"}"#.into()),
+            (&Method::GET, "/metrics") => {
+                if let Some(refused) = self
+                    .metrics_api_key
+                    .then(|| self.refuse_without_key(&request))
+                    .flatten()
+                {
+                    return refused;
+                }
+                return metrics_route::answer(&self.exporter, std::iter::empty());
+            }
             (&Method::POST, _) => {}
             _ => {
                 return refuse(
@@ -178,18 +226,8 @@ impl Service {
                 );
             }
         }
-        if let Some(key) = &self.api_key {
-            let given = request
-                .headers()
-                .get(&key.header)
-                .map(|v| v.as_bytes())
-                .unwrap_or_default();
-            if !constant_time_eq(given, key.value.as_bytes()) {
-                return refuse(
-                    StatusCode::UNAUTHORIZED,
-                    &format!("the {} header is missing or wrong", key.header),
-                );
-            }
+        if let Some(refused) = self.refuse_without_key(&request) {
+            return refused;
         }
         let body = match Limited::new(request.into_body(), self.max_body_bytes)
             .collect()
@@ -213,10 +251,30 @@ impl Service {
             );
         };
         let outcome = self.handle(&event).await;
+        self.exporter.update(|state| state.count_event(&outcome));
         if self.emf {
             crate::metrics::emit(&outcome, crate::metrics::Sink::Stderr);
         }
         json(status_for(&outcome), crate::outcome::to_json(&outcome))
+    }
+
+    /// A 401 when the API key is required and the request lacks it.
+    fn refuse_without_key(
+        &self,
+        request: &http::Request<Incoming>,
+    ) -> Option<Response<Full<Bytes>>> {
+        let key = self.api_key.as_ref()?;
+        let given = request
+            .headers()
+            .get(&key.header)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        (!constant_time_eq(given, key.value.as_bytes())).then(|| {
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                &format!("the {} header is missing or wrong", key.header),
+            )
+        })
     }
 
     async fn handle(&self, event: &str) -> Outcome {
