@@ -152,11 +152,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let limits = Limits {
         deadline: Duration::from_secs(cli.deadline),
         memory_bytes: cli.memory_mib * 1024 * 1024,
-        // Serving keeps an instance ready for every event it may run at once.
+        // Serving keeps an instance ready for every event it may run at once, and one more
+        // for the scan it runs itself (which takes no event's turn).
         instance_pool: match &cli.command {
             Command::Serve {
-                max_concurrency, ..
-            } => u32::try_from((*max_concurrency).max(1)).ok(),
+                max_concurrency,
+                scan_every,
+                ..
+            } => u32::try_from((*max_concurrency).max(1) + usize::from(scan_every.is_some())).ok(),
             _ => None,
         },
     };

@@ -339,3 +339,32 @@ fn shutdown_waits_for_the_scan_in_flight_within_the_deadline() {
         "shutdown took {took:?}: it should wait for the scan, up to its 3 s deadline"
     );
 }
+
+#[test]
+fn a_scan_in_flight_leaves_every_event_its_instance() {
+    // The scan holds an instance until its deadline; the one event serve may handle at once
+    // must still get one of its own (and end in the same deadline, not a refusal).
+    let port = silent_aws();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "pool-test-secret".to_owned()),
+        ("AWS_REGION", REGION.to_owned()),
+        ("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}")),
+        ("SNS_TOPIC_ARN", topic_arn()),
+    ];
+    let args = [
+        "--scan-every",
+        "1h",
+        "--deadline",
+        "2",
+        "--max-concurrency",
+        "1",
+    ];
+    let (_server, address) = start_serve(&args, &env);
+    std::thread::sleep(Duration::from_millis(300));
+    let event = std::fs::read_to_string(crate::support::events_dir().join("in-window/event.json"))
+        .expect("the sample event");
+    let (status, body) = http(&address, "POST", "/", &[], &event);
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("\"kind\": \"deadline\""), "{body}");
+}
