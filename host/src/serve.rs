@@ -152,10 +152,9 @@ pub async fn serve(
     while let Some(worked) = finishes.recv().await {
         results.push(worked);
     }
-    if let Some(Err(e)) = match scans {
-        Some(scans) => Some(scans.await),
-        None => None,
-    } {
+    if let Some(scans) = scans
+        && let Err(e) = scans.await
+    {
         results.push(Err(anyhow::anyhow!("the scheduled scans stopped: {e}")));
     }
     results.into_iter().collect()
@@ -209,14 +208,11 @@ impl Service {
         match (request.method(), request.uri().path()) {
             (&Method::GET, "/health") => return json(StatusCode::OK, r#"{"status":"ok"}"#.into()),
             (&Method::GET, "/metrics") => {
-                if let Some(refused) = self
-                    .metrics_api_key
+                let refused = (self.metrics_api_key)
                     .then(|| self.refuse_without_key(&request))
-                    .flatten()
-                {
-                    return refused;
-                }
-                return metrics_route::answer(&self.exporter, std::iter::empty());
+                    .flatten();
+                return refused
+                    .unwrap_or_else(|| metrics_route::answer(&self.exporter, std::iter::empty()));
             }
             (&Method::POST, _) => {}
             _ => {
