@@ -32,6 +32,20 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in the order they are documented.
+    pub const ALL: [Self; 10] = [
+        Self::MalformedEvent,
+        Self::Configuration,
+        Self::Aws,
+        Self::Transport,
+        Self::Refused,
+        Self::Input,
+        Self::Unauthorized,
+        Self::Credentials,
+        Self::Deadline,
+        Self::Trap,
+    ];
+
     /// The name the kind has in JSON, e.g. `malformed-event`.
     pub fn name(self) -> &'static str {
         match self {
@@ -112,3 +126,19 @@ impl std::fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_listed_once_and_named_as_serde_writes_it() {
+        let names: std::collections::BTreeSet<&str> =
+            ErrorKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(names.len(), ErrorKind::ALL.len());
+        for kind in ErrorKind::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+        }
+    }
+}

@@ -18,6 +18,7 @@ pub mod outcome;
 pub mod policy;
 pub mod precompiled;
 pub mod progress;
+pub mod prometheus;
 pub mod record;
 pub mod replay;
 pub mod runtime;

@@ -90,11 +90,20 @@ enum Command {
         /// The largest event accepted, in bytes (EventBridge's own limit is 256 KiB).
         #[arg(long, default_value_t = 256 * 1024)]
         max_body_bytes: usize,
-        /// Require this header on every request, with the value of `CERTWATCH_API_KEY`.
+        /// Require this header on every request, with the value of `CERTWATCH_API_KEY`
+        /// (`GET /health` aside, and `GET /metrics` unless `--metrics-api-key`).
         #[arg(long)]
         api_key_header: Option<http::HeaderName>,
         #[command(flatten)]
         connections: ConnectionFlags,
+        /// Run the scheduled scan at start and then this often (`6h`, `30m`, `1h30m`), for
+        /// `GET /metrics`; without it, no scan runs unless an event asks for one.
+        #[arg(long, value_parser = certwatch::serve::interval::parse)]
+        scan_every: Option<Duration>,
+        /// Require the API key on `GET /metrics` too (open by default: scrapers rarely send
+        /// one).
+        #[arg(long, requires = "api_key_header")]
+        metrics_api_key: bool,
     },
     /// Scan every certificate now, as the daily schedule does, and show what certwatch saw and
     /// did: exit 0 when the scan ran, 1 when it failed, 3 with `--fail-on-expiring` when a
@@ -186,11 +195,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let limits = Limits {
         deadline: Duration::from_secs(cli.deadline),
         memory_bytes: cli.memory_mib * 1024 * 1024,
-        // Serving keeps an instance ready for every event it may run at once.
+        // Serving keeps an instance ready for every event it may run at once, and one more
+        // for the scan it runs itself (which takes no event's turn).
         instance_pool: match &cli.command {
             Command::Serve {
-                max_concurrency, ..
-            } => u32::try_from((*max_concurrency).max(1)).ok(),
+                max_concurrency,
+                scan_every,
+                ..
+            } => u32::try_from((*max_concurrency).max(1) + usize::from(scan_every.is_some())).ok(),
             _ => None,
         },
     };
@@ -272,6 +284,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             max_body_bytes,
             api_key_header,
             connections,
+            scan_every,
+            metrics_api_key,
         } => {
             let api_key = match api_key_header {
                 Some(header) => {
@@ -294,6 +308,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 api_key,
                 emf: cli.emf,
                 connections: connections.into(),
+                scan_every,
+                metrics_api_key,
             };
             serve(Arc::new(load(false)?), options, live, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)

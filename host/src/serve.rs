@@ -1,9 +1,15 @@
 //! `certwatch serve`: the responder as an HTTP service, as EventBridge API destinations and
 //! other senders call it. `POST /` an event, get its outcome as JSON: 200 handled (or not for
 //! certwatch), 400 a bad event, 401 a missing key, 413 too large, 5xx a failure (retry).
-//! `GET /health` answers 200 while the server takes events. Slow and abusive clients are held
-//! to the limits in [`ConnectionLimits`]: 408 a body sent too slowly, 431 a head too large,
-//! 503 past the connection cap.
+//! `GET /health` answers 200 while the server takes events; `GET /metrics` answers
+//! Prometheus's text format, and with `--scan-every` serve runs the scheduled scan itself.
+//! Slow and abusive clients are held to the limits in [`ConnectionLimits`]: 408 a body sent
+//! too slowly, 431 a head too large, 503 past the connection cap.
+//!
+//! - `interval`: `--scan-every`'s durations;
+//! - `schedule`: the scans serve runs itself;
+//! - `metrics_route`: `GET /metrics`;
+//! - `limits`, `admission`, `connection`, `counters`, `burst`: the limits on clients.
 
 mod admission;
 mod burst;
@@ -14,7 +20,13 @@ mod limits;
 pub use counters::{ConnectionCounters, Incident, MetricKind, Sample};
 pub use limits::{ConnectionLimits, DEFAULT_MAX_CONNECTIONS};
 
+pub mod interval;
+mod metrics_route;
+mod schedule;
+
 use crate::outcome::{ErrorKind, Outcome};
+use crate::prometheus::Exporter;
+use crate::prometheus::state::ExporterState;
 use crate::runtime::Runtime;
 use crate::setup::Live;
 use bytes::Bytes;
@@ -45,6 +57,10 @@ pub struct ServeOptions {
     pub emf: bool,
     /// How long clients may take and how many may be connected at once.
     pub connections: ConnectionLimits,
+    /// Run the scheduled scan at start and then this often (`--scan-every`).
+    pub scan_every: Option<std::time::Duration>,
+    /// `GET /metrics` requires the API key too (`--metrics-api-key`); else it is open.
+    pub metrics_api_key: bool,
 }
 
 /// The API key `serve` requires of every request.
@@ -67,6 +83,8 @@ struct Service {
     admission: admission::Admission,
     /// What the connection limits did, for the logs and a metrics endpoint.
     connections: Arc<ConnectionCounters>,
+    exporter: Arc<Exporter>,
+    metrics_api_key: bool,
 }
 
 /// Serves until `shutdown` resolves, then stops taking connections and finishes the events
@@ -97,6 +115,16 @@ pub async fn serve(
     }
     eprintln!("certwatch serving on http://{}", listener.local_addr()?);
     let connections = Arc::new(ConnectionCounters::default());
+    let exporter = Arc::new(Exporter::new(ExporterState::new(
+        std::time::SystemTime::now(),
+        options.scan_every,
+    )));
+    let scanner = schedule::Scanner {
+        runtime: runtime.clone(),
+        live: live.clone(),
+        exporter: exporter.clone(),
+        emf: options.emf,
+    };
     let service = Arc::new(Service {
         runtime,
         live,
@@ -107,9 +135,14 @@ pub async fn serve(
         limits: options.connections,
         admission: admission::Admission::new(cap.connections, connections.clone()),
         connections,
+        exporter,
+        metrics_api_key: options.metrics_api_key,
     });
     let workers = options.workers.max(1);
     let (stop, stopped) = watch::channel(false);
+    let scans = options
+        .scan_every
+        .map(|every| tokio::spawn(scanner.run(every, stopped.clone())));
     let (finished, mut finishes) = mpsc::unbounded_channel();
     for index in 0..workers {
         let listener = listener.try_clone()?;
@@ -152,6 +185,11 @@ pub async fn serve(
         results.push(worked);
     }
     eprintln!("certwatch stopped: {}", service.connections.summary());
+    if let Some(scans) = scans
+        && let Err(e) = scans.await
+    {
+        results.push(Err(anyhow::anyhow!("the scheduled scans stopped: {e}")));
+    }
     results.into_iter().collect()
 }
 
@@ -191,6 +229,14 @@ impl Service {
     async fn answer(&self, request: http::Request<Incoming>) -> Response<Full<Bytes>> {
         match (request.method(), request.uri().path()) {
             (&Method::GET, "/health") => return json(StatusCode::OK, r#"{"status":"ok"}"#.into()),
+            (&Method::GET, "/metrics") => {
+                let refused = (self.metrics_api_key)
+                    .then(|| self.refuse_without_key(&request))
+                    .flatten();
+                return refused.unwrap_or_else(|| {
+                    metrics_route::answer(&self.exporter, self.connections.families())
+                });
+            }
             (&Method::POST, _) => {}
             _ => {
                 return refuse(
@@ -199,19 +245,8 @@ impl Service {
                 );
             }
         }
-        if let Some(key) = &self.api_key {
-            let given = request
-                .headers()
-                .get(&key.header)
-                .map(|v| v.as_bytes())
-                .unwrap_or_default();
-            if !constant_time_eq(given, key.value.as_bytes()) {
-                self.connections.record(Incident::Unauthorized);
-                return refuse(
-                    StatusCode::UNAUTHORIZED,
-                    &format!("the {} header is missing or wrong", key.header),
-                );
-            }
+        if let Some(refused) = self.refuse_without_key(&request) {
+            return refused;
         }
         let body = Limited::new(request.into_body(), self.max_body_bytes).collect();
         let body = match tokio::time::timeout(self.limits.body_read, body).await {
@@ -250,10 +285,31 @@ impl Service {
             );
         };
         let outcome = self.handle(&event).await;
+        self.exporter.update(|state| state.count_event(&outcome));
         if self.emf {
             crate::metrics::emit(&outcome, crate::metrics::Sink::Stderr);
         }
         json(status_for(&outcome), crate::outcome::to_json(&outcome))
+    }
+
+    /// A 401 when the API key is required and the request lacks it.
+    fn refuse_without_key(
+        &self,
+        request: &http::Request<Incoming>,
+    ) -> Option<Response<Full<Bytes>>> {
+        let key = self.api_key.as_ref()?;
+        let given = request
+            .headers()
+            .get(&key.header)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        (!constant_time_eq(given, key.value.as_bytes())).then(|| {
+            self.connections.record(Incident::Unauthorized);
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                &format!("the {} header is missing or wrong", key.header),
+            )
+        })
     }
 
     async fn handle(&self, event: &str) -> Outcome {

@@ -3,6 +3,7 @@
 //! endpoint, summed up at shutdown, and each kind of incident is warned about once per burst.
 
 use super::burst::{BurstLog, REPORT_EVERY, Report};
+use crate::prometheus::exposition::Family;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -122,6 +123,8 @@ pub struct Sample {
     pub kind: MetricKind,
     /// The value now.
     pub value: u64,
+    /// The `reason` label, for the families that have one.
+    pub reason: Option<&'static str>,
 }
 
 /// `serve`'s connection counters, shared by every worker.
@@ -190,6 +193,7 @@ impl ConnectionCounters {
                 help: "Client connections open now.",
                 kind: MetricKind::Gauge,
                 value: self.open.load(Ordering::Relaxed),
+                reason: None,
             },
             Sample {
                 name: "certwatch_connections_accepted_total".into(),
@@ -197,6 +201,7 @@ impl ConnectionCounters {
                 help: "Client connections accepted under --max-connections.",
                 kind: MetricKind::Counter,
                 value: self.accepted.load(Ordering::Relaxed),
+                reason: None,
             },
         ];
         samples.extend(INCIDENTS.iter().map(|&incident| {
@@ -207,9 +212,29 @@ impl ConnectionCounters {
                 help: incident.help(),
                 kind: MetricKind::Counter,
                 value: self.count(incident),
+                reason: Some(reason),
             }
         }));
         samples
+    }
+
+    /// The samples as the exposition's families, for `GET /metrics`.
+    pub fn families(&self) -> Vec<Family> {
+        let mut families: Vec<Family> = Vec::new();
+        for sample in self.samples() {
+            if families.last().map(Family::name) != Some(sample.family) {
+                families.push(match sample.kind {
+                    MetricKind::Counter => Family::counter(sample.family, sample.help),
+                    MetricKind::Gauge => Family::gauge(sample.family, sample.help),
+                });
+            }
+            let labels: Vec<(&'static str, &str)> =
+                sample.reason.map(|r| ("reason", r)).into_iter().collect();
+            if let Some(family) = families.last_mut() {
+                family.sample(&labels, sample.value as f64);
+            }
+        }
+        families
     }
 
     /// One line for the shutdown log: connections accepted, and each limit that acted.
@@ -284,6 +309,25 @@ mod tests {
             }
             assert!(sample.name.starts_with(sample.family));
         }
+    }
+
+    #[test]
+    fn the_families_render_as_the_samples_name_them() {
+        let counters = ConnectionCounters::default();
+        counters.record(Incident::HeaderTimeout);
+        let page = crate::prometheus::exposition::render(&counters.families());
+        for sample in counters.samples() {
+            assert!(
+                page.lines()
+                    .any(|l| l == format!("{} {}", sample.name, sample.value)),
+                "{} missing from:\n{page}",
+                sample.name
+            );
+        }
+        let types = page.lines().filter(|l| l.starts_with("# TYPE ")).count();
+        let families: std::collections::BTreeSet<&str> =
+            counters.samples().iter().map(|s| s.family).collect();
+        assert_eq!(types, families.len(), "{page}");
     }
 
     #[test]

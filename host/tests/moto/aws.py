@@ -129,6 +129,16 @@ def run(endpoint, command):
         sts = client(endpoint, "sts", "us-east-1", keys)
         issued = sts.assume_role(RoleArn=command["arn"], RoleSessionName=command.get("session", "certwatch-test"))["Credentials"]
         return {"id": issued["AccessKeyId"], "secret": issued["SecretAccessKey"], "token": issued["SessionToken"]}
+    if name == "detach_user_policies":
+        # The user loses every permission it had: its next request is refused.
+        iam = client(endpoint, "iam", "us-east-1", keys)
+        for attached in iam.list_attached_user_policies(UserName=command["user"])["AttachedPolicies"]:
+            iam.detach_user_policy(UserName=command["user"], PolicyArn=attached["PolicyArn"])
+        return "ok"
+    if name == "not_after":
+        # ACM's NotAfter for "arn", in seconds since the epoch.
+        described = client(endpoint, "acm", region, keys).describe_certificate(CertificateArn=command["arn"])
+        return described["Certificate"]["NotAfter"].timestamp()
     if name == "detach_role_policies":
         iam = client(endpoint, "iam", "us-east-1", keys)
         for attached in iam.list_attached_role_policies(RoleName=command["role"])["AttachedPolicies"]:

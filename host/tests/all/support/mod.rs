@@ -42,10 +42,25 @@ fn test_tools() -> &'static Path {
             .expect("running scripts/test-tools");
         assert!(
             status.success(),
-            "scripts/test-tools could not install the test tools (moto, cargo-lambda, cfn-lint, wasmtime, jco)"
+            "scripts/test-tools could not install the test tools (moto, cargo-lambda, cfn-lint, wasmtime, prometheus-client, jco, promtool)"
         );
         root
     })
+}
+
+/// Debian's `promtool`, once `scripts/test-tools` has installed it; a test that needs it fails
+/// when it cannot be had.
+pub fn promtool() -> Command {
+    test_tools();
+    let found = Command::new("promtool")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "promtool (Debian's prometheus package) is missing: scripts/test-tools installs it, as root"
+    );
+    Command::new("promtool")
 }
 
 /// Waits up to a minute for a server just started to accept connections on `port`.
@@ -118,6 +133,20 @@ fn dechunk(mut body: &str) -> String {
         body = rest[size..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// The port of an AWS on 127.0.0.1 that accepts connections and never answers, for the rest
+/// of the test run.
+pub fn silent_aws() -> u16 {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = silent.local_addr().expect("its address").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    port
 }
 
 /// A free port on 127.0.0.1, for a server about to be started.
