@@ -4,6 +4,7 @@
 //! The templates are read with cfn-lint's own decoder, which knows CloudFormation's YAML tags.
 
 use crate::support::{repo_root, venv};
+use certwatch_contract::settings;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -229,10 +230,11 @@ const ORGANIZATION: &[(&str, &str)] = &[
 
 /// The function's settings for the organization, as the component reads them.
 const ORGANIZATION_SETTINGS: [&str; 5] = [
-    "MEMBER_ROLE_NAME",
-    "MEMBER_ROLE_EXTERNAL_ID",
-    "MEMBER_ACCOUNTS",
-    "SCAN_ACCOUNTS",
+    settings::MEMBER_ROLE_NAME,
+    settings::MEMBER_ROLE_EXTERNAL_ID,
+    settings::MEMBER_ACCOUNTS,
+    settings::SCAN_ACCOUNTS,
+    // The fan-out's queue, which the component reads once the fan-out lands.
     "SCAN_QUEUE_URL",
 ];
 
@@ -309,13 +311,13 @@ fn an_organization_deployment_gives_the_function_its_settings() {
     let environment = everything
         .resolve(&resources["Function"]["Properties"]["Environment"]["Variables"])
         .expect("the function's environment");
-    assert_eq!(environment["MEMBER_ROLE_NAME"], "${MemberRoleName}");
+    assert_eq!(environment[settings::MEMBER_ROLE_NAME], "${MemberRoleName}");
     assert_eq!(
-        environment["MEMBER_ROLE_EXTERNAL_ID"],
+        environment[settings::MEMBER_ROLE_EXTERNAL_ID],
         "${MemberRoleExternalId}"
     );
-    assert_eq!(environment["MEMBER_ACCOUNTS"], "${MemberAccounts}");
-    assert_eq!(environment["SCAN_ACCOUNTS"], "${ScanAccounts}");
+    assert_eq!(environment[settings::MEMBER_ACCOUNTS], "${MemberAccounts}");
+    assert_eq!(environment[settings::SCAN_ACCOUNTS], "${ScanAccounts}");
     assert_eq!(environment["SCAN_QUEUE_URL"], json!({"Ref": "ScanQueue"}));
     assert!(resources.contains_key("ScanQueue"));
 
