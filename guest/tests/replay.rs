@@ -53,6 +53,7 @@ fixtures! {
     import_rejected,
     in_window,
     malformed_event,
+    member_account,
     no_topic,
     not_handled,
     notify_day_skipped,
@@ -70,6 +71,7 @@ fixtures! {
     renewed_concurrent_update,
     renewed_never_flagged,
     scan,
+    scan_accounts,
     scan_filters,
     scan_nothing_expiring,
     scan_notify_days,
@@ -81,7 +83,7 @@ fixtures! {
 }
 
 /// How many fixtures `events/` holds: a folder lost or added unnoticed fails here.
-const FIXTURE_COUNT: usize = 42;
+const FIXTURE_COUNT: usize = 44;
 
 fn events_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
@@ -177,7 +179,9 @@ fn replay(name: &str, extra: &[(&str, &str)]) -> Replayed {
 /// A scan tells its progress as it goes, never backwards, and ends having done every region
 /// and seen every certificate its outcome counts.
 fn assert_progress_ends_with(report: &ScanReport, progress: &[ScanProgress]) {
-    let regions = u32::try_from(report.regions.len()).unwrap();
+    // Across accounts, each (account, region) is one region scanned.
+    let accounts = report.accounts.len().max(1);
+    let regions = u32::try_from(report.regions.len() * accounts).unwrap();
     let last = progress.last().expect("a scan tells its progress");
     assert_eq!(
         *last,

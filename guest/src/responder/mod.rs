@@ -37,6 +37,8 @@ pub struct Responder<'a, P> {
     /// certwatch's own, where `caller` is a member's: notifications, STS and Organizations go
     /// from certwatch's own account.
     pub(crate) central: Option<&'a Caller<'a, P>>,
+    /// In a scan across accounts, where this account's progress adds up with the others'.
+    pub(crate) progress: Option<crate::scan::AccountProgress<'a>>,
 }
 
 /// Handles one event: configuration from `env`, the event from `event_text`.
@@ -105,11 +107,13 @@ pub async fn handle<P: Platform>(
             config: &config,
             caller: Caller::new(platform, credentials, config.call_options()),
             central: Some(&central),
+            progress: None,
         },
         None => Responder {
             config: &config,
             caller: central,
             central: None,
+            progress: None,
         },
     };
     responder
@@ -165,6 +169,7 @@ impl<'a, P: Platform> Responder<'a, P> {
             config,
             caller: Caller::new(platform, &config.credentials, config.call_options()),
             central: None,
+            progress: None,
         }
     }
 

@@ -14,9 +14,11 @@ use crate::organization::{self, own_account};
 use crate::outcome::*;
 use crate::partition::Partition;
 use crate::responder::Responder;
+use certwatch_contract::ScanProgress;
 use certwatch_contract::settings;
 use certwatch_contract::{AccountScan, RegionScan};
 use futures::StreamExt as _;
+use std::cell::RefCell;
 use time::OffsetDateTime;
 
 /// Accounts scanned at once. Each account's own scan already runs its regions and describes
@@ -27,6 +29,8 @@ pub(crate) const ACCOUNTS_AT_ONCE: usize = 8;
 struct Target {
     id: AccountId,
     name: Option<String>,
+    /// Its place among the scan's accounts, for the progress board.
+    index: usize,
 }
 
 /// What came of one account.
@@ -50,18 +54,21 @@ pub(crate) async fn scan_accounts<P: Platform>(
     let targets = match accounts {
         Accounts::Listed(listed) => listed
             .iter()
-            .map(|id| Target {
+            .enumerate()
+            .map(|(index, id)| Target {
                 id: id.clone(),
                 name: None,
+                index,
             })
             .collect(),
         Accounts::Organization => organization_accounts(&own, partition).await?,
     };
     let central = Caller::new(platform, &config.credentials, config.call_options());
+    let board = ProgressBoard::new(targets.len(), regions.len());
     let now = platform.now();
     let scanned: Vec<Scanned> = futures::stream::iter(targets)
         .map(|target| {
-            let (central, regions) = (&central, &regions);
+            let (central, regions, board) = (&central, &regions, &board);
             async move {
                 let assumed = match target.id == *own_id {
                     true => None,
@@ -72,6 +79,7 @@ pub(crate) async fn scan_accounts<P: Platform>(
                         {
                             Ok(credentials) => Some(credentials),
                             Err(failure) => {
+                                board.finish(target.index, platform);
                                 return Scanned {
                                     target,
                                     part: Err(failure),
@@ -86,6 +94,10 @@ pub(crate) async fn scan_accounts<P: Platform>(
                     config,
                     caller: Caller::new(platform, credentials, config.call_options()),
                     central: Some(central),
+                    progress: Some(AccountProgress {
+                        board,
+                        index: target.index,
+                    }),
                 };
                 let part = responder
                     .scan_account(regions, Some(target.id.as_str()), now)
@@ -101,6 +113,72 @@ pub(crate) async fn scan_accounts<P: Platform>(
         .collect()
         .await;
     finish(&own, &central, envelope, &regions, scanned, now).await
+}
+
+/// Each account's progress, told to the platform as one scan's: (account, region) pairs done
+/// of all, and certificates seen in every account.
+pub(crate) struct ProgressBoard {
+    accounts: RefCell<Vec<ScanProgress>>,
+}
+
+impl ProgressBoard {
+    fn new(accounts: usize, regions: usize) -> Self {
+        let regions = u32::try_from(regions).unwrap_or(u32::MAX);
+        let start = ScanProgress {
+            regions_done: 0,
+            regions_total: regions,
+            certificates_seen: 0,
+        };
+        Self {
+            accounts: RefCell::new(vec![start; accounts]),
+        }
+    }
+
+    /// Account `index` has come to `progress`: the platform hears the scan's.
+    fn tell<P: Platform>(&self, index: usize, progress: ScanProgress, platform: &P) {
+        let total = {
+            let mut accounts = self.accounts.borrow_mut();
+            if let Some(slot) = accounts.get_mut(index) {
+                *slot = progress;
+            }
+            let sum = |f: fn(&ScanProgress) -> u32| {
+                accounts.iter().map(f).fold(0u32, u32::saturating_add)
+            };
+            ScanProgress {
+                regions_done: sum(|p| p.regions_done),
+                regions_total: sum(|p| p.regions_total),
+                certificates_seen: sum(|p| p.certificates_seen),
+            }
+        };
+        platform.progress(&total);
+    }
+
+    /// Account `index` will not be scanned (its role could not be assumed): its regions count
+    /// as done.
+    fn finish<P: Platform>(&self, index: usize, platform: &P) {
+        let slot = self.accounts.borrow().get(index).copied();
+        if let Some(slot) = slot {
+            let done = ScanProgress {
+                regions_done: slot.regions_total,
+                ..slot
+            };
+            self.tell(index, done, platform);
+        }
+    }
+}
+
+/// Where one account's progress goes in a scan across accounts.
+#[derive(Clone, Copy)]
+pub(crate) struct AccountProgress<'a> {
+    board: &'a ProgressBoard,
+    index: usize,
+}
+
+impl AccountProgress<'_> {
+    /// This account has come to `progress`.
+    pub(crate) fn tell<P: Platform>(&self, progress: ScanProgress, platform: &P) {
+        self.board.tell(self.index, progress, platform);
+    }
 }
 
 /// The organization's ACTIVE accounts, from Organizations (certwatch's account must be the
@@ -135,6 +213,8 @@ async fn organization_accounts<P: Platform>(
                 .map(|a| Target {
                     id: a.id,
                     name: a.name,
+                    // Numbered once sorted.
+                    index: 0,
                 }),
         );
         match page.next_token {
@@ -143,6 +223,9 @@ async fn organization_accounts<P: Platform>(
         }
     }
     targets.sort_by(|a, b| a.id.cmp(&b.id));
+    for (index, target) in targets.iter_mut().enumerate() {
+        target.index = index;
+    }
     Ok(targets)
 }
 
