@@ -10,11 +10,13 @@ pub enum Service {
     SecurityHub,
     /// Amazon SNS.
     Sns,
+    /// Amazon EventBridge: `PutEvents` to `EVENT_BUS_NAME`.
+    Events,
 }
 
 impl Service {
     /// Every service certwatch calls.
-    pub const ALL: [Self; 3] = [Self::Acm, Self::SecurityHub, Self::Sns];
+    pub const ALL: [Self; 4] = [Self::Acm, Self::SecurityHub, Self::Sns, Self::Events];
 
     /// The endpoint prefix, which is also the SigV4 signing name for these services.
     pub fn endpoint_prefix(self) -> &'static str {
@@ -22,6 +24,7 @@ impl Service {
             Self::Acm => "acm",
             Self::SecurityHub => "securityhub",
             Self::Sns => "sns",
+            Self::Events => "events",
         }
     }
 
@@ -31,6 +34,7 @@ impl Service {
             Self::Acm => "AWS_ENDPOINT_URL_ACM",
             Self::SecurityHub => "AWS_ENDPOINT_URL_SECURITYHUB",
             Self::Sns => "AWS_ENDPOINT_URL_SNS",
+            Self::Events => "AWS_ENDPOINT_URL_EVENTS",
         }
     }
 }

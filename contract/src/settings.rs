@@ -42,6 +42,13 @@ pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
 /// ([`crate::Service::endpoint_variable`]) wins.
 pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
 
+/// An SNS topic Amazon Q Developer in chat applications (AWS Chatbot) reads: each alert is
+/// also published there as a custom notification, in markdown.
+pub const CHAT_TOPIC_ARN: &str = "CHAT_TOPIC_ARN";
+/// An EventBridge bus (its name or ARN) that receives one event per decision, for incident
+/// tools.
+pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+
 /// Set (`true`) by `certwatch scan` alone: the scan's outcome lists every certificate it saw.
 /// Never passed through from the host's environment, so a scheduled scan's outcome (on Lambda,
 /// say) stays the same size however many certificates the account holds.
@@ -82,6 +89,9 @@ pub const PASSED_THROUGH: &[&str] = &[
     SCAN_CONCURRENCY,
     SCAN_REGIONS,
     SEVERITY_DAYS,
+    CHAT_TOPIC_ARN,
+    EVENT_BUS_NAME,
+    "AWS_ENDPOINT_URL_EVENTS",
 ];
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Configuration, read from the environment the host hands the component.
 
-use crate::arn::{TopicArn, is_region};
+use crate::arn::{EventBus, TopicArn, is_region};
 use crate::decision::SeverityThresholds;
 use crate::filter::{Filters, TagPattern};
 pub use certwatch_contract::Service;
@@ -51,6 +51,7 @@ pub struct EndpointOverrides {
     acm: Option<String>,
     security_hub: Option<String>,
     sns: Option<String>,
+    events: Option<String>,
 }
 
 impl EndpointOverrides {
@@ -60,6 +61,7 @@ impl EndpointOverrides {
             Service::Acm => &self.acm,
             Service::SecurityHub => &self.security_hub,
             Service::Sns => &self.sns,
+            Service::Events => &self.events,
         };
         specific.as_deref().or(self.all.as_deref())
     }
@@ -109,6 +111,10 @@ pub struct Config {
     /// List every certificate a scan sees in its outcome (`CERTWATCH_SCAN_LIST`, which only
     /// `certwatch scan` sets): a scheduled scan's outcome stays small without it.
     pub list_certificates: bool,
+    /// Where each alert also goes as a chat custom notification (`CHAT_TOPIC_ARN`).
+    pub chat_topic: Option<TopicArn>,
+    /// The bus that receives one event per decision (`EVENT_BUS_NAME`).
+    pub event_bus: Option<EventBus>,
 }
 
 /// A setting that is missing or not valid.
@@ -202,6 +208,7 @@ impl Config {
             acm: endpoint_var(Service::Acm.endpoint_variable())?,
             security_hub: endpoint_var(Service::SecurityHub.endpoint_variable())?,
             sns: endpoint_var(Service::Sns.endpoint_variable())?,
+            events: endpoint_var(Service::Events.endpoint_variable())?,
         };
 
         let generator_id = get(settings::GENERATOR_ID).unwrap_or(crate::finding::GENERATOR_ID);
@@ -288,7 +295,20 @@ impl Config {
             }
         };
 
+        let chat_topic = get(settings::CHAT_TOPIC_ARN)
+            .map(|text| {
+                TopicArn::parse(text).map_err(|e| fail(settings::CHAT_TOPIC_ARN, e.to_string()))
+            })
+            .transpose()?;
+        let event_bus = get(settings::EVENT_BUS_NAME)
+            .map(|text| {
+                EventBus::parse(text).map_err(|e| fail(settings::EVENT_BUS_NAME, e.to_string()))
+            })
+            .transpose()?;
+
         Ok(Self {
+            chat_topic,
+            event_bus,
             filters,
             owner_topic_tag,
             list_certificates,
@@ -577,5 +597,35 @@ mod tests {
             !shown.contains("s3cr3t") && !shown.contains("sessiontokenvalue"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn chat_topic_and_event_bus() {
+        let config = with(&[]).unwrap();
+        assert_eq!((config.chat_topic, config.event_bus), (None, None));
+        let config = with(&[
+            ("CHAT_TOPIC_ARN", "arn:aws:sns:eu-west-1:123456789012:chat"),
+            ("EVENT_BUS_NAME", "certwatch"),
+            ("AWS_ENDPOINT_URL_EVENTS", "http://localhost:4010/"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.chat_topic.map(|t| t.to_string()).as_deref(),
+            Some("arn:aws:sns:eu-west-1:123456789012:chat")
+        );
+        assert_eq!(
+            config.event_bus.map(|b| b.to_string()).as_deref(),
+            Some("certwatch")
+        );
+        assert_eq!(
+            config.endpoints.for_service(Service::Events),
+            Some("http://localhost:4010")
+        );
+        for (name, value) in [
+            ("CHAT_TOPIC_ARN", "arn:aws:sqs:eu-west-1:123456789012:chat"),
+            ("EVENT_BUS_NAME", "not a bus"),
+        ] {
+            assert_eq!(with(&[(name, value)]).unwrap_err().variable, name);
+        }
     }
 }

@@ -10,10 +10,13 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod alert_event;
 pub mod arn;
 pub(crate) mod asff;
 pub mod aws;
 pub mod certificate;
+pub mod chat;
+pub mod chat_alert;
 pub mod config;
 pub mod decision;
 pub mod event;

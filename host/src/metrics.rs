@@ -235,6 +235,7 @@ mod tests {
             skipped: vec![],
             planned: vec![],
             certificates: vec![],
+            events: vec![],
         });
         let lines: Vec<Value> = emf_lines(&outcome, 1).iter().map(|l| parse(l)).collect();
         assert_eq!(lines.len(), 3);

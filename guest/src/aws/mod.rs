@@ -4,6 +4,7 @@
 pub mod acm;
 pub mod call;
 pub mod error;
+pub mod events;
 pub mod open_findings;
 pub mod retry;
 pub mod securityhub;
@@ -40,6 +41,8 @@ pub enum Operation {
     GetFindings,
     /// SNS: a message to a topic.
     Publish,
+    /// EventBridge: events onto a bus.
+    PutEvents,
 }
 
 impl Operation {
@@ -53,6 +56,7 @@ impl Operation {
                 Service::SecurityHub
             }
             Self::Publish => Service::Sns,
+            Self::PutEvents => Service::Events,
         }
     }
 
@@ -60,7 +64,7 @@ impl Operation {
     pub fn writes(self) -> bool {
         matches!(
             self,
-            Self::BatchImportFindings | Self::BatchUpdateFindings | Self::Publish
+            Self::BatchImportFindings | Self::BatchUpdateFindings | Self::Publish | Self::PutEvents
         )
     }
 
@@ -74,6 +78,7 @@ impl Operation {
             Self::BatchUpdateFindings => "securityhub:BatchUpdateFindings",
             Self::GetFindings => "securityhub:GetFindings",
             Self::Publish => "sns:Publish",
+            Self::PutEvents => "events:PutEvents",
         }
     }
 }
@@ -207,6 +212,11 @@ pub fn dry_run_reply(request: &AwsRequest) -> AwsResponse {
         Operation::BatchUpdateFindings => serde_json::json!({
             "ProcessedFindings": vec![serde_json::json!({}); listed("FindingIdentifiers")],
             "UnprocessedFindings": [],
+        })
+        .to_string(),
+        Operation::PutEvents => serde_json::json!({
+            "FailedEntryCount": 0,
+            "Entries": vec![serde_json::json!({"EventId": "dry-run"}); listed("Entries")],
         })
         .to_string(),
         _ => "<PublishResponse><PublishResult><MessageId>dry-run</MessageId></PublishResult></PublishResponse>"

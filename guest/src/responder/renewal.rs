@@ -3,10 +3,12 @@
 //! is told the certificate was renewed.
 
 use super::{Fail, Known, Platform, Responder, Skip, StepError, finish};
+use crate::alert_event::{AlertEvent, AlertKind, Alerted};
 use crate::arn::CertificateArn;
 use crate::aws::CallError;
 use crate::aws::open_findings::HubState;
 use crate::aws::securityhub::{self, FindingIdentifier};
+use crate::chat_alert::renewed_chat;
 use crate::config::Service;
 use crate::decision::Severity;
 use crate::event::Renewal;
@@ -14,6 +16,7 @@ use crate::finding::ExpiryFinding;
 use crate::notification::{ExpiryNotice, RENEWED_SUBJECT, RenewedNotice};
 use crate::outcome::*;
 use crate::timestamp::rfc3339_seconds;
+use futures::future::join;
 
 impl<P: Platform> Responder<'_, P> {
     pub(super) async fn resolve(
@@ -92,11 +95,28 @@ impl<P: Platform> Responder<'_, P> {
         // the finding is still open would be false, and each retry would send it again. (One
         // round trip more than at once, for an event that comes once a renewal.)
         let resolved = resolve.await;
-        let published = match &resolved {
-            Err(Fail(_)) => Vec::new(),
-            Ok(_) | Err(Skip(_)) => self.publish_renewed(certificate, &known, renewal).await,
+        let (published, put) = match &resolved {
+            Err(Fail(_)) => (Vec::new(), Vec::new()),
+            Ok(_) | Err(Skip(_)) => {
+                let alert = AlertEvent::new(
+                    AlertKind::Renewed,
+                    Alerted {
+                        certificate,
+                        domain: &handled.certificate.domain,
+                        not_after: &handled.certificate.not_after,
+                        days_left: known.days_left,
+                        severity: Severity::Informational,
+                        reason: None,
+                    },
+                );
+                join(
+                    self.publish_renewed(certificate, &known, renewal, &handled.event_id),
+                    self.put_alert(certificate, alert),
+                )
+                .await
+            }
         };
-        finish(handled, resolved, published)
+        finish(handled, resolved, published, put)
     }
 
     async fn publish_renewed(
@@ -104,6 +124,7 @@ impl<P: Platform> Responder<'_, P> {
         certificate: &CertificateArn,
         known: &Known<'_>,
         renewal: Renewal,
+        event_id: &str,
     ) -> Vec<Result<Notification, StepError>> {
         let notice = RenewedNotice {
             now: ExpiryNotice {
@@ -115,7 +136,13 @@ impl<P: Platform> Responder<'_, P> {
             },
             how: renewal.words(),
         };
-        self.notify(certificate, known.owner, RENEWED_SUBJECT, &notice.message())
-            .await
+        let chat = || renewed_chat(&notice, event_id);
+        let (mut published, chat) = join(
+            self.notify(certificate, known.owner, RENEWED_SUBJECT, &notice.message()),
+            self.publish_chat(RENEWED_SUBJECT, chat),
+        )
+        .await;
+        published.extend(chat);
+        published
     }
 }

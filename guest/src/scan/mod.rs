@@ -13,12 +13,14 @@
 
 mod batches;
 mod digest;
+mod digest_chat;
 mod digest_message;
 mod findings;
 mod inventory;
 mod listing;
 
 pub use batches::{MAX_FINDINGS_PER_BATCH, MAX_IMPORT_BYTES, finding_batches};
+pub use digest_chat::{DIGEST_EVENT_TYPE, DigestScope, digest_chat};
 pub use digest_message::{SNS_MAX_MESSAGE_BYTES, digest_messages};
 
 use crate::arn::{CertificateArn, TopicArn, is_region};
@@ -182,9 +184,18 @@ impl<P: Platform> Responder<'_, P> {
                     )
                     .await;
                 let unknown_owners = self.find_owners(&mut resolved.resolutions).await;
-                let mut digest = self
-                    .publish_digest(&judged.expiring, &resolved.resolutions, &regions, now)
-                    .await;
+                let scope = DigestScope {
+                    scan_id: &envelope.id,
+                    window_days: self.config.expiry_days,
+                    regions: &regions,
+                    now,
+                };
+                let (mut digest, chat) = futures::future::join(
+                    self.publish_digest(&judged.expiring, &resolved.resolutions, &regions, now),
+                    self.publish_digest_chat(&judged.expiring, &resolved.resolutions, scope),
+                )
+                .await;
+                digest.absorb(chat);
                 digest.skipped.extend(unknown_owners);
                 (judged, resolved, digest)
             },
@@ -226,6 +237,7 @@ impl<P: Platform> Responder<'_, P> {
             skipped: unusable_owners,
             planned: Vec::new(),
             certificates: inventory.into_list(&resolved.resolutions),
+            events: Vec::new(),
         };
         let Imported {
             count,

@@ -302,6 +302,7 @@ pub(crate) mod tests {
             skipped: vec![],
             planned: vec![],
             certificates,
+            events: vec![],
         }
     }
 
