@@ -11,6 +11,7 @@
 //! - `digest`: who hears of what, and the messages published;
 //! - `digest_message`: the digest's text; `batches`: the import batches' limits.
 
+mod alerts;
 mod batches;
 mod digest;
 mod digest_chat;
@@ -250,6 +251,17 @@ impl<P: Platform> Responder<'_, P> {
         failures.extend(resolved.failures);
         failures.extend(digest.failures);
         report.skipped.extend(digest.skipped);
+        let alerts = alerts::scan_alerts(&expiring, &resolved.resolutions, now);
+        // The first region scanned stands for certwatch's own where `AWS_REGION` is unset.
+        if let (false, Some(region)) = (alerts.is_empty(), regions.first()) {
+            let partition = crate::partition::Partition::for_region(region);
+            let (events, failure) = self.put_alerts(partition, region, &alerts).await;
+            report.events = events;
+            failures.extend(failure.map(|error| StepFailure {
+                what: "putting the scan's events".to_owned(),
+                error,
+            }));
+        }
         if self.config.sns_topic.is_none() && !expiring.is_empty() {
             report.skipped.push(Skipped {
                 step: Step::Notification,
