@@ -608,3 +608,39 @@ fn a_certificates_chat_alert_and_its_renewal_share_a_thread() {
         certwatch_guest::scan::DIGEST_EVENT_TYPE
     );
 }
+
+/// A dry run plans the chat message and the event as it plans every write, and sends neither:
+/// the very requests of `events/dry-run` replay with both settings added.
+#[test]
+fn a_dry_run_plans_the_chat_message_and_the_event() {
+    let chat = "arn:aws:sns:us-east-1:123456789012:certwatch-chat";
+    let replayed = replay(
+        "dry-run",
+        &[
+            (settings::CHAT_TOPIC_ARN, chat),
+            (settings::EVENT_BUS_NAME, "certwatch"),
+        ],
+    );
+    let Outcome::Handled(handled) = replayed.outcome else {
+        panic!("not handled: {:?}", replayed.outcome);
+    };
+    let planned: Vec<&str> = handled
+        .planned
+        .iter()
+        .map(|p| p.operation.as_str())
+        .collect();
+    assert!(planned.contains(&"events:PutEvents"), "{planned:?}");
+    let chat_publish = handled
+        .planned
+        .iter()
+        .find(|p| p.operation == "sns:Publish" && p.body.contains("certwatch-chat"))
+        .expect("the chat message planned");
+    assert!(
+        chat_publish.body.contains("client-markdown"),
+        "{}",
+        chat_publish.body
+    );
+    assert!(handled.notifications.iter().any(|n| n.topic_arn == chat));
+    assert_eq!(handled.events.len(), 1);
+    assert_eq!(handled.events[0].event_id, "dry-run");
+}

@@ -181,6 +181,7 @@ mod tests {
             notifications: vec![],
             skipped: vec![],
             planned: vec![],
+            events: vec![],
         });
         emf_lines(&outcome, 1_764_417_600_000)
             .iter()
