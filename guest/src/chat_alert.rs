@@ -1,173 +1,100 @@
-//! A certificate's alerts as chat custom notifications: what the e-mail says, in markdown, in
-//! the certificate's own thread (its reminders and its renewal together).
+//! A certificate's alerts as chat custom notifications: what the e-mail says, word for word
+//! (its lines are plain markdown; its commands become code spans), in the certificate's own
+//! thread (its reminders and its renewal together). One text for both keeps them saying the
+//! same, and the component small.
 
 use crate::alert_event::{AlertKind, dedup_key};
-use crate::chat::{CustomNotification, Draft, code};
+use crate::chat::{CustomNotification, Draft, context};
 use crate::decision::Severity;
 use crate::finding::{display_domain, finding_id};
 use crate::notification::{ExpiryNotice, RenewedNotice};
-use crate::timestamp::{human, rfc3339_seconds};
+use crate::timestamp::rfc3339_seconds;
 use std::collections::BTreeMap;
 
 /// The chat notification for an expiring, expired or action-required certificate.
 pub fn expiry_chat(notice: &ExpiryNotice<'_>, severity: Severity, id: &str) -> CustomNotification {
-    let arn = notice.certificate.arn();
-    let domain = display_domain(notice.detail);
-    let when = human(notice.not_after);
     let kind = AlertKind::raised(notice.days_left, notice.action.is_some());
-    let (title, headline) = match (kind, notice.days_left) {
-        (AlertKind::ActionRequired, d) => (
-            format!(":warning: ACM cannot renew {domain}"),
-            format!(
-                "ACM cannot renew the certificate for {} by itself ({}). It expires on {when}, in {d} days.",
-                code(domain),
-                notice.action.unwrap_or("renewal action required")
-            ),
-        ),
-        (AlertKind::Expired, _) => (
-            format!(":red_circle: Certificate expired: {domain}"),
-            format!(
-                "The ACM certificate for {} has expired, on {when}.",
-                code(domain)
-            ),
-        ),
-        (_, 0) => (
-            format!(":red_circle: Certificate expires today: {domain}"),
-            format!(
-                "The ACM certificate for {} expires today, {when}.",
-                code(domain)
-            ),
-        ),
-        (_, d) => (
-            format!(":hourglass: Certificate expires in {d} days: {domain}"),
-            format!(
-                "The ACM certificate for {} expires in {d} days, on {when}.",
-                code(domain)
-            ),
-        ),
+    let mark = match kind {
+        AlertKind::Expiring if notice.days_left > 0 => ":hourglass:",
+        AlertKind::ActionRequired => ":warning:",
+        _ => ":red_circle:",
     };
-    let mut lines = vec![headline, String::new()];
-    lines.push(format!("*Certificate:* {}", code(arn.as_str())));
-    let others: Vec<String> = notice
-        .detail
-        .subject_alternative_names
-        .iter()
-        .filter(|n| n.as_str() != domain)
-        .map(|n| code(n))
-        .collect();
-    if !others.is_empty() {
-        lines.push(format!("*Also covers:* {}", others.join(", ")));
-    }
-    lines.push(format!(
-        "*Account:* {} ({})",
-        code(&arn.account),
-        arn.region
-    ));
-    if let Some(kind) = &notice.detail.kind {
-        lines.push(format!("*Type:* {kind}"));
-    }
-    if !notice.detail.in_use_by.is_empty() {
-        let users: Vec<String> = notice.detail.in_use_by.iter().map(|u| code(u)).collect();
-        lines.push(format!("*In use by:* {}", users.join(", ")));
-    }
-    lines.push(format!("*Severity:* {}", severity.label()));
+    let arn = notice.certificate.arn();
     let console = arn
         .partition
         .acm_console_url(&arn.region, notice.certificate.id());
-    let mut next_steps = vec![what_to_do(notice)];
-    next_steps.push(format!("Open it in the ACM console: {console}"));
     let mut keywords = vec!["certwatch".to_owned(), severity.label().to_owned()];
     keywords.extend(notice.detail.kind.clone());
-    keywords.push(arn.region.clone());
-    Draft {
-        id: Some(id.to_owned()),
-        title,
-        description: lines.join("\n"),
-        next_steps,
+    let draft = Draft {
+        next_steps: vec![format!("Open it in the ACM console: {console}")],
         keywords,
-        thread_id: Some(dedup_key(notice.certificate)),
-        summary: format!("{}: {domain}", kind.detail_type()),
-        event_type: kind.detail_type().to_owned(),
         related_resources: std::iter::once(arn.as_str().to_owned())
             .chain(notice.detail.in_use_by.iter().cloned())
             .collect(),
-        additional_context: context(notice, severity),
-    }
-    .fit()
+        ..draft(notice, kind, mark, &notice.message(), severity, id)
+    };
+    draft.fit()
 }
 
 /// The chat notification for a renewal: the all-clear, in the same thread as the alerts.
 pub fn renewed_chat(notice: &RenewedNotice<'_>, id: &str) -> CustomNotification {
-    let now = &notice.now;
-    let arn = now.certificate.arn();
-    let domain = display_domain(now.detail);
-    let kind = AlertKind::Renewed;
-    let description = [
-        format!(
-            "The ACM certificate for {} was {}: it now expires on {}, in {} days.",
-            code(domain),
-            notice.how,
-            human(now.not_after),
-            now.days_left
-        ),
-        String::new(),
-        format!("*Certificate:* {}", code(arn.as_str())),
-        format!("*Account:* {} ({})", code(&arn.account), arn.region),
-        String::new(),
-        "Nothing more to do: certwatch resolved its Security Hub finding.".to_owned(),
-    ]
-    .join("\n");
-    Draft {
-        id: Some(id.to_owned()),
-        title: format!(":white_check_mark: Certificate renewed: {domain}"),
-        description,
-        next_steps: Vec::new(),
-        keywords: vec![
-            "certwatch".to_owned(),
-            "renewed".to_owned(),
-            arn.region.clone(),
-        ],
-        thread_id: Some(dedup_key(now.certificate)),
-        summary: format!("{}: {domain}", kind.detail_type()),
-        event_type: kind.detail_type().to_owned(),
-        related_resources: vec![arn.as_str().to_owned()],
-        additional_context: context(now, Severity::Informational),
-    }
-    .fit()
+    let draft = Draft {
+        keywords: vec!["certwatch".to_owned(), "renewed".to_owned()],
+        related_resources: vec![notice.now.certificate.to_string()],
+        ..draft(
+            &notice.now,
+            AlertKind::Renewed,
+            ":white_check_mark:",
+            &notice.message(),
+            Severity::Informational,
+            id,
+        )
+    };
+    draft.fit()
 }
 
-/// What to do, in one step: the same advice as the e-mail's.
-fn what_to_do(notice: &ExpiryNotice<'_>) -> String {
-    let arn = notice.certificate.arn();
-    if let Some(reason) = notice.action {
-        return crate::renewal_action::what_to_fix(reason).to_owned();
-    }
-    match notice.detail.kind.as_deref() {
-        Some("IMPORTED") => format!(
-            "ACM cannot renew an imported certificate: import a renewed one into the same ARN, `aws acm import-certificate --certificate-arn {arn} --certificate fileb://cert.pem --private-key fileb://key.pem --certificate-chain fileb://chain.pem --region {}`",
-            arn.region
-        ),
-        _ => format!(
-            "Check the renewal status and the domain's validation records: `aws acm describe-certificate --certificate-arn {arn} --region {}`",
-            arn.region
-        ),
+/// What every alert's notification has: the e-mail's text, its first line the title.
+fn draft(
+    notice: &ExpiryNotice<'_>,
+    kind: AlertKind,
+    mark: &str,
+    email: &str,
+    severity: Severity,
+    id: &str,
+) -> Draft {
+    let (headline, rest) = email.split_once('\n').unwrap_or((email, ""));
+    let description: Vec<String> = rest
+        .trim_start_matches('\n')
+        .lines()
+        .map(|line| match line.strip_prefix("  aws ") {
+            Some(command) => format!("`aws {command}`"),
+            None => line.to_owned(),
+        })
+        .collect();
+    let domain = display_domain(notice.detail);
+    Draft {
+        id: Some(id.to_owned()),
+        title: format!("{mark} {headline}"),
+        description: description.join("\n"),
+        thread_id: Some(dedup_key(notice.certificate)),
+        summary: format!("{}: {domain}", kind.detail_type()),
+        event_type: kind.detail_type().to_owned(),
+        additional_context: facts(notice, severity),
+        ..Draft::default()
     }
 }
 
 /// The facts a custom action or a person may want, as Chatbot's string map.
-fn context(notice: &ExpiryNotice<'_>, severity: Severity) -> BTreeMap<String, String> {
+fn facts(notice: &ExpiryNotice<'_>, severity: Severity) -> BTreeMap<String, String> {
     let arn = notice.certificate.arn();
-    [
+    context(&[
         ("account", arn.account.clone()),
         ("region", arn.region.clone()),
         ("notAfter", rfc3339_seconds(notice.not_after)),
         ("daysLeft", notice.days_left.to_string()),
         ("severity", severity.label().to_owned()),
         ("findingId", finding_id(notice.certificate)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
+    ])
 }
 
 #[cfg(test)]
@@ -212,32 +139,46 @@ mod tests {
     fn an_expiring_certificate_says_what_the_email_says() {
         let arn = arn();
         let detail = detail(&arn, "IMPORTED");
-        let n = expiry_chat(&notice(&arn, &detail, 11), Severity::High, "event-1");
+        let notice = notice(&arn, &detail, 11);
+        let n = expiry_chat(&notice, Severity::High, "event-1");
         assert_eq!(n.id.as_deref(), Some("event-1"));
         assert_eq!(
             n.content.title,
-            ":hourglass: Certificate expires in 11 days: *.example.com"
+            ":hourglass: The ACM certificate for *.example.com expires in 11 days, on 2026-12-10 12:00 UTC."
         );
         let d = &n.content.description;
+        let email = notice.message();
+        // Every line of the e-mail below its headline, the commands as code spans.
+        for line in email.lines().skip(2) {
+            let line = match line.strip_prefix("  ") {
+                Some(command) => format!("`{command}`"),
+                None => line.to_owned(),
+            };
+            assert!(d.contains(&line), "{line:?} is not in\n{d}");
+        }
         assert!(
-            d.starts_with(
-                "The ACM certificate for `*.example.com` expires in 11 days, on 2026-12-10 12:00 UTC."
-            ),
+            d.starts_with("Certificate: arn:aws:acm:us-east-1:123456789012:certificate/abc"),
             "{d}"
         );
-        assert!(d.contains("*Account:* `123456789012` (us-east-1)"), "{d}");
-        assert!(d.contains("*Also covers:* `example.com`"), "{d}");
+        assert!(d.contains("Account:     123456789012 (us-east-1)"), "{d}");
         assert!(
-            d.contains("*In use by:* `arn:aws:elasticloadbalancing"),
+            d.contains("\n`aws acm import-certificate --certificate-arn"),
             "{d}"
         );
-        assert!(n.content.next_steps[0].contains("aws acm import-certificate --certificate-arn"));
-        assert!(n.content.next_steps[1].contains(
+        assert!(n.content.next_steps[0].contains(
             "https://console.aws.amazon.com/acm/home?region=us-east-1#/certificates/abc"
         ));
+        assert_eq!(n.content.keywords, ["certwatch", "HIGH", "IMPORTED"]);
         assert_eq!(n.metadata.event_type, "Certificate Expiring");
+        assert_eq!(n.metadata.summary, "Certificate Expiring: *.example.com");
         assert_eq!(n.metadata.additional_context["daysLeft"], "11");
+        assert_eq!(n.metadata.additional_context["account"], "123456789012");
         assert_eq!(n.metadata.related_resources[0], arn.to_string());
+        assert_eq!(
+            n.metadata.related_resources.len(),
+            2,
+            "the certificate and its user"
+        );
     }
 
     #[test]
@@ -246,7 +187,13 @@ mod tests {
         let detail = detail(&arn, "AMAZON_ISSUED");
         let expired = expiry_chat(&notice(&arn, &detail, -1), Severity::Critical, "e1");
         assert_eq!(expired.metadata.event_type, "Certificate Expired");
-        assert!(expired.content.next_steps[0].contains("describe-certificate"));
+        assert!(expired.content.title.starts_with(":red_circle: "));
+        assert!(
+            expired
+                .content
+                .description
+                .contains("`aws acm describe-certificate")
+        );
         let renewed = renewed_chat(
             &RenewedNotice {
                 now: notice(&arn, &detail, 395),
@@ -255,7 +202,11 @@ mod tests {
             "e2",
         );
         assert_eq!(renewed.metadata.event_type, "Certificate Renewed");
-        assert!(renewed.metadata.thread_id.is_some());
+        assert!(
+            renewed.content.title.contains("was renewed by ACM"),
+            "{renewed:?}"
+        );
+        assert_eq!(renewed.metadata.thread_id, Some(format!("certwatch:{arn}")));
         assert_eq!(renewed.metadata.thread_id, expired.metadata.thread_id);
     }
 
@@ -267,9 +218,13 @@ mod tests {
         notice.action = Some("CAA_ERROR");
         let n = expiry_chat(&notice, Severity::High, "e");
         assert_eq!(n.metadata.event_type, "Certificate Renewal Action Required");
-        assert_eq!(
-            n.content.next_steps[0],
-            crate::renewal_action::what_to_fix("CAA_ERROR")
+        assert!(n.content.title.starts_with(":warning: ACM cannot renew"));
+        assert!(
+            n.content
+                .description
+                .contains(crate::renewal_action::what_to_fix("CAA_ERROR")),
+            "{}",
+            n.content.description
         );
     }
 }

@@ -7,7 +7,8 @@
 
 use super::{AwsRequest, AwsResponse, CallError, Operation, json_reply, unreadable};
 use crate::arn::EventBus;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 /// The entry codes that another attempt can clear (EventBridge's own failure, throttling).
 pub const TRANSIENT_ENTRY_CODES: &[&str] = &[
@@ -40,7 +41,7 @@ struct PutEventsBody<'a> {
 
 /// `PutEvents` of `entries` (at most 10, EventBridge's limit) in `region`.
 pub fn put_events(endpoint: &str, region: &str, entries: &[Entry]) -> AwsRequest {
-    // Serialising plain strings cannot fail.
+    // Strings only: serialising cannot fail.
     let body = serde_json::to_vec(&PutEventsBody { entries }).unwrap_or_default();
     AwsRequest::new(
         Operation::PutEvents,
@@ -58,40 +59,29 @@ pub fn bus_region<'a>(bus: &'a EventBus, fallback: &'a str) -> &'a str {
     bus.region().unwrap_or(fallback)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PutEventsReply {
-    #[serde(default)]
-    failed_entry_count: u32,
-    #[serde(default)]
-    entries: Vec<ReplyEntry>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ReplyEntry {
-    event_id: Option<String>,
-    error_code: Option<String>,
-    error_message: Option<String>,
-}
-
 /// The events' ids, in the order they were sent, when every entry was put; `sent` is how many
-/// were. A failed entry is the call's error, with the first failure's code.
+/// were. A failed entry is the call's error, with the first failure's code. Read as a
+/// `serde_json::Value`, whose code the component has anyway: a derived reply type cost it
+/// kilobytes more.
 pub fn parse_put_events(response: &AwsResponse, sent: usize) -> Result<Vec<String>, CallError> {
     let operation = Operation::PutEvents;
-    let reply: PutEventsReply = json_reply(operation, response)?;
-    let failed: Vec<&ReplyEntry> = reply
-        .entries
+    let reply: Value = json_reply(operation, response)?;
+    let text = |entry: &Value, field: &str| entry[field].as_str().map(str::to_owned);
+    let entries: &[Value] = reply["Entries"].as_array().map_or(&[], Vec::as_slice);
+    let failed_count = reply["FailedEntryCount"].as_u64().unwrap_or(0);
+    let failed: Vec<&Value> = entries
         .iter()
-        .filter(|e| e.error_code.is_some())
+        .filter(|e| text(e, "ErrorCode").is_some())
         .collect();
-    if reply.failed_entry_count > 0 || !failed.is_empty() {
+    if failed_count > 0 || !failed.is_empty() {
         let first = failed.first();
         let code = first
-            .and_then(|e| e.error_code.clone())
+            .and_then(|e| text(e, "ErrorCode"))
             .unwrap_or_else(|| "FailedEntry".to_owned());
-        let message = first.and_then(|e| e.error_message.as_deref()).unwrap_or("");
-        let count = reply.failed_entry_count.max(failed.len() as u32);
+        let message = first
+            .and_then(|e| text(e, "ErrorMessage"))
+            .unwrap_or_default();
+        let count = failed_count.max(failed.len() as u64);
         return Err(CallError::Service {
             operation,
             status: response.status,
@@ -99,17 +89,16 @@ pub fn parse_put_events(response: &AwsResponse, sent: usize) -> Result<Vec<Strin
             message: format!("{count} of {sent} events were not put: {message}"),
         });
     }
-    if reply.entries.len() != sent {
+    if !reply.is_object() || entries.len() != sent {
         return Err(unreadable(
             operation,
             response,
-            format!("{} entries answered for {sent} sent", reply.entries.len()),
+            format!("{} entries answered for {sent} sent", entries.len()),
         ));
     }
-    reply
-        .entries
-        .into_iter()
-        .map(|e| e.event_id.filter(|id| !id.is_empty()))
+    entries
+        .iter()
+        .map(|e| text(e, "EventId").filter(|id| !id.is_empty()))
         .collect::<Option<Vec<String>>>()
         .ok_or_else(|| unreadable(operation, response, "an entry has no EventId".into()))
 }

@@ -12,16 +12,17 @@ use crate::outcome::{Notification, PutEvent};
 use crate::partition::Partition;
 
 impl<P: Platform> Responder<'_, P> {
-    /// Publishes `chat` to `CHAT_TOPIC_ARN`, when it is set. The topic is the operator's, as
-    /// `SNS_TOPIC_ARN` is: a failure to reach it is the event's failure, retried.
+    /// Publishes `chat` (written only where `CHAT_TOPIC_ARN` is set) to that topic. The topic
+    /// is the operator's, as `SNS_TOPIC_ARN` is: a failure to reach it is the event's failure,
+    /// retried.
     pub(super) async fn publish_chat(
         &self,
         subject: &str,
-        chat: impl FnOnce() -> CustomNotification,
+        chat: Option<CustomNotification>,
     ) -> Option<Result<Notification, StepError>> {
-        let topic = self.config.chat_topic.as_ref()?;
+        let (topic, chat) = self.config.chat_topic.as_ref().zip(chat)?;
         Some(
-            self.publish_to(topic, subject, &chat().to_message())
+            self.publish_to(topic, subject, &chat.to_message())
                 .await
                 .map_err(Fail),
         )
@@ -89,6 +90,8 @@ impl<P: Platform> Responder<'_, P> {
         let (put, failed) = self
             .put_alerts(arn.partition, &arn.region, std::slice::from_ref(&alert))
             .await;
-        put.into_iter().map(Ok).chain(failed.map(Err)).collect()
+        let mut results: Vec<_> = put.into_iter().map(Ok).collect();
+        results.extend(failed.map(Err));
+        results
     }
 }

@@ -16,7 +16,6 @@ use crate::finding::ExpiryFinding;
 use crate::notification::{ExpiryNotice, RENEWED_SUBJECT, RenewedNotice};
 use crate::outcome::*;
 use crate::timestamp::rfc3339_seconds;
-use futures::future::join;
 
 impl<P: Platform> Responder<'_, P> {
     pub(super) async fn resolve(
@@ -109,11 +108,11 @@ impl<P: Platform> Responder<'_, P> {
                         reason: None,
                     },
                 );
-                join(
-                    self.publish_renewed(certificate, &known, renewal, &handled.event_id),
-                    self.put_alert(certificate, alert),
-                )
-                .await
+                // One after the other, as the resolution before them: a renewal comes once.
+                let published = self
+                    .publish_renewed(certificate, &known, renewal, &handled.event_id)
+                    .await;
+                (published, self.put_alert(certificate, alert).await)
             }
         };
         finish(handled, resolved, published, put)
@@ -136,13 +135,12 @@ impl<P: Platform> Responder<'_, P> {
             },
             how: renewal.words(),
         };
-        let chat = || renewed_chat(&notice, event_id);
-        let (mut published, chat) = join(
-            self.notify(certificate, known.owner, RENEWED_SUBJECT, &notice.message()),
-            self.publish_chat(RENEWED_SUBJECT, chat),
-        )
-        .await;
-        published.extend(chat);
+        let chat = (self.config.chat_topic.is_some()).then(|| renewed_chat(&notice, event_id));
+        // After the e-mails, as an alert's chat message is.
+        let mut published = self
+            .notify(certificate, known.owner, RENEWED_SUBJECT, &notice.message())
+            .await;
+        published.extend(self.publish_chat(RENEWED_SUBJECT, chat).await);
         published
     }
 }

@@ -17,37 +17,49 @@ pub(super) fn scan_alerts(
     resolved: &[Resolution],
     now: OffsetDateTime,
 ) -> Vec<AlertEvent> {
-    let raised = expiring.iter().map(|e| {
-        let not_after = rfc3339_seconds(e.not_after);
-        AlertEvent::new(
-            AlertKind::raised(e.days_left, false),
-            Alerted {
-                certificate: &e.certificate,
-                domain: display_domain(&e.detail),
-                not_after: &not_after,
-                days_left: e.days_left,
-                severity: e.severity,
-                reason: None,
-            },
-        )
-    });
-    let renewed = resolved.iter().filter_map(|r| {
-        let until = r.renewed_until?;
-        let certificate = CertificateArn::parse(&r.arn).ok()?;
+    let mut alerts = Vec::with_capacity(expiring.len() + resolved.len());
+    let mut add = |kind, certificate: &CertificateArn, domain: &str, until, days, severity| {
         let not_after = rfc3339_seconds(until);
-        Some(AlertEvent::new(
-            AlertKind::Renewed,
+        alerts.push(AlertEvent::new(
+            kind,
             Alerted {
-                certificate: &certificate,
-                domain: &r.domain,
+                certificate,
+                domain,
                 not_after: &not_after,
-                days_left: days_left(until, now),
-                severity: Severity::Informational,
+                days_left: days,
+                severity,
                 reason: None,
             },
-        ))
-    });
-    raised.chain(renewed).collect()
+        ));
+    };
+    for e in expiring {
+        let kind = AlertKind::raised(e.days_left, false);
+        add(
+            kind,
+            &e.certificate,
+            display_domain(&e.detail),
+            e.not_after,
+            e.days_left,
+            e.severity,
+        );
+    }
+    for r in resolved {
+        let (Some(until), Ok(certificate)) = (r.renewed_until, CertificateArn::parse(&r.arn))
+        else {
+            continue;
+        };
+        let days = days_left(until, now);
+        let informational = Severity::Informational;
+        add(
+            AlertKind::Renewed,
+            &certificate,
+            &r.domain,
+            until,
+            days,
+            informational,
+        );
+    }
+    alerts
 }
 
 #[cfg(test)]

@@ -124,9 +124,7 @@ impl<P: Platform> Responder<'_, P> {
         let Some(topic) = &self.config.chat_topic else {
             return digest;
         };
-        let (due, not_due): (Vec<Expiring>, Vec<Expiring>) =
-            expiring.iter().cloned().partition(|e| e.due);
-        let Some(chat) = digest_chat(&due, not_due.len(), resolved, scope) else {
+        let Some(chat) = digest_chat(expiring, resolved, scope) else {
             return digest;
         };
         match self.publish_to(topic, SUBJECT, &chat.to_message()).await {

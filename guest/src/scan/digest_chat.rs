@@ -1,10 +1,10 @@
-//! The scan's digest as one chat custom notification: soonest first, as many certificates as
-//! the description holds, whole lines only, and how many more there are.
+//! The scan's digest as one chat custom notification: the e-mail digest's own lines (a
+//! markdown list already), as many as the description holds, whole lines only, and how many
+//! more the e-mail has. One text for both keeps them saying the same, and the component
+//! small.
 
-use super::{Expiring, Resolution};
-use crate::chat::{CustomNotification, Draft, MAX_DESCRIPTION_CHARS, code};
-use crate::finding::display_domain;
-use crate::timestamp::human;
+use super::{Expiring, Resolution, digest_messages};
+use crate::chat::{CustomNotification, Draft, MAX_DESCRIPTION_CHARS, context};
 use time::OffsetDateTime;
 
 /// The chat digest's `eventType`.
@@ -23,120 +23,79 @@ pub struct DigestScope<'a> {
     pub now: OffsetDateTime,
 }
 
-/// The chat digest of `due` (the certificates on a notification day), `not_due` more inside
-/// the window, and `resolved`; `None` when there is nothing to say.
+/// The chat digest of `expiring` (soonest first, as the scan judged them): those on a
+/// notification day (`due`) by name, how many more are inside the window; and `resolved`.
+/// `None` when there is nothing to say.
 pub fn digest_chat(
-    due: &[Expiring],
-    not_due: usize,
+    expiring: &[Expiring],
     resolved: &[Resolution],
     scope: DigestScope<'_>,
 ) -> Option<CustomNotification> {
-    if due.is_empty() && resolved.is_empty() {
-        return None;
-    }
-    let mut sorted: Vec<&Expiring> = due.iter().collect();
-    sorted.sort_by(|a, b| {
-        a.days_left
-            .cmp(&b.days_left)
-            .then_with(|| a.detail.arn.cmp(&b.detail.arn))
-    });
-    let title = match sorted.len() {
-        0 => format!(
-            ":white_check_mark: certwatch: {} renewed since the last scan",
-            resolved.len()
-        ),
-        1 => format!(
-            ":hourglass: certwatch: 1 certificate expires within {} days",
-            scope.window_days
-        ),
-        n => format!(
-            ":hourglass: certwatch: {n} certificates expire within {} days",
-            scope.window_days
-        ),
-    };
-    let header = format!(
-        "Scan of {} at {}.",
-        scope.regions.join(", "),
-        human(scope.now)
+    let due: Vec<Expiring> = expiring.iter().filter(|e| e.due).cloned().collect();
+    let not_due = expiring.len() - due.len();
+    let messages = digest_messages(
+        &due,
+        not_due,
+        resolved,
+        scope.window_days,
+        scope.regions,
+        scope.now,
     );
-    let mut lines: Vec<String> = sorted.iter().map(|e| line(e)).collect();
-    if !resolved.is_empty() {
-        lines.push("*Resolved since the last scan:*".to_owned());
-        lines.extend(resolved.iter().map(|r| match r.renewed_until {
-            Some(until) => format!(
-                "• {} renewed, now expires {}",
-                code(&r.domain),
-                human(until)
-            ),
-            None => format!("• {} no longer exists in ACM", code(&r.domain)),
-        }));
-    }
-    // Whole lines only, leaving room for the header and the line that says what was left out.
-    let budget = MAX_DESCRIPTION_CHARS - header.chars().count() - 120;
+    // The e-mail's first part; a digest in parts has every line in them together.
+    let text = messages.first()?;
+    let mut lines = text.lines();
+    let title = lines.next().unwrap_or_default();
+    let rest: Vec<&str> = lines.collect();
+    // Whole lines only, leaving room for the line that says what was left out.
+    let budget = MAX_DESCRIPTION_CHARS - 100;
     let mut used = 0;
-    let mut shown = Vec::new();
-    for line in &lines {
+    let mut shown = 0;
+    for line in &rest {
         let size = line.chars().count() + 1;
         if used + size > budget {
             break;
         }
         used += size;
-        shown.push(line.as_str());
+        shown += 1;
     }
-    let mut description = format!("{header}\n\n{}", shown.join("\n"));
-    let left_out = lines.len() - shown.len() + not_due;
+    let mut description = rest[..shown].join("\n").trim().to_owned();
+    // Certificates and renewals not shown, of every part: the e-mail's item lines start with
+    // "- ", as do its footer's advice and the line that counts those not due today.
+    let is_item = |l: &&&str| l.starts_with("- ") && !l.starts_with("- and ");
+    let advice_at = rest
+        .iter()
+        .position(|l| *l == "What to do:")
+        .unwrap_or(rest.len());
+    let items_shown = rest[..shown.min(advice_at)].iter().filter(is_item).count();
+    let left_out = (due.len() + resolved.len()).saturating_sub(items_shown);
     if left_out > 0 {
         description.push_str(&format!(
-            "\n\n…and {left_out} more (not shown here, or not on a notification day): the e-mail digest and Security Hub list them all."
+            "\n\n…and {left_out} more: the e-mail digest and Security Hub list every one."
         ));
     }
+    let expiring_count = (due.len() + not_due).to_string();
+    let resolved_count = resolved.len().to_string();
     Some(
         Draft {
             id: Some(scope.scan_id.to_owned()),
-            title,
+            title: format!(":hourglass: certwatch: {title}"),
             description,
-            next_steps: vec![
-                "IMPORTED: import a renewed certificate into the same ARN (`aws acm import-certificate --certificate-arn ARN …`).".to_owned(),
-                "AMAZON_ISSUED: check the renewal status and the validation records (`aws acm describe-certificate --certificate-arn ARN`).".to_owned(),
-            ],
+            next_steps: Vec::new(),
             keywords: std::iter::once("certwatch".to_owned())
                 .chain(scope.regions.iter().cloned())
                 .collect(),
             // Each day's digest is its own message, not a reply to yesterday's.
             thread_id: None,
-            summary: format!(
-                "{} expiring, {} resolved",
-                sorted.len() + not_due,
-                resolved.len()
-            ),
+            summary: format!("{expiring_count} expiring, {resolved_count} resolved"),
             event_type: DIGEST_EVENT_TYPE.to_owned(),
-            related_resources: sorted.iter().map(|e| e.detail.arn.clone()).collect(),
-            additional_context: [
-                ("regions".to_owned(), scope.regions.join(",")),
-                ("expiring".to_owned(), (sorted.len() + not_due).to_string()),
-                ("resolved".to_owned(), resolved.len().to_string()),
-            ]
-            .into(),
+            related_resources: due.iter().map(|e| e.detail.arn.clone()).collect(),
+            additional_context: context(&[
+                ("regions", scope.regions.join(",")),
+                ("expiring", expiring_count),
+                ("resolved", resolved_count),
+            ]),
         }
         .fit(),
-    )
-}
-
-fn line(expiring: &Expiring) -> String {
-    let when = match expiring.days_left {
-        d if d < 0 => "*has expired*".to_owned(),
-        0 => "*expires today*".to_owned(),
-        1 => "expires tomorrow".to_owned(),
-        d => format!("in {d} days"),
-    };
-    let arn = expiring.certificate.arn();
-    format!(
-        "• {} {when} ({}, {}, {} {})",
-        code(display_domain(&expiring.detail)),
-        human(expiring.not_after),
-        expiring.detail.kind.as_deref().unwrap_or("unknown type"),
-        arn.account,
-        arn.region
     )
 }
 
@@ -156,48 +115,58 @@ mod tests {
     }
 
     #[test]
-    fn the_digest_lists_the_soonest_first() {
+    fn the_digest_says_what_the_email_says_soonest_first() {
         let regions = ["us-east-1".to_owned()];
-        let n = digest_chat(
-            &[expiring(1, 44), expiring(2, -1), expiring(3, 10)],
+        let certificates = [expiring(2, -1), expiring(3, 10), expiring(1, 44)];
+        let n = digest_chat(&certificates, &[], scope(&regions)).unwrap();
+        let email = &digest_messages(
+            &certificates,
             0,
             &[],
-            scope(&regions),
-        )
-        .unwrap();
+            45,
+            &regions,
+            datetime!(2026-11-29 12:00 UTC),
+        )[0];
         assert_eq!(
             n.content.title,
-            ":hourglass: certwatch: 3 certificates expire within 45 days"
+            ":hourglass: certwatch: 3 ACM certificates expire within 45 days (scan of us-east-1 at 2026-11-29 12:00 UTC)."
         );
         let d = &n.content.description;
-        assert!(
-            d.starts_with("Scan of us-east-1 at 2026-11-29 12:00 UTC."),
-            "{d}"
-        );
+        assert!(email.ends_with(d.as_str()), "{d}\n---\n{email}");
         let at = |name: &str| d.find(name).unwrap();
         assert!(at("d2.example") < at("d3.example") && at("d3.example") < at("d1.example"));
-        assert!(d.contains("• `d2.example.com` *has expired* (2026-12-10 12:00 UTC, IMPORTED, 123456789012 us-east-1)"), "{d}");
         assert_eq!(n.metadata.event_type, DIGEST_EVENT_TYPE);
         assert_eq!(n.metadata.thread_id, None);
         assert_eq!(n.id.as_deref(), Some("scan-1"));
+        assert_eq!(n.metadata.related_resources.len(), 3);
+        assert_eq!(n.metadata.additional_context["expiring"], "3");
     }
 
     #[test]
     fn a_long_digest_keeps_whole_lines_and_says_how_many_more() {
         let regions = ["us-east-1".to_owned()];
-        let many: Vec<Expiring> = (0..500).map(|i| expiring(i, 5)).collect();
-        let n = digest_chat(&many, 7, &[], scope(&regions)).unwrap();
+        let mut many: Vec<Expiring> = (0..507).map(|i| expiring(i, 5)).collect();
+        for not_due in &mut many[500..] {
+            not_due.due = false;
+        }
+        let n = digest_chat(&many, &[], scope(&regions)).unwrap();
         let d = &n.content.description;
         assert!(d.chars().count() <= MAX_DESCRIPTION_CHARS, "{}", d.len());
         assert!(!d.ends_with('…'), "cut inside a line");
-        let shown = d.lines().filter(|l| l.starts_with("• ")).count();
+        let shown = d.lines().filter(|l| l.starts_with("- d")).count();
         assert!(shown > 10, "{shown}");
-        assert!(d.contains(&format!("…and {} more", 500 - shown + 7)), "{d}");
+        assert!(
+            d.contains(&format!("…and {} more", 500 - shown)),
+            "{shown}: {d}"
+        );
+        assert_eq!(n.metadata.summary, "507 expiring, 0 resolved");
     }
 
     #[test]
     fn nothing_to_say_sends_nothing() {
         let regions = ["us-east-1".to_owned()];
-        assert!(digest_chat(&[], 3, &[], scope(&regions)).is_none());
+        let mut not_due = expiring(1, 20);
+        not_due.due = false;
+        assert!(digest_chat(&[not_due], &[], scope(&regions)).is_none());
     }
 }

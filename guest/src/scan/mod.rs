@@ -191,11 +191,14 @@ impl<P: Platform> Responder<'_, P> {
                     regions: &regions,
                     now,
                 };
-                let (mut digest, chat) = futures::future::join(
-                    self.publish_digest(&judged.expiring, &resolved.resolutions, &regions, now),
-                    self.publish_digest_chat(&judged.expiring, &resolved.resolutions, scope),
-                )
-                .await;
+                let mut digest = self
+                    .publish_digest(&judged.expiring, &resolved.resolutions, &regions, now)
+                    .await;
+                // After the e-mail digests, not beside them: one round trip more for a scan,
+                // and a smaller component than two digests' futures joined.
+                let chat = self
+                    .publish_digest_chat(&judged.expiring, &resolved.resolutions, scope)
+                    .await;
                 digest.absorb(chat);
                 digest.skipped.extend(unknown_owners);
                 (judged, resolved, digest)

@@ -100,18 +100,24 @@ fn the_chat_topic_gets_custom_notifications_a_certificates_renewal_in_its_thread
     }
     assert_eq!(alert.metadata.event_type, "Certificate Expiring");
     assert!(
-        alert.content.title.contains("d10.example.com"),
+        alert
+            .content
+            .title
+            .contains("d10.example.com expires in 10 days"),
         "{alert:#?}"
     );
     let d = &alert.content.description;
-    assert!(d.contains("expires in 10 days"), "{d}");
-    assert!(d.contains(&format!("`{ACCOUNT}` ({REGION})")), "{d}");
+    assert!(d.contains(&format!("{ACCOUNT} ({REGION})")), "{d}");
+    assert!(
+        d.contains("`aws acm import-certificate --certificate-arn"),
+        "{d}"
+    );
     assert!(
         alert
             .content
             .next_steps
             .iter()
-            .any(|s| s.contains("import-certificate")),
+            .any(|s| s.contains("/acm/home?region=us-east-1")),
         "{alert:#?}"
     );
     assert!(alert.content.keywords.contains(&"certwatch".to_owned()));
@@ -145,7 +151,10 @@ fn the_scans_digest_reaches_the_chat_topic() {
     assert_eq!(digest.id.as_deref(), Some("scan-1"));
     assert_eq!(digest.metadata.event_type, "Certificate Scan Digest");
     assert!(
-        digest.content.title.contains("2 certificates expire"),
+        digest
+            .content
+            .title
+            .contains("2 ACM certificates expire within 45 days"),
         "{digest:#?}"
     );
     let d = &digest.content.description;
