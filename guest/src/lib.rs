@@ -11,10 +11,13 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod account;
+pub mod alert_event;
 pub mod arn;
 pub(crate) mod asff;
 pub mod aws;
 pub mod certificate;
+pub mod chat;
+pub mod chat_alert;
 pub mod config;
 pub mod decision;
 pub mod event;

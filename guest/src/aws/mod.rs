@@ -4,6 +4,7 @@
 pub mod acm;
 pub mod call;
 pub mod error;
+pub mod events;
 pub mod open_findings;
 pub mod organizations;
 pub(crate) mod query;
@@ -51,6 +52,8 @@ pub enum Operation {
     ListAccounts,
     /// Organizations: one account, whether it is the organization's.
     DescribeAccount,
+    /// EventBridge: events onto a bus.
+    PutEvents,
 }
 
 impl Operation {
@@ -66,6 +69,7 @@ impl Operation {
             Self::Publish => Service::Sns,
             Self::AssumeRole | Self::GetCallerIdentity => Service::Sts,
             Self::ListAccounts | Self::DescribeAccount => Service::Organizations,
+            Self::PutEvents => Service::Events,
         }
     }
 
@@ -73,7 +77,7 @@ impl Operation {
     pub fn writes(self) -> bool {
         matches!(
             self,
-            Self::BatchImportFindings | Self::BatchUpdateFindings | Self::Publish
+            Self::BatchImportFindings | Self::BatchUpdateFindings | Self::Publish | Self::PutEvents
         )
     }
 
@@ -91,6 +95,7 @@ impl Operation {
             Self::GetCallerIdentity => "sts:GetCallerIdentity",
             Self::ListAccounts => "organizations:ListAccounts",
             Self::DescribeAccount => "organizations:DescribeAccount",
+            Self::PutEvents => "events:PutEvents",
         }
     }
 }
@@ -234,6 +239,11 @@ pub fn dry_run_reply(request: &AwsRequest) -> AwsResponse {
         Operation::BatchUpdateFindings => serde_json::json!({
             "ProcessedFindings": vec![serde_json::json!({}); listed("FindingIdentifiers")],
             "UnprocessedFindings": [],
+        })
+        .to_string(),
+        Operation::PutEvents => serde_json::json!({
+            "FailedEntryCount": 0,
+            "Entries": vec![serde_json::json!({"EventId": "dry-run"}); listed("Entries")],
         })
         .to_string(),
         _ => "<PublishResponse><PublishResult><MessageId>dry-run</MessageId></PublishResult></PublishResponse>"

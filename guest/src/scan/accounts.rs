@@ -4,7 +4,7 @@
 //! account, goes from certwatch's own account. An account whose part fails is listed with its
 //! reason and never stops the others; only the digest's failure fails the scan.
 
-use super::{AccountNames, AccountPart, Judged, scan_failure};
+use super::{AccountNames, AccountPart, Found, Judged, scan_failure};
 use crate::account::{AccountId, Accounts};
 use crate::aws::call::{Caller, Platform};
 use crate::aws::organizations;
@@ -252,6 +252,7 @@ async fn finish<P: Platform>(
         planned: Vec::new(),
         certificates: Vec::new(),
         accounts: Vec::new(),
+        events: Vec::new(),
     };
     let mut names = AccountNames::new();
     let mut expiring = Vec::new();
@@ -301,17 +302,21 @@ async fn finish<P: Platform>(
     report
         .certificates
         .sort_by(ScannedCertificate::soonest_first);
-    let digest = own
-        .publish_digest(&expiring, &resolutions, regions, now, Some(&names))
-        .await;
-    report.notifications = digest.sent;
-    report.skipped.extend(digest.skipped);
+    let found = Found {
+        scan_id: &envelope.id,
+        expiring: &expiring,
+        resolutions: &resolutions,
+        regions,
+        now,
+        accounts: Some(&names),
+    };
+    let mut failures = Vec::new();
+    own.tell_of(found, &mut report, &mut failures).await;
     report.planned.extend(own.take_planned());
     report.planned.extend(central.take_planned());
-    own.note_no_topic(&mut report);
-    match digest.failures.is_empty() {
+    match failures.is_empty() {
         true => Ok(report),
-        false => Err(scan_failure(&report, digest.failures)),
+        false => Err(scan_failure(&report, failures)),
     }
 }
 

@@ -304,6 +304,7 @@ pub(crate) mod tests {
             planned: vec![],
             certificates,
             accounts: vec![],
+            events: vec![],
         }
     }
 
