@@ -19,6 +19,7 @@ mod findings;
 mod inventory;
 mod listing;
 
+pub use accounts::ACCOUNTS_AT_ONCE;
 pub(crate) use accounts::scan_accounts;
 pub use batches::{MAX_FINDINGS_PER_BATCH, MAX_IMPORT_BYTES, finding_batches};
 pub use digest_message::{SNS_MAX_MESSAGE_BYTES, digest_messages};
