@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 
 /// Accounts scanned at once. Each account's own scan already runs its regions and describes
 /// concurrently (`SCAN_CONCURRENCY`), and Security Hub's import limit is per account.
-pub(crate) const ACCOUNTS_AT_ONCE: usize = 8;
+pub const ACCOUNTS_AT_ONCE: usize = 8;
 
 /// An account to scan.
 struct Target {

@@ -21,6 +21,7 @@ mod findings;
 mod inventory;
 mod listing;
 
+pub use accounts::ACCOUNTS_AT_ONCE;
 pub(crate) use accounts::{AccountProgress, scan_accounts};
 pub use batches::{MAX_FINDINGS_PER_BATCH, MAX_IMPORT_BYTES, finding_batches};
 pub use digest_chat::{DIGEST_EVENT_TYPE, DigestScope, digest_chat};
