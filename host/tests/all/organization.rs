@@ -342,28 +342,40 @@ fn deploy_policy(file: &str, without: &[&str]) -> Value {
     policy
 }
 
-/// The central user (certwatch's own policy and the organization's) and the member role
-/// (`deploy/member-role-policy.json`, less `without`, trusting only that user); moto checks
-/// every request from then on. The central user's keys.
-fn enforced_organization(moto: &Session, without: &[&str]) -> Keys {
-    let mut central_policy = crate::moto::policy(&[]);
+/// The central user `certwatch`, holding certwatch's own policy and the organization's; its
+/// keys.
+fn central_user(moto: &Session) -> Keys {
+    let mut policy = crate::moto::policy(&[]);
     let organization = deploy_policy("iam-policy-organization.json", &[]);
-    let extra = organization["Statement"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if let Some(statements) = central_policy["Statement"].as_array_mut() {
-        statements.extend(extra);
+    if let Some(statements) = policy["Statement"].as_array_mut() {
+        statements.extend(
+            organization["Statement"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
     }
-    let keys = moto.user("certwatch", &central_policy);
-    let member_keys = keys_in(moto, MEMBER);
+    moto.user("certwatch", &policy)
+}
+
+/// The member role in `account` (`deploy/member-role-policy.json`, less `without`), which only
+/// the central user may assume.
+fn member_role(moto: &Session, account: &str, without: &[&str]) {
     moto.aws_one(json!({
         "command": "create_role",
         "role": "certwatch-member",
         "principal": format!("arn:aws:iam::{ACCOUNT}:user/certwatch"),
         "policy": deploy_policy("member-role-policy.json", without).to_string(),
-        "keys": member_keys,
+        "keys": keys_in(moto, account),
     }));
+}
+
+/// The central user (certwatch's own policy and the organization's) and the member role
+/// (`deploy/member-role-policy.json`, less `without`, trusting only that user); moto checks
+/// every request from then on. The central user's keys.
+fn enforced_organization(moto: &Session, without: &[&str]) -> Keys {
+    let keys = central_user(moto);
+    member_role(moto, MEMBER, without);
     moto.enforce_auth();
     keys
 }
@@ -433,29 +445,9 @@ fn a_scan_over_scan_accounts_raises_each_accounts_findings_in_its_own_hub() {
     let member_arn = member_with_certificate(&moto, MEMBER, 3);
     member_with_certificate(&moto, BROKEN_MEMBER, 4);
 
-    let mut central_policy = crate::moto::policy(&[]);
-    let organization = deploy_policy("iam-policy-organization.json", &[]);
-    if let Some(statements) = central_policy["Statement"].as_array_mut() {
-        statements.extend(
-            organization["Statement"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default(),
-        );
-    }
-    let keys = moto.user("certwatch", &central_policy);
-    for (account, without) in [
-        (MEMBER, vec![]),
-        (BROKEN_MEMBER, vec!["acm:ListCertificates"]),
-    ] {
-        moto.aws_one(json!({
-            "command": "create_role",
-            "role": "certwatch-member",
-            "principal": format!("arn:aws:iam::{ACCOUNT}:user/certwatch"),
-            "policy": deploy_policy("member-role-policy.json", &without).to_string(),
-            "keys": keys_in(&moto, account),
-        }));
-    }
+    let keys = central_user(&moto);
+    member_role(&moto, MEMBER, &[]);
+    member_role(&moto, BROKEN_MEMBER, &["acm:ListCertificates"]);
     moto.enforce_auth();
     let accounts = format!("{ACCOUNT},{MEMBER},{BROKEN_MEMBER}");
     let ran = run_event_as(
