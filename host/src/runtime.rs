@@ -247,8 +247,10 @@ impl Runtime {
         if !crate::identity::needed(&setup.env) {
             return Ok(setup);
         }
-        let asking = setup.for_identity();
-        let account = cell.get_or_learn(|| self.identify(asking)).await?;
+        // The setup is copied for the question only the first time, not at every event.
+        let account = cell
+            .get_or_learn(|| self.identify(setup.for_identity()))
+            .await?;
         setup
             .env
             .push((settings::ACCOUNT_ID.to_owned(), account.to_owned()));
