@@ -14,16 +14,19 @@ pub enum Service {
     Sts,
     /// AWS Organizations: which accounts a scan covers, and which events are its members'.
     Organizations,
+    /// Amazon SQS: a scan spread over the queue, one message per account (`SCAN_QUEUE_URL`).
+    Sqs,
 }
 
 impl Service {
     /// Every service certwatch calls.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Acm,
         Self::SecurityHub,
         Self::Sns,
         Self::Sts,
         Self::Organizations,
+        Self::Sqs,
     ];
 
     /// The endpoint prefix, which is also the SigV4 signing name for these services.
@@ -34,6 +37,7 @@ impl Service {
             Self::Sns => "sns",
             Self::Sts => "sts",
             Self::Organizations => "organizations",
+            Self::Sqs => "sqs",
         }
     }
 
@@ -45,6 +49,7 @@ impl Service {
             Self::Sns => "AWS_ENDPOINT_URL_SNS",
             Self::Sts => "AWS_ENDPOINT_URL_STS",
             Self::Organizations => "AWS_ENDPOINT_URL_ORGANIZATIONS",
+            Self::Sqs => "AWS_ENDPOINT_URL_SQS",
         }
     }
 }

@@ -53,6 +53,7 @@ pub struct EndpointOverrides {
     sns: Option<String>,
     sts: Option<String>,
     organizations: Option<String>,
+    sqs: Option<String>,
 }
 
 impl EndpointOverrides {
@@ -64,6 +65,7 @@ impl EndpointOverrides {
             Service::Sns => &self.sns,
             Service::Sts => &self.sts,
             Service::Organizations => &self.organizations,
+            Service::Sqs => &self.sqs,
         };
         specific.as_deref().or(self.all.as_deref())
     }
@@ -210,6 +212,7 @@ impl Config {
             sns: endpoint_var(Service::Sns.endpoint_variable())?,
             sts: endpoint_var(Service::Sts.endpoint_variable())?,
             organizations: endpoint_var(Service::Organizations.endpoint_variable())?,
+            sqs: endpoint_var(Service::Sqs.endpoint_variable())?,
         };
 
         let generator_id = get(settings::GENERATOR_ID).unwrap_or(crate::finding::GENERATOR_ID);

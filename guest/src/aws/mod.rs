@@ -11,6 +11,7 @@ pub mod retry;
 pub mod securityhub;
 pub mod sign;
 pub mod sns;
+pub mod sqs;
 pub mod sts;
 pub mod transport;
 pub mod xml;
@@ -51,6 +52,8 @@ pub enum Operation {
     ListAccounts,
     /// Organizations: one account, whether it is the organization's.
     DescribeAccount,
+    /// SQS: a scan's accounts sent to its queue, one message each.
+    SendMessageBatch,
 }
 
 impl Operation {
@@ -66,6 +69,7 @@ impl Operation {
             Self::Publish => Service::Sns,
             Self::AssumeRole | Self::GetCallerIdentity => Service::Sts,
             Self::ListAccounts | Self::DescribeAccount => Service::Organizations,
+            Self::SendMessageBatch => Service::Sqs,
         }
     }
 
@@ -73,7 +77,10 @@ impl Operation {
     pub fn writes(self) -> bool {
         matches!(
             self,
-            Self::BatchImportFindings | Self::BatchUpdateFindings | Self::Publish
+            Self::BatchImportFindings
+                | Self::BatchUpdateFindings
+                | Self::Publish
+                | Self::SendMessageBatch
         )
     }
 
@@ -91,6 +98,8 @@ impl Operation {
             Self::GetCallerIdentity => "sts:GetCallerIdentity",
             Self::ListAccounts => "organizations:ListAccounts",
             Self::DescribeAccount => "organizations:DescribeAccount",
+            // IAM authorises a batch as its messages: `sqs:SendMessage`.
+            Self::SendMessageBatch => "sqs:SendMessage",
         }
     }
 }
@@ -236,6 +245,7 @@ pub fn dry_run_reply(request: &AwsRequest) -> AwsResponse {
             "UnprocessedFindings": [],
         })
         .to_string(),
+        Operation::SendMessageBatch => sqs::dry_run_reply(request),
         _ => "<PublishResponse><PublishResult><MessageId>dry-run</MessageId></PublishResult></PublishResponse>"
             .to_owned(),
     };

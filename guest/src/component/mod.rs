@@ -114,6 +114,7 @@ fn to_wit(o: outcome::Outcome) -> Result<wit::Outcome, wit::Error> {
                         })
                         .collect(),
                     error: a.error,
+                    queued_as: a.queued_as,
                 })
                 .collect(),
         }),

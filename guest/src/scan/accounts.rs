@@ -5,7 +5,8 @@
 //! reason and never stops the others; only the digest's failure fails the scan.
 
 use super::{AccountNames, AccountPart, Judged, scan_failure};
-use crate::account::{AccountId, Accounts};
+use crate::account::Accounts;
+use crate::account_scan_event::AccountToScan;
 use crate::aws::call::{Caller, Platform};
 use crate::aws::organizations;
 use crate::config::{Config, Service};
@@ -23,15 +24,9 @@ use time::OffsetDateTime;
 /// concurrently (`SCAN_CONCURRENCY`), and Security Hub's import limit is per account.
 pub(crate) const ACCOUNTS_AT_ONCE: usize = 8;
 
-/// An account to scan.
-struct Target {
-    id: AccountId,
-    name: Option<String>,
-}
-
 /// What came of one account.
 struct Scanned {
-    target: Target,
+    target: AccountToScan,
     part: Result<AccountPart, Failure>,
     planned: Vec<PlannedRequest>,
 }
@@ -45,30 +40,58 @@ pub(crate) async fn scan_accounts<P: Platform>(
 ) -> Result<ScanReport, Failure> {
     let own = Responder::own(platform, config);
     let regions = own.scan_regions(envelope)?;
-    let own_id = own_account(config, settings::SCAN_ACCOUNTS)?;
-    let partition = Partition::for_region(&regions[0]);
-    let targets = match accounts {
-        Accounts::Listed(listed) => listed
+    let targets = accounts_to_scan(&own, accounts, Partition::for_region(&regions[0])).await?;
+    scan_targets(platform, config, envelope, &regions, targets).await
+}
+
+/// The accounts `accounts` names, in the order of their ids: as listed, or the organization's
+/// ACTIVE ones with their names.
+pub(crate) async fn accounts_to_scan<P: Platform>(
+    own: &Responder<'_, P>,
+    accounts: &Accounts,
+    partition: Partition,
+) -> Result<Vec<AccountToScan>, Failure> {
+    match accounts {
+        Accounts::Listed(listed) => Ok(listed
             .iter()
-            .map(|id| Target {
-                id: id.clone(),
+            .map(|id| AccountToScan {
+                account: id.clone(),
                 name: None,
             })
-            .collect(),
-        Accounts::Organization => organization_accounts(&own, partition).await?,
-    };
+            .collect()),
+        Accounts::Organization => organization_accounts(own, partition).await,
+    }
+}
+
+/// Scans `targets` × `regions`, then sends the one digest.
+pub(crate) async fn scan_targets<P: Platform>(
+    platform: &P,
+    config: &Config,
+    envelope: &Envelope,
+    regions: &[String],
+    targets: Vec<AccountToScan>,
+) -> Result<ScanReport, Failure> {
+    let own = Responder::own(platform, config);
+    let own_id = own_account(config, settings::SCAN_ACCOUNTS)?;
+    let partition = Partition::for_region(&regions[0]);
     let central = Caller::new(platform, &config.credentials, config.call_options());
     let now = platform.now();
     let scanned: Vec<Scanned> = futures::stream::iter(targets)
         .map(|target| {
-            let (central, regions) = (&central, &regions);
+            let central = &central;
             async move {
-                let assumed = match target.id == *own_id {
+                let assumed = match target.account == *own_id {
                     true => None,
                     false => {
                         let region = &regions[0];
-                        match organization::assume(central, config, partition, &target.id, region)
-                            .await
+                        match organization::assume(
+                            central,
+                            config,
+                            partition,
+                            &target.account,
+                            region,
+                        )
+                        .await
                         {
                             Ok(credentials) => Some(credentials),
                             Err(failure) => {
@@ -88,7 +111,7 @@ pub(crate) async fn scan_accounts<P: Platform>(
                     central: Some(central),
                 };
                 let part = responder
-                    .scan_account(regions, Some(target.id.as_str()), now)
+                    .scan_account(regions, Some(target.account.as_str()), now)
                     .await;
                 Scanned {
                     target,
@@ -100,7 +123,7 @@ pub(crate) async fn scan_accounts<P: Platform>(
         .buffered(ACCOUNTS_AT_ONCE)
         .collect()
         .await;
-    finish(&own, &central, envelope, &regions, scanned, now).await
+    finish(&own, &central, envelope, regions, scanned, now).await
 }
 
 /// The organization's ACTIVE accounts, from Organizations (certwatch's account must be the
@@ -108,7 +131,7 @@ pub(crate) async fn scan_accounts<P: Platform>(
 async fn organization_accounts<P: Platform>(
     own: &Responder<'_, P>,
     partition: Partition,
-) -> Result<Vec<Target>, Failure> {
+) -> Result<Vec<AccountToScan>, Failure> {
     let region = partition.organizations_region();
     let endpoint = own.endpoint_in(Service::Organizations, partition, region);
     let mut targets = Vec::new();
@@ -132,8 +155,8 @@ async fn organization_accounts<P: Platform>(
             page.accounts
                 .into_iter()
                 .filter(|a| a.active)
-                .map(|a| Target {
-                    id: a.id,
+                .map(|a| AccountToScan {
+                    account: a.id,
                     name: a.name,
                 }),
         );
@@ -142,7 +165,7 @@ async fn organization_accounts<P: Platform>(
             None => break,
         }
     }
-    targets.sort_by(|a, b| a.id.cmp(&b.id));
+    targets.sort_by(|a, b| a.account.cmp(&b.account));
     Ok(targets)
 }
 
@@ -155,21 +178,7 @@ async fn finish<P: Platform>(
     scanned: Vec<Scanned>,
     now: OffsetDateTime,
 ) -> Result<ScanReport, Failure> {
-    let mut report = ScanReport {
-        event_id: envelope.id.clone(),
-        regions: regions.to_vec(),
-        certificates_seen: 0,
-        excluded: 0,
-        expiring: Vec::new(),
-        findings_imported: 0,
-        findings_resolved: 0,
-        notifications: Vec::new(),
-        failed: Vec::new(),
-        skipped: Vec::new(),
-        planned: Vec::new(),
-        certificates: Vec::new(),
-        accounts: Vec::new(),
-    };
+    let mut report = ScanReport::new(&envelope.id, regions);
     let mut names = AccountNames::new();
     let mut expiring = Vec::new();
     let mut resolutions = Vec::new();
@@ -180,7 +189,7 @@ async fn finish<P: Platform>(
     } in scanned
     {
         if let Some(name) = &target.name {
-            names.insert(target.id.to_string(), name.clone());
+            names.insert(target.account.to_string(), name.clone());
         }
         let (per_region, error) = match part {
             Err(failure) => (
@@ -203,10 +212,11 @@ async fn finish<P: Platform>(
         };
         report.planned.extend(planned);
         report.accounts.push(AccountScan {
-            account: target.id.to_string(),
+            account: target.account.to_string(),
             name: target.name,
             regions: per_region,
             error,
+            queued_as: None,
         });
     }
     report.expiring.sort_by(|a, b| {
