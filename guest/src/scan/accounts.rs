@@ -41,7 +41,9 @@ pub(crate) async fn scan_accounts<P: Platform>(
     let own = Responder::own(platform, config);
     let regions = own.scan_regions(envelope)?;
     let targets = accounts_to_scan(&own, accounts, Partition::for_region(&regions[0])).await?;
-    scan_targets(platform, config, envelope, &regions, targets).await
+    scan_targets(platform, config, envelope, &regions, targets)
+        .await
+        .map(|(report, _)| report)
 }
 
 /// The accounts `accounts` names, in the order of their ids: as listed, or the organization's
@@ -63,14 +65,15 @@ pub(crate) async fn accounts_to_scan<P: Platform>(
     }
 }
 
-/// Scans `targets` × `regions`, then sends the one digest.
+/// Scans `targets` × `regions`, then sends the one digest; the report, and why each account
+/// whose part failed failed (the report lists them too).
 pub(crate) async fn scan_targets<P: Platform>(
     platform: &P,
     config: &Config,
     envelope: &Envelope,
     regions: &[String],
     targets: Vec<AccountToScan>,
-) -> Result<ScanReport, Failure> {
+) -> Result<(ScanReport, Vec<Failure>), Failure> {
     let own = Responder::own(platform, config);
     let own_id = own_account(config, settings::SCAN_ACCOUNTS)?;
     let partition = Partition::for_region(&regions[0]);
@@ -177,9 +180,10 @@ async fn finish<P: Platform>(
     regions: &[String],
     scanned: Vec<Scanned>,
     now: OffsetDateTime,
-) -> Result<ScanReport, Failure> {
+) -> Result<(ScanReport, Vec<Failure>), Failure> {
     let mut report = ScanReport::new(&envelope.id, regions);
     let mut names = AccountNames::new();
+    let mut account_failures = Vec::new();
     let mut expiring = Vec::new();
     let mut resolutions = Vec::new();
     for Scanned {
@@ -191,10 +195,10 @@ async fn finish<P: Platform>(
         if let Some(name) = &target.name {
             names.insert(target.account.to_string(), name.clone());
         }
-        let (per_region, error) = match part {
+        let (per_region, failure) = match part {
             Err(failure) => (
                 regions.iter().map(|r| region_scan(r, None)).collect(),
-                Some(failure.message),
+                Some(failure),
             ),
             Ok(part) => {
                 let per_region = regions
@@ -204,12 +208,16 @@ async fn finish<P: Platform>(
                 expiring.extend(part.judged.expiring.iter().cloned());
                 resolutions.extend(part.resolved.resolutions.iter().cloned());
                 let (part_report, failures) = part.into_report(&envelope.id, regions);
-                let error =
-                    (!failures.is_empty()).then(|| scan_failure(&part_report, failures).message);
+                let failure = (!failures.is_empty()).then(|| scan_failure(&part_report, failures));
                 add(&mut report, part_report);
-                (per_region, error)
+                (per_region, failure)
             }
         };
+        let error = failure.as_ref().map(|f| f.message.clone());
+        account_failures.extend(failure.map(|f| Failure {
+            message: format!("account {}: {}", target.account, f.message),
+            ..f
+        }));
         report.planned.extend(planned);
         report.accounts.push(AccountScan {
             account: target.account.to_string(),
@@ -237,7 +245,7 @@ async fn finish<P: Platform>(
     report.planned.extend(central.take_planned());
     own.note_no_topic(&mut report);
     match digest.failures.is_empty() {
-        true => Ok(report),
+        true => Ok((report, account_failures)),
         false => Err(scan_failure(&report, digest.failures)),
     }
 }

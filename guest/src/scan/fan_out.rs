@@ -171,7 +171,7 @@ fn unanswered(id: &str) -> CallError {
 /// One account's part of a scan, from its "Account Scan" message: scanned as a scan across
 /// accounts scans it, and that account's part of the digest published. Only an account the
 /// scan could have named is scanned: `SCAN_ACCOUNTS`' (the organization's ACTIVE ones, for
-/// `organization`), or certwatch's own.
+/// `organization`), or certwatch's own. An account whose part failed is the outcome's error.
 pub(crate) async fn scan_queued_account<P: Platform>(
     platform: &P,
     config: &Config,
@@ -188,9 +188,13 @@ pub(crate) async fn scan_queued_account<P: Platform>(
             reason,
         }));
     }
-    scan_targets(platform, config, envelope, &regions, vec![target.clone()])
-        .await
-        .map(Outcome::Scanned)
+    let (report, failures) =
+        scan_targets(platform, config, envelope, &regions, vec![target.clone()]).await?;
+    // An error, so SQS delivers the message again; the digest already told of what was found.
+    match failures.into_iter().next() {
+        Some(failure) => Err(failure),
+        None => Ok(Outcome::Scanned(report)),
+    }
 }
 
 /// Why `target` is not an account this deployment scans, if it is not.
