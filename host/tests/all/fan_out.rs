@@ -14,9 +14,16 @@ use serde_json::{Value, json};
 use std::process::Stdio;
 
 /// `certwatch lambda` on `emulator`, as the central user `keys`, scanning the three accounts
-/// through `queue`.
-fn function(emulator: &Emulator, moto: &Session, keys: &Keys, queue: &str) -> Running {
+/// through `queue`; it logs at debug level to `log`.
+fn function(
+    emulator: &Emulator,
+    moto: &Session,
+    keys: &Keys,
+    queue: &str,
+    log: &std::path::Path,
+) -> Running {
     let accounts = format!("{ACCOUNT},{MEMBER},{BROKEN_MEMBER}");
+    let log = std::fs::File::create(log).expect("a log");
     Running(
         certwatch()
             .arg("lambda")
@@ -31,8 +38,10 @@ fn function(emulator: &Emulator, moto: &Session, keys: &Keys, queue: &str) -> Ru
             .env("SCAN_QUEUE_URL", queue)
             // cargo-lambda names the function `function-arn`, which gives no account.
             .env("CERTWATCH_ACCOUNT_ID", ACCOUNT)
+            .env("CERTWATCH_LOG", "debug")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(log.try_clone().expect("a log"))
+            .stderr(log)
             .spawn()
             .expect("starting certwatch lambda"),
     )
@@ -67,7 +76,8 @@ fn fan_out_queues_each_account_and_the_batch_scans_each_in_its_own_hub() {
     let queue = moto.aws_one(json!({ "command": "create_queue", "name": "certwatch-scan" }));
     let queue = queue.as_str().expect("a queue URL");
     let emulator = Emulator::start();
-    let _function = function(&emulator, &moto, &organization.keys, queue);
+    let log = log_path("queues");
+    let _function = function(&emulator, &moto, &organization.keys, queue, &log);
 
     // The schedule's scan only queues the accounts: one message each, nothing scanned. Not
     // under moto's IAM, which asks for `sqs:SendMessageBatch`, an action IAM does not have
@@ -152,23 +162,48 @@ fn fan_out_queues_each_account_and_the_batch_scans_each_in_its_own_hub() {
         digests.iter().all(|d| !d.contains(BROKEN_MEMBER)),
         "{digests:#?}"
     );
+
+    // The failed record is logged by its message id; no credential moto issued (its temporary
+    // keys start `ASIA`), nor the central secret, is.
+    let logged = std::fs::read_to_string(&log).expect("the function's log");
+    assert!(
+        logged.contains(&format!("message_id={}", message_of[BROKEN_MEMBER])),
+        "{logged}"
+    );
+    assert!(
+        !logged.contains("ASIA") && !logged.contains(&organization.keys.secret),
+        "a credential leaked:\n{logged}"
+    );
+}
+
+fn log_path(test: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("fan-out-{test}-{}.log", std::process::id()))
 }
 
 #[test]
-fn fan_out_a_record_that_is_not_an_event_is_reported_failed_and_the_others_go_on() {
+fn fan_out_a_record_that_is_not_an_event_is_reported_failed_and_an_outsider_is_not_handled() {
     let moto = session();
     let queue = moto.aws_one(json!({ "command": "create_queue", "name": "certwatch-scan" }));
     let queue = queue.as_str().expect("a queue URL");
     let emulator = Emulator::start();
-    let _function = function(&emulator, &moto, &central_keys(), queue);
+    let log = log_path("not-an-event");
+    let _function = function(&emulator, &moto, &central_keys(), queue, &log);
     let not_handled = json!({
         "version": "0", "id": "other", "detail-type": "Something Else", "source": "aws.s3",
         "account": ACCOUNT, "resources": [], "detail": {}
+    });
+    // An account this deployment does not scan: not-handled, so it does not come back.
+    let outsider = json!({
+        "version": "0", "id": "x/999999999999", "detail-type": "Account Scan", "source": "certwatch",
+        "account": "999999999999", "region": REGION, "resources": [],
+        "detail": { "account": "999999999999" }
     });
     let messages = [
         json!({ "message_id": "m-1", "receipt_handle": "r", "body": "not an event" }),
         json!({ "message_id": "m-2", "receipt_handle": "r", "body": not_handled.to_string() }),
         json!({ "message_id": "m-3", "receipt_handle": "r", "body": "{\"id\":\"x\",\"source\":\"certwatch\",\"detail-type\":\"Account Scan\",\"detail\":{\"account\":\"../x\"}}" }),
+        json!({ "message_id": "m-4", "receipt_handle": "r", "body": outsider.to_string() }),
     ];
     let (code, printed) = emulator.invoke(&sqs_batch(&messages, "arn:aws:sqs:us-east-1:1:q"));
     let response = answer(code, &printed);
@@ -176,5 +211,13 @@ fn fan_out_a_record_that_is_not_an_event_is_reported_failed_and_the_others_go_on
         response,
         json!({ "batchItemFailures": [{ "itemIdentifier": "m-1" }, { "itemIdentifier": "m-3" }] }),
         "{printed}"
+    );
+    let logged = std::fs::read_to_string(&log).expect("the function's log");
+    for id in ["m-1", "m-3"] {
+        assert!(logged.contains(&format!("message_id={id}")), "{logged}");
+    }
+    assert!(
+        logged.contains("message_id=m-4 status=\"not-handled\""),
+        "{logged}"
     );
 }
