@@ -54,7 +54,10 @@ pub(crate) async fn queue_accounts<P: Platform>(
                 message: format!(
                     "{}; {} of {} accounts were queued before",
                     failure.message,
-                    accounts.len(),
+                    accounts
+                        .iter()
+                        .filter(|a: &&AccountScan| a.queued_as.is_some())
+                        .count(),
                     targets.len()
                 ),
                 ..failure
