@@ -16,17 +16,20 @@ pub enum Service {
     Organizations,
     /// Amazon SQS: a scan spread over the queue, one message per account (`SCAN_QUEUE_URL`).
     Sqs,
+    /// Amazon EventBridge: `PutEvents` to `EVENT_BUS_NAME`.
+    Events,
 }
 
 impl Service {
     /// Every service certwatch calls.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Acm,
         Self::SecurityHub,
         Self::Sns,
         Self::Sts,
         Self::Organizations,
         Self::Sqs,
+        Self::Events,
     ];
 
     /// The endpoint prefix, which is also the SigV4 signing name for these services.
@@ -38,6 +41,7 @@ impl Service {
             Self::Sts => "sts",
             Self::Organizations => "organizations",
             Self::Sqs => "sqs",
+            Self::Events => "events",
         }
     }
 
@@ -50,6 +54,7 @@ impl Service {
             Self::Sts => "AWS_ENDPOINT_URL_STS",
             Self::Organizations => "AWS_ENDPOINT_URL_ORGANIZATIONS",
             Self::Sqs => "AWS_ENDPOINT_URL_SQS",
+            Self::Events => "AWS_ENDPOINT_URL_EVENTS",
         }
     }
 }

@@ -118,6 +118,17 @@ pub struct Notification {
     pub message_id: String,
 }
 
+/// An EventBridge event certwatch put on `EVENT_BUS_NAME`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PutEvent {
+    /// The bus, as `EVENT_BUS_NAME` names it.
+    pub event_bus: String,
+    /// Its `detail-type`, e.g. `Certificate Expiring`.
+    pub detail_type: String,
+    /// EventBridge's id for it.
+    pub event_id: String,
+}
+
 /// A step certwatch deliberately did not take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -175,6 +186,9 @@ pub struct Handled {
     /// In a dry run, every request that would have changed something; else empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub planned: Vec<PlannedRequest>,
+    /// The events put on `EVENT_BUS_NAME`: one per decision; empty when it is unset.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<PutEvent>,
 }
 
 /// A certificate a scan could not judge, and why.
@@ -223,6 +237,9 @@ pub struct ScanReport {
     /// Each account's part, where the scan covered accounts (`SCAN_ACCOUNTS`); else empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<crate::AccountScan>,
+    /// The events put on `EVENT_BUS_NAME`; empty when it is unset.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<PutEvent>,
 }
 
 impl ScanReport {
@@ -243,6 +260,7 @@ impl ScanReport {
             planned: Vec::new(),
             certificates: Vec::new(),
             accounts: Vec::new(),
+            events: Vec::new(),
         }
     }
 }

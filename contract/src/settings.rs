@@ -57,6 +57,12 @@ pub const SCAN_QUEUE_URL: &str = "SCAN_QUEUE_URL";
 /// The account certwatch runs in. The host fills it in (from STS `GetCallerIdentity`, once a
 /// process) where the organization settings need it; on Lambda the function's ARN gives it.
 pub const ACCOUNT_ID: &str = "CERTWATCH_ACCOUNT_ID";
+/// An SNS topic Amazon Q Developer in chat applications (AWS Chatbot) reads: each alert is
+/// also published there as a custom notification, in markdown.
+pub const CHAT_TOPIC_ARN: &str = "CHAT_TOPIC_ARN";
+/// An EventBridge bus (its name or ARN) that receives one event per decision, for incident
+/// tools.
+pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
 
 /// Set (`true`) by `certwatch scan` alone: the scan's outcome lists every certificate it saw.
 /// Never passed through from the host's environment, so a scheduled scan's outcome (on Lambda,
@@ -107,6 +113,9 @@ pub const PASSED_THROUGH: &[&str] = &[
     MEMBER_ROLE_EXTERNAL_ID,
     SCAN_ACCOUNTS,
     SCAN_QUEUE_URL,
+    CHAT_TOPIC_ARN,
+    EVENT_BUS_NAME,
+    "AWS_ENDPOINT_URL_EVENTS",
 ];
 
 /// Settings that make certwatch act in accounts other than its own, for which it must know

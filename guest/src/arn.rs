@@ -163,6 +163,72 @@ impl fmt::Display for TopicArn {
 
 pub use certwatch_contract::is_region;
 
+/// An EventBridge bus as `EVENT_BUS_NAME` names it: a name in certwatch's own account and
+/// region, or `arn:<partition>:events:<region>:<account>:event-bus/<name>` anywhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventBus {
+    /// A bus name (`default`, `certwatch`).
+    Named(String),
+    /// A bus ARN: its region says where `PutEvents` goes.
+    Arn(Arn),
+}
+
+impl EventBus {
+    /// `text`, if it is a bus name or a bus ARN EventBridge allows.
+    pub fn parse(text: &str) -> Result<Self, ArnError> {
+        const EXPECTED: &str = "an EventBridge bus name or ARN";
+        // EventBridge's bus names: 1 to 256 of `[/.\-_A-Za-z0-9]`.
+        let name_ok = |name: &str| {
+            (1..=256).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
+        };
+        if !text.starts_with("arn:") {
+            return match name_ok(text) {
+                true => Ok(Self::Named(text.to_owned())),
+                false => Err(ArnError {
+                    text: text.chars().take(200).collect(),
+                    expected: EXPECTED,
+                    reason: "a bus name is 1 to 256 letters, digits and /._-",
+                }),
+            };
+        }
+        let arn = Arn::parse(text, EXPECTED)?;
+        let named = arn.resource.strip_prefix("event-bus/").is_some_and(name_ok);
+        if arn.service != "events" || !named {
+            return Err(ArnError {
+                text: text.chars().take(200).collect(),
+                expected: EXPECTED,
+                reason: "it does not name an events event-bus",
+            });
+        }
+        Ok(Self::Arn(arn))
+    }
+
+    /// As written: what `PutEvents`' `EventBusName` takes.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Named(name) => name,
+            Self::Arn(arn) => arn.as_str(),
+        }
+    }
+
+    /// The bus's own region, when its ARN names one.
+    pub fn region(&self) -> Option<&str> {
+        match self {
+            Self::Named(_) => None,
+            Self::Arn(arn) => Some(&arn.region),
+        }
+    }
+}
+
+impl fmt::Display for EventBus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +315,25 @@ mod tests {
         ] {
             assert!(!is_region(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn event_buses_by_name_or_arn() {
+        let named = EventBus::parse("certwatch-alerts").unwrap();
+        assert_eq!((named.as_str(), named.region()), ("certwatch-alerts", None));
+        let arn = "arn:aws-us-gov:events:us-gov-west-1:123456789012:event-bus/ops";
+        let bus = EventBus::parse(arn).unwrap();
+        assert_eq!((bus.as_str(), bus.region()), (arn, Some("us-gov-west-1")));
+        for bad in [
+            "",
+            "has space",
+            "arn:aws:sns:us-east-1:123456789012:event-bus/ops",
+            "arn:aws:events:us-east-1:123456789012:rule/ops",
+            "arn:aws:events:us-east-1:123456789012:event-bus/",
+            "arn:aws:events:us-east-1:12345:event-bus/ops",
+        ] {
+            assert!(EventBus::parse(bad).is_err(), "{bad}");
+        }
+        assert!(EventBus::parse(&"b".repeat(257)).is_err());
     }
 }

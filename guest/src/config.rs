@@ -1,6 +1,6 @@
 //! Configuration, read from the environment the host hands the component.
 
-use crate::arn::{TopicArn, is_region};
+use crate::arn::{EventBus, TopicArn, is_region};
 use crate::decision::SeverityThresholds;
 use crate::filter::{Filters, TagPattern};
 pub use certwatch_contract::Service;
@@ -54,6 +54,7 @@ pub struct EndpointOverrides {
     sts: Option<String>,
     organizations: Option<String>,
     sqs: Option<String>,
+    events: Option<String>,
 }
 
 impl EndpointOverrides {
@@ -66,6 +67,7 @@ impl EndpointOverrides {
             Service::Sts => &self.sts,
             Service::Organizations => &self.organizations,
             Service::Sqs => &self.sqs,
+            Service::Events => &self.events,
         };
         specific.as_deref().or(self.all.as_deref())
     }
@@ -117,6 +119,10 @@ pub struct Config {
     pub list_certificates: bool,
     /// The accounts certwatch acts in besides its own, and how.
     pub organization: crate::organization::Organization,
+    /// Where each alert also goes as a chat custom notification (`CHAT_TOPIC_ARN`).
+    pub chat_topic: Option<TopicArn>,
+    /// The bus that receives one event per decision (`EVENT_BUS_NAME`).
+    pub event_bus: Option<EventBus>,
 }
 
 /// A setting that is missing or not valid.
@@ -213,6 +219,7 @@ impl Config {
             sts: endpoint_var(Service::Sts.endpoint_variable())?,
             organizations: endpoint_var(Service::Organizations.endpoint_variable())?,
             sqs: endpoint_var(Service::Sqs.endpoint_variable())?,
+            events: endpoint_var(Service::Events.endpoint_variable())?,
         };
 
         let generator_id = get(settings::GENERATOR_ID).unwrap_or(crate::finding::GENERATOR_ID);
@@ -300,8 +307,21 @@ impl Config {
             }
         };
 
+        let chat_topic = get(settings::CHAT_TOPIC_ARN)
+            .map(|text| {
+                TopicArn::parse(text).map_err(|e| fail(settings::CHAT_TOPIC_ARN, e.to_string()))
+            })
+            .transpose()?;
+        let event_bus = get(settings::EVENT_BUS_NAME)
+            .map(|text| {
+                EventBus::parse(text).map_err(|e| fail(settings::EVENT_BUS_NAME, e.to_string()))
+            })
+            .transpose()?;
+
         Ok(Self {
             organization,
+            chat_topic,
+            event_bus,
             filters,
             owner_topic_tag,
             list_certificates,
@@ -590,5 +610,35 @@ mod tests {
             !shown.contains("s3cr3t") && !shown.contains("sessiontokenvalue"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn chat_topic_and_event_bus() {
+        let config = with(&[]).unwrap();
+        assert_eq!((config.chat_topic, config.event_bus), (None, None));
+        let config = with(&[
+            ("CHAT_TOPIC_ARN", "arn:aws:sns:eu-west-1:123456789012:chat"),
+            ("EVENT_BUS_NAME", "certwatch"),
+            ("AWS_ENDPOINT_URL_EVENTS", "http://localhost:4010/"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.chat_topic.map(|t| t.to_string()).as_deref(),
+            Some("arn:aws:sns:eu-west-1:123456789012:chat")
+        );
+        assert_eq!(
+            config.event_bus.map(|b| b.to_string()).as_deref(),
+            Some("certwatch")
+        );
+        assert_eq!(
+            config.endpoints.for_service(Service::Events),
+            Some("http://localhost:4010")
+        );
+        for (name, value) in [
+            ("CHAT_TOPIC_ARN", "arn:aws:sqs:eu-west-1:123456789012:chat"),
+            ("EVENT_BUS_NAME", "not a bus"),
+        ] {
+            assert_eq!(with(&[(name, value)]).unwrap_err().variable, name);
+        }
     }
 }

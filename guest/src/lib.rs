@@ -12,10 +12,13 @@
 
 pub mod account;
 pub mod account_scan_event;
+pub mod alert_event;
 pub mod arn;
 pub(crate) mod asff;
 pub mod aws;
 pub mod certificate;
+pub mod chat;
+pub mod chat_alert;
 pub mod config;
 pub mod decision;
 pub mod event;

@@ -36,8 +36,13 @@ macro_rules! fixtures {
 }
 
 fixtures! {
+    chat_expiring,
+    chat_renewed,
     connection_reset_then_ok,
     dry_run,
+    events_failed_entry,
+    events_failed_entry_then_ok,
+    events_put,
     excluded_by_tag,
     expired,
     fault_5xx_then_ok,
@@ -53,6 +58,7 @@ fixtures! {
     import_rejected,
     in_window,
     malformed_event,
+    member_account,
     no_topic,
     not_handled,
     notify_day_skipped,
@@ -70,6 +76,9 @@ fixtures! {
     renewed_concurrent_update,
     renewed_never_flagged,
     scan,
+    scan_accounts,
+    scan_chat_digest,
+    scan_events,
     scan_filters,
     scan_nothing_expiring,
     scan_notify_days,
@@ -81,7 +90,7 @@ fixtures! {
 }
 
 /// How many fixtures `events/` holds: a folder lost or added unnoticed fails here.
-const FIXTURE_COUNT: usize = 42;
+const FIXTURE_COUNT: usize = 51;
 
 fn events_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
@@ -177,7 +186,9 @@ fn replay(name: &str, extra: &[(&str, &str)]) -> Replayed {
 /// A scan tells its progress as it goes, never backwards, and ends having done every region
 /// and seen every certificate its outcome counts.
 fn assert_progress_ends_with(report: &ScanReport, progress: &[ScanProgress]) {
-    let regions = u32::try_from(report.regions.len()).unwrap();
+    // Across accounts, each (account, region) is one region scanned.
+    let accounts = report.accounts.len().max(1);
+    let regions = u32::try_from(report.regions.len() * accounts).unwrap();
     let last = progress.last().expect("a scan tells its progress");
     assert_eq!(
         *last,
@@ -545,4 +556,95 @@ fn block_on<F: Future>(future: F) -> F::Output {
         }
     }
     panic!("the responder is still waiting after a million polls");
+}
+
+/// The chat message of a fixture's recorded requests: the custom notification published to
+/// its `CHAT_TOPIC_ARN`, decoded from the form.
+fn chat_message(name: &str) -> certwatch_guest::chat::CustomNotification {
+    let replay: Replay = serde_json::from_str(
+        &std::fs::read_to_string(events_dir().join(name).join(REPLAY_FILE)).unwrap(),
+    )
+    .unwrap();
+    let chat_topic = &replay.env[settings::CHAT_TOPIC_ARN];
+    let field = |body: &str, name: &str| -> Option<String> {
+        body.split('&').find_map(|pair| {
+            let value = pair.strip_prefix(name)?.strip_prefix('=')?;
+            let value = value.replace('+', " ");
+            Some(
+                percent_encoding::percent_decode_str(&value)
+                    .decode_utf8()
+                    .unwrap()
+                    .into_owned(),
+            )
+        })
+    };
+    let message = replay
+        .exchanges
+        .iter()
+        .map(|e| &e.request.body)
+        .filter(|body| field(body, "TopicArn").as_ref() == Some(chat_topic))
+        .find_map(|body| field(body, "Message"))
+        .unwrap_or_else(|| panic!("{name} publishes nothing to {chat_topic}"));
+    serde_json::from_str(&message).unwrap_or_else(|e| panic!("{name}: {e}: {message}"))
+}
+
+/// A certificate's alert and its renewal, published as chat custom notifications, land in
+/// one thread: the same `threadId`, derived from the certificate's ARN.
+#[test]
+fn a_certificates_chat_alert_and_its_renewal_share_a_thread() {
+    let alert = chat_message("chat-expiring");
+    let renewed = chat_message("chat-renewed");
+    assert_eq!(alert.metadata.event_type, "Certificate Expiring");
+    assert_eq!(renewed.metadata.event_type, "Certificate Renewed");
+    assert_eq!(
+        alert.metadata.related_resources[0],
+        renewed.metadata.related_resources[0]
+    );
+    let thread = alert.metadata.thread_id.clone().expect("a thread id");
+    assert!(
+        thread.contains(&alert.metadata.related_resources[0]),
+        "{thread}"
+    );
+    assert_eq!(renewed.metadata.thread_id, Some(thread));
+    let digest = chat_message("scan-chat-digest");
+    assert_eq!(
+        digest.metadata.event_type,
+        certwatch_guest::scan::DIGEST_EVENT_TYPE
+    );
+}
+
+/// A dry run plans the chat message and the event as it plans every write, and sends neither:
+/// the very requests of `events/dry-run` replay with both settings added.
+#[test]
+fn a_dry_run_plans_the_chat_message_and_the_event() {
+    let chat = "arn:aws:sns:us-east-1:123456789012:certwatch-chat";
+    let replayed = replay(
+        "dry-run",
+        &[
+            (settings::CHAT_TOPIC_ARN, chat),
+            (settings::EVENT_BUS_NAME, "certwatch"),
+        ],
+    );
+    let Outcome::Handled(handled) = replayed.outcome else {
+        panic!("not handled: {:?}", replayed.outcome);
+    };
+    let planned: Vec<&str> = handled
+        .planned
+        .iter()
+        .map(|p| p.operation.as_str())
+        .collect();
+    assert!(planned.contains(&"events:PutEvents"), "{planned:?}");
+    let chat_publish = handled
+        .planned
+        .iter()
+        .find(|p| p.operation == "sns:Publish" && p.body.contains("certwatch-chat"))
+        .expect("the chat message planned");
+    assert!(
+        chat_publish.body.contains("client-markdown"),
+        "{}",
+        chat_publish.body
+    );
+    assert!(handled.notifications.iter().any(|n| n.topic_arn == chat));
+    assert_eq!(handled.events.len(), 1);
+    assert_eq!(handled.events[0].event_id, "dry-run");
 }

@@ -29,6 +29,8 @@ type Figure = (&'static str, fn(&Bench));
 struct Bench {
     quick: bool,
     rounds: usize,
+    /// `--accounts N`: the organization scan's member accounts.
+    accounts: Option<usize>,
     root: PathBuf,
     tmp: PathBuf,
     binary: PathBuf,
@@ -47,6 +49,12 @@ fn main() {
             .filter(|&n| n > 0)
             .expect("--rounds takes a whole number above 0")
     });
+    let accounts = args.iter().position(|a| a == "--accounts").map(|i| {
+        args.get(i + 1)
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .expect("--accounts takes a whole number above 0")
+    });
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the workspace")
@@ -58,6 +66,7 @@ fn main() {
     let bench = Bench {
         quick,
         rounds: rounds.unwrap_or(if quick { 5 } else { 25 }),
+        accounts,
         root,
         tmp,
         binary,
@@ -83,7 +92,7 @@ fn main() {
         .filter(|a| !a.starts_with('-') && a.parse::<usize>().is_err())
         .cloned()
         .collect();
-    let figures: [Figure; 7] = [
+    let figures: [Figure; 8] = [
         ("default-start", Bench::default_start),
         ("cold-start", Bench::cold_start),
         ("per-event", Bench::per_event),
@@ -91,6 +100,7 @@ fn main() {
         ("latency", Bench::latency),
         ("serve", Bench::serve),
         ("scan", Bench::scan),
+        ("org-scan", Bench::org_scan),
     ];
     for (name, figure) in figures {
         if named.is_empty() || named.iter().any(|n| n == name) {
@@ -653,6 +663,137 @@ impl Bench {
 }
 
 impl Bench {
+    /// A scheduled scan across member accounts (`SCAN_ACCOUNTS`; 1,000, `--accounts N` for
+    /// another count) × 2 regions × 20 certificates, each account with its own `AssumeRole`,
+    /// against a stub in a process of its own (so the peak memory is certwatch's). Measured
+    /// against the bound its round trips set: accounts go `ACCOUNTS_AT_ONCE` at a time, and
+    /// each one's requests that must wait for another's reply, as the stub counted them.
+    fn org_scan(&self) {
+        const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+        const CERTIFICATES: usize = 20;
+        let accounts = self
+            .accounts
+            .unwrap_or(if self.quick { 200 } else { 1_000 });
+        let delay = Duration::from_millis(20);
+        let rtt = self.round_trip(delay);
+        let stub = common::StubProcess::start_with(&common::StubProcessSetup {
+            latency_ms: delay.as_millis() as u64,
+            members: accounts,
+            certificates: CERTIFICATES,
+            // Certificate i expires in i days: with EXPIRY_DAYS=10, 11 of each region's 20
+            // are inside the window and raise a finding.
+            days_spread: 90,
+        });
+        let ids = certwatch_stub::accounts::Members {
+            count: accounts,
+            ..Default::default()
+        }
+        .ids();
+        let runtime = Runtime::from_file(&self.cwasm, Limits::default()).expect("runtime");
+        let policy = Arc::new(OutboundPolicy::new(
+            [certwatch_contract::Partition::Aws],
+            [stub.url.as_str()],
+        ));
+        let mut env = settings(&stub.url);
+        env.extend(
+            [
+                ("SCAN_ACCOUNTS", ids.join(",")),
+                ("SCAN_REGIONS", REGIONS.join(",")),
+                ("EXPIRY_DAYS", "10".to_owned()),
+                // Known, as on Lambda, so no GetCallerIdentity is asked.
+                ("CERTWATCH_ACCOUNT_ID", "123456789012".to_owned()),
+            ]
+            .map(|(k, v)| (k.to_owned(), v)),
+        );
+        let setup = EventSetup {
+            env,
+            determinism: Determinism::Real,
+            route: Route::Live(policy),
+            deadline: Some(Duration::from_secs(900)),
+            own_account: None,
+        };
+        // The peak from here on: the figures measured before this one do not count.
+        let reset = std::fs::write("/proc/self/clear_refs", "5");
+        let before = common::rss_kib(std::process::id());
+        let started = Instant::now();
+        let outcome = self
+            .tokio
+            .block_on(runtime.handle(&scheduled_event(), setup));
+        let took = started.elapsed();
+        let peak = common::peak_rss_kib(std::process::id());
+        let certwatch::outcome::Outcome::Scanned(report) = &outcome else {
+            panic!("the organization scan failed: {outcome:?}");
+        };
+        let failed: Vec<_> = report
+            .accounts
+            .iter()
+            .filter(|a| a.error.is_some())
+            .collect();
+        assert!(failed.is_empty(), "accounts failed: {failed:?}");
+        assert_eq!(report.accounts.len(), accounts);
+        let expected_seen = accounts * REGIONS.len() * CERTIFICATES;
+        assert_eq!(report.certificates_seen as usize, expected_seen);
+
+        let stats = self.stub_stats(&stub.url);
+        let seen = SeenRequests::read(&stats, &REGIONS);
+        assert_eq!(seen.accounts, accounts, "accounts the stub saw");
+        let publishes = stats["requests"]["Publish"].as_u64().unwrap_or(0);
+        let waves = accounts.div_ceil(certwatch_guest::scan::ACCOUNTS_AT_ONCE);
+        let round_trips = waves as u64 * seen.longest_chain + publishes;
+        let bound = rtt.mul_f64(round_trips as f64);
+        println!(
+            "
+scan across {accounts} accounts × {} regions × {CERTIFICATES} certificates, {} at a time, stub delay {delay:?} (r as measured = {:.2} ms):",
+            REGIONS.len(),
+            certwatch_guest::scan::ACCOUNTS_AT_ONCE,
+            rtt.as_secs_f64() * 1e3
+        );
+        println!(
+            "  requests per account, as the stub saw them: {}; {} requests in all",
+            seen.per_account,
+            stats["requests"]
+                .as_object()
+                .map_or(0, |r| r.values().filter_map(|n| n.as_u64()).sum::<u64>())
+        );
+        println!(
+            "  bound: ceil({accounts} / {}) × {} round trips an account + {publishes} digest messages = {round_trips} r = {:.2} s",
+            certwatch_guest::scan::ACCOUNTS_AT_ONCE,
+            seen.longest_chain,
+            bound.as_secs_f64()
+        );
+        println!(
+            "  wall {:.2} s = {:.3} × the bound (target ≤ 1.3); {} findings imported, {} digest messages",
+            took.as_secs_f64(),
+            took.as_secs_f64() / bound.as_secs_f64(),
+            report.findings_imported,
+            report.notifications.len()
+        );
+        match reset {
+            Ok(()) => println!(
+                "  peak RSS of the process during the scan {:.1} MiB (RSS {:.1} MiB before it)",
+                peak as f64 / 1024.0,
+                before as f64 / 1024.0
+            ),
+            Err(e) => println!(
+                "  peak RSS of the process {:.1} MiB, the figures before this one included (the peak could not be reset: {e})",
+                peak as f64 / 1024.0
+            ),
+        }
+    }
+
+    /// What a stub in another process has seen (`GET /stub/stats`).
+    fn stub_stats(&self, url: &str) -> serde_json::Value {
+        let request = http::Request::get(format!("{url}/stub/stats"))
+            .body(bytes::Bytes::new())
+            .expect("a request");
+        let upstream = certwatch::upstream::Upstream::new();
+        let reply = self
+            .tokio
+            .block_on(upstream.send(request, None))
+            .expect("the stub's stats");
+        serde_json::from_slice(reply.body()).expect("the stub's stats as JSON")
+    }
+
     /// One request's round trip to a stub with `delay`, through the client certwatch sends
     /// with: the `r` the figures are measured against. It is the delay plus the stub's timer
     /// (which wakes on whole milliseconds) and loopback.
@@ -673,6 +814,73 @@ impl Bench {
             started.elapsed()
         });
         median(&samples)
+    }
+}
+
+/// The member accounts' requests a stub saw, and the longest chain of them one account's scan
+/// had to make one after the other.
+struct SeenRequests {
+    accounts: usize,
+    /// The longest chain over the accounts: its `AssumeRole`, then in each region (the
+    /// regions at once) the listing pages alongside the hub's `GetFindings` pages, then that
+    /// hub's imports or updates, whichever are more.
+    longest_chain: u64,
+    /// Each kind's count per account, the same in every account, e.g. `AssumeRole 1`.
+    per_account: String,
+}
+
+impl SeenRequests {
+    fn read(stats: &serde_json::Value, regions: &[&str]) -> Self {
+        let members = stats["members"].as_object().expect("the members' requests");
+        let count = |region: &serde_json::Value, operation: Operation| {
+            region[operation.to_string()].as_u64().unwrap_or(0)
+        };
+        let mut kinds: Vec<String> = Vec::new();
+        let mut longest_chain = 0;
+        for by_region in members.values() {
+            let mut assumed = 0;
+            let mut slowest_region = 0;
+            let mut described: Vec<String> = Vec::new();
+            for (name, region) in by_region.as_object().into_iter().flatten() {
+                assumed += count(region, Operation::AssumeRole);
+                // Listed with their expiry, so nothing is described or tagged: the formula
+                // below would not hold otherwise.
+                for unexpected in [
+                    Operation::DescribeCertificate,
+                    Operation::ListTagsForCertificate,
+                ] {
+                    assert_eq!(count(region, unexpected), 0, "{unexpected} in {name}");
+                }
+                if regions.contains(&name.as_str()) {
+                    let listing = count(region, Operation::ListCertificates)
+                        .max(count(region, Operation::GetFindings));
+                    let writes = count(region, Operation::BatchImportFindings)
+                        .max(count(region, Operation::BatchUpdateFindings));
+                    slowest_region = slowest_region.max(listing + writes);
+                }
+                let mut operations: Vec<String> = region
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(operation, n)| format!("{operation} {n}"))
+                    .collect();
+                operations.sort();
+                described.push(format!("{name}: {}", operations.join(", ")));
+            }
+            longest_chain = longest_chain.max(assumed + slowest_region);
+            let described = described.join("; ");
+            if !kinds.contains(&described) {
+                kinds.push(described);
+            }
+        }
+        Self {
+            accounts: members.len(),
+            longest_chain,
+            per_account: match kinds.len() {
+                1 => kinds.remove(0),
+                n => format!("{n} different mixes, e.g. {}", kinds.join(" | ")),
+            },
+        }
     }
 }
 

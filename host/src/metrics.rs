@@ -181,6 +181,7 @@ mod tests {
             notifications: vec![],
             skipped: vec![],
             planned: vec![],
+            events: vec![],
         });
         emf_lines(&outcome, 1_764_417_600_000)
             .iter()
@@ -236,6 +237,7 @@ mod tests {
             planned: vec![],
             certificates: vec![],
             accounts: vec![],
+            events: vec![],
         });
         let lines: Vec<Value> = emf_lines(&outcome, 1).iter().map(|l| parse(l)).collect();
         assert_eq!(lines.len(), 3);

@@ -33,6 +33,7 @@ pub fn from_wit(result: Result<wit::Outcome, wit::Error>) -> Outcome {
             notifications: h.notifications.into_iter().map(notification).collect(),
             skipped: h.skipped.into_iter().map(skipped).collect(),
             planned: h.planned.into_iter().map(planned).collect(),
+            events: h.events.into_iter().map(put_event).collect(),
         }),
         Ok(wit::Outcome::Scanned(r)) => Outcome::Scanned(ScanReport {
             event_id: r.event_id,
@@ -55,6 +56,7 @@ pub fn from_wit(result: Result<wit::Outcome, wit::Error>) -> Outcome {
             planned: r.planned.into_iter().map(planned).collect(),
             certificates: r.certificates.into_iter().map(scanned).collect(),
             accounts: r.accounts.into_iter().map(account_scan).collect(),
+            events: r.events.into_iter().map(put_event).collect(),
         }),
         Ok(wit::Outcome::NotHandled(i)) => Outcome::NotHandled(Ignored {
             event_id: i.event_id,
@@ -166,5 +168,13 @@ fn planned(p: wit::PlannedRequest) -> PlannedRequest {
         operation: p.operation,
         url: p.url,
         body: p.body,
+    }
+}
+
+fn put_event(e: wit::PutEvent) -> PutEvent {
+    PutEvent {
+        event_bus: e.event_bus,
+        detail_type: e.detail_type,
+        event_id: e.event_id,
     }
 }

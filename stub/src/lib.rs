@@ -1,5 +1,6 @@
-//! A fast stand-in for ACM, Security Hub and SNS on 127.0.0.1: the operations certwatch calls,
-//! answered after an injected delay, with scripted or random faults. The benchmarks measure
+//! A fast stand-in for ACM, Security Hub, SNS and STS on 127.0.0.1: the operations certwatch
+//! calls, answered after an injected delay, with scripted or random faults, for the stub's own
+//! account and for as many member accounts as asked (see [`accounts`]). The benchmarks measure
 //! certwatch against it, and the fault and load tests count what reached it.
 //!
 //! It checks that each request is SigV4-signed, not that the signature is right: moto's server
@@ -7,19 +8,21 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod accounts;
 pub mod catalogue;
 pub mod fault;
 pub mod load;
 pub mod operation;
 pub mod reply;
 
+use accounts::Members;
 use bytes::Bytes;
 use catalogue::Catalogue;
 use fault::{Fault, FaultPlan, FaultRule};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use operation::Operation;
-use reply::{Effects, Reply};
+use reply::{Asker, Effects, Reply};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -32,8 +35,10 @@ pub struct StubConfig {
     pub listen: Option<SocketAddr>,
     /// How long every reply waits: the round trip the benchmarks inject.
     pub latency: Duration,
-    /// The certificates its ACM holds.
+    /// The certificates its ACM holds, in its own account and in each member's.
     pub catalogue: Catalogue,
+    /// The member accounts whose role STS lets certwatch assume.
+    pub members: Members,
     /// Scripted faults: a request gets the first one's that applies and has calls left.
     pub faults: Vec<FaultRule>,
     /// The share of requests, beyond the scripted faults, that get a random one.
@@ -51,6 +56,9 @@ pub struct StubConfig {
 pub struct Stats {
     /// Requests per operation, faulted ones included.
     pub requests: BTreeMap<String, u64>,
+    /// Member accounts' requests (and the `AssumeRole` of each), per account, region and
+    /// operation.
+    pub members: BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>>,
     /// Requests the stub did not recognise or that were not signed.
     pub refused: u64,
     /// Faults injected, by kind.
@@ -80,6 +88,7 @@ impl Stats {
 
 struct State {
     catalogue: Catalogue,
+    members: Members,
     latency: Duration,
     plan: Mutex<FaultPlan>,
     stats: Mutex<Stats>,
@@ -107,6 +116,7 @@ impl Stub {
         let address = listener.local_addr()?;
         let state = Arc::new(State {
             catalogue: config.catalogue,
+            members: config.members,
             latency: config.latency,
             plan: Mutex::new(FaultPlan::new(
                 config.faults,
@@ -205,11 +215,12 @@ async fn handle(
         .headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok());
-    let signed = parts
+    let authorization = parts
         .headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 Credential="));
+        .unwrap_or_default();
+    let signed = authorization.starts_with("AWS4-HMAC-SHA256 Credential=");
     let operation = Operation::of(&parts.method, parts.uri.path(), target, &body);
     let Some(operation) = operation.filter(|_| signed) else {
         state
@@ -238,9 +249,29 @@ async fn handle(
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .next(operation);
+    let member = state.members.account_signing(authorization);
+    let region = accounts::Scope::of(authorization).map_or("", |s| s.region);
+    let member_catalogue = member
+        .as_deref()
+        .map(|account| state.catalogue.in_account(account, region));
+    let asker = Asker {
+        catalogue: member_catalogue.as_ref().unwrap_or(&state.catalogue),
+        member: member.as_deref(),
+    };
+    // An AssumeRole is counted as the account's whose role it asks for.
+    let counted_as = match operation {
+        Operation::AssumeRole => operation::form_value(&body, "RoleArn")
+            .and_then(|role| state.members.account_of_role(&role).map(str::to_owned)),
+        _ => member.clone(),
+    };
     let reply = {
         let mut stats = state.stats.lock().unwrap_or_else(PoisonError::into_inner);
         *stats.requests.entry(operation.to_string()).or_default() += 1;
+        if let Some(account) = counted_as {
+            let regions = stats.members.entry(account).or_default();
+            let operations = regions.entry(region.to_owned()).or_default();
+            *operations.entry(operation.to_string()).or_default() += 1;
+        }
         if let Some(fault) = fault {
             *stats.faults.entry(fault_name(fault)).or_default() += 1;
         }
@@ -250,7 +281,7 @@ async fn handle(
             None | Some(Fault::Slow(_)) => &mut stats.effects,
             Some(_) => &mut scratch,
         };
-        reply::answer(operation, &body, &state.catalogue, effects)
+        reply::answer(operation, &body, asker, &state.members, effects)
     };
     let delay = match fault {
         Some(Fault::Slow(extra)) => state.latency + extra,

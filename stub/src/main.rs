@@ -2,6 +2,7 @@
 //! `GET /stub/stats` answers what it has seen.
 
 use anyhow::Context as _;
+use certwatch_stub::accounts::Members;
 use certwatch_stub::catalogue::Catalogue;
 use certwatch_stub::fault::FaultRule;
 use certwatch_stub::{Stub, StubConfig};
@@ -9,7 +10,7 @@ use clap::Parser;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// A stand-in for ACM, Security Hub and SNS on loopback, with injected latency and faults.
+/// A stand-in for ACM, Security Hub, SNS and STS on loopback, with injected latency and faults.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -26,6 +27,12 @@ struct Args {
     /// Leave NotAfter out of the listing, so every certificate must be described.
     #[arg(long)]
     summaries_lack_expiry: bool,
+    /// Member accounts (ids 200000000000 and up) whose role STS lets certwatch assume, each
+    /// holding the same certificates in every region.
+    #[arg(long, default_value_t = 0)]
+    members: usize,
+    #[arg(long, default_value = "certwatch-member")]
+    member_role_name: String,
     /// A scripted fault, `<operation or *>=<fault>[*<times>]`, e.g. `Publish=503*2`.
     #[arg(long = "fault")]
     faults: Vec<FaultRule>,
@@ -48,6 +55,10 @@ fn main() -> anyhow::Result<()> {
             days_spread: args.days_spread,
             summaries_lack_expiry: args.summaries_lack_expiry,
             ..Catalogue::default()
+        },
+        members: Members {
+            count: args.members,
+            role_name: args.member_role_name,
         },
         faults: args.faults,
         random_fault_rate: args.random_fault_rate,

@@ -22,6 +22,8 @@ pub enum Operation {
     GetFindings,
     /// SNS: a message published.
     Publish,
+    /// STS: a member account's role assumed.
+    AssumeRole,
 }
 
 /// The protocol a service speaks, which decides how its errors are written.
@@ -31,13 +33,13 @@ pub enum Protocol {
     Json11,
     /// Security Hub: paths, errors as `{"Code": ...}` with `x-amzn-errortype`.
     RestJson,
-    /// SNS: form bodies, XML replies.
+    /// SNS and STS: form bodies, XML replies.
     Query,
 }
 
 impl Operation {
     /// Every operation the stub answers.
-    pub const ALL: [Operation; 8] = [
+    pub const ALL: [Operation; 9] = [
         Operation::DescribeCertificate,
         Operation::ListCertificates,
         Operation::ListTagsForCertificate,
@@ -46,6 +48,7 @@ impl Operation {
         Operation::BatchUpdateFindings,
         Operation::GetFindings,
         Operation::Publish,
+        Operation::AssumeRole,
     ];
 
     /// The operation a request asks for, if the stub knows it.
@@ -68,9 +71,11 @@ impl Operation {
             ("POST", "/findings/import") => Some(Self::BatchImportFindings),
             ("PATCH", "/findings/batchupdate") => Some(Self::BatchUpdateFindings),
             ("POST", "/findings") => Some(Self::GetFindings),
-            ("POST", "/") if form_value(body, "Action").as_deref() == Some("Publish") => {
-                Some(Self::Publish)
-            }
+            ("POST", "/") => match form_value(body, "Action").as_deref() {
+                Some("Publish") => Some(Self::Publish),
+                Some("AssumeRole") => Some(Self::AssumeRole),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -85,7 +90,7 @@ impl Operation {
             | Self::BatchImportFindings
             | Self::BatchUpdateFindings
             | Self::GetFindings => Protocol::RestJson,
-            Self::Publish => Protocol::Query,
+            Self::Publish | Self::AssumeRole => Protocol::Query,
         }
     }
 }
@@ -147,6 +152,10 @@ mod tests {
         assert_eq!(
             Operation::of(&post, "/", None, b"Action=Publish&TopicArn=x"),
             Some(Operation::Publish)
+        );
+        assert_eq!(
+            Operation::of(&post, "/", None, b"Action=AssumeRole&Version=2011-06-15"),
+            Some(Operation::AssumeRole)
         );
         assert_eq!(Operation::of(&post, "/", None, b"Action=Subscribe"), None);
         assert_eq!(

@@ -1,6 +1,7 @@
 //! What the stub answers: each operation's normal reply, each protocol's error, and the normal
 //! reply spoiled by a fault.
 
+use crate::accounts::Members;
 use crate::catalogue::Catalogue;
 use crate::fault::Fault;
 use crate::operation::{Operation, Protocol, form_value};
@@ -122,15 +123,37 @@ pub struct Effects {
     pub updated_findings: Vec<String>,
     /// `(topic, subject)` of each message published.
     pub published: Vec<(String, String)>,
+    /// What each member account's hub holds, as [`Effects::findings`] does the stub's own.
+    #[serde(skip)]
+    pub members_findings:
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, Value>>,
 }
 
-/// `operation`'s normal reply to `body`, and what it changes.
+/// Whose request it is: the certificates of the account and region it was signed for, and the
+/// member account, if it was signed with a member's assumed credentials.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Asker<'a> {
+    pub(crate) catalogue: &'a Catalogue,
+    pub(crate) member: Option<&'a str>,
+}
+
+/// `operation`'s normal reply to `body` from `asker`, and what it changes.
 pub(crate) fn answer(
     operation: Operation,
     body: &[u8],
-    catalogue: &Catalogue,
+    asker: Asker<'_>,
+    members: &Members,
     effects: &mut Effects,
 ) -> Reply {
+    let catalogue = asker.catalogue;
+    // Each account's hub holds its own findings, as Security Hub's do.
+    let held = match asker.member {
+        Some(account) => effects
+            .members_findings
+            .entry(account.to_owned())
+            .or_default(),
+        None => &mut effects.findings,
+    };
     let protocol = operation.protocol();
     let request: Value = match protocol {
         Protocol::Query => Value::Null,
@@ -169,14 +192,14 @@ pub(crate) fn answer(
                 let id = text(&finding["Id"]);
                 effects.imported_findings.push(id.clone());
                 // As AWS: an import does not undo what BatchUpdateFindings set.
-                if let Some(held) = effects.findings.get(&id) {
+                if let Some(before) = held.get(&id) {
                     for field in ["Workflow", "Note"] {
-                        if !held[field].is_null() {
-                            finding[field] = held[field].clone();
+                        if !before[field].is_null() {
+                            finding[field] = before[field].clone();
                         }
                     }
                 }
-                effects.findings.insert(id, finding);
+                held.insert(id, finding);
             }
             json!({ "FailedCount": 0, "SuccessCount": count, "FailedFindings": [] })
         }
@@ -189,7 +212,7 @@ pub(crate) fn answer(
                 .flatten()
             {
                 let id = text(&identifier["Id"]);
-                match effects.findings.get_mut(&id) {
+                match held.get_mut(&id) {
                     Some(finding) if finding.is_object() => {
                         finding["Workflow"] = request["Workflow"].clone();
                         effects.updated_findings.push(id);
@@ -204,7 +227,7 @@ pub(crate) fn answer(
             }
             json!({ "ProcessedFindings": processed, "UnprocessedFindings": unprocessed })
         }
-        Operation::GetFindings => get_findings(&request, &effects.findings),
+        Operation::GetFindings => get_findings(&request, held),
         Operation::Publish => {
             let field = |name| form_value(body, name).unwrap_or_default();
             effects
@@ -221,8 +244,39 @@ pub(crate) fn answer(
                 ),
             );
         }
+        Operation::AssumeRole => return assume_role(body, members),
     };
     Reply::ok(protocol, reply.to_string())
+}
+
+/// STS's reply to `AssumeRole`: a member role's credentials, else `AccessDenied` (as STS
+/// answers for a role that is missing or does not trust the caller).
+fn assume_role(body: &[u8], members: &Members) -> Reply {
+    let role = form_value(body, "RoleArn").unwrap_or_default();
+    let Some(assumed) = members.assume(&role) else {
+        let message = format!("certwatch-stub holds no role {role}");
+        return Reply::error(Protocol::Query, 403, "AccessDenied", &message);
+    };
+    let session = form_value(body, "RoleSessionName").unwrap_or_default();
+    // The expiry is never read by certwatch, which uses the credentials for one scan.
+    Reply::ok(
+        Protocol::Query,
+        format!(
+            "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+             <AssumeRoleResult><Credentials>\
+             <AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey>\
+             <SessionToken>{}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration>\
+             </Credentials><AssumedRoleUser><AssumedRoleId>AROASTUB:{session}</AssumedRoleId>\
+             <Arn>arn:aws:sts::{}:assumed-role/{}/{session}</Arn></AssumedRoleUser>\
+             </AssumeRoleResult><ResponseMetadata><RequestId>certwatch-stub</RequestId>\
+             </ResponseMetadata></AssumeRoleResponse>",
+            assumed.access_key_id,
+            assumed.secret_access_key,
+            assumed.session_token,
+            assumed.account,
+            members.role_name,
+        ),
+    )
 }
 
 /// `GetFindings` over the findings the stub holds, with the `EQUALS` filters on `Id`-less
@@ -281,6 +335,83 @@ fn get_findings(request: &Value, findings: &std::collections::BTreeMap<String, V
 mod tests {
     use super::*;
 
+    fn own(catalogue: &Catalogue) -> Asker<'_> {
+        Asker {
+            catalogue,
+            member: None,
+        }
+    }
+
+    #[test]
+    fn each_member_account_holds_its_own_findings() {
+        let mut effects = Effects::default();
+        let members = Members {
+            count: 2,
+            ..Members::default()
+        };
+        let catalogue = Catalogue::default();
+        let ask = |member| Asker {
+            catalogue: &catalogue,
+            member,
+        };
+        let import = br#"{"Findings":[{"Id":"a","GeneratorId":"certwatch"}]}"#;
+        let first = Members::id(0);
+        answer(
+            Operation::BatchImportFindings,
+            import,
+            ask(Some(&first)),
+            &members,
+            &mut effects,
+        );
+        let get = br#"{"Filters":{"GeneratorId":[{"Value":"certwatch","Comparison":"EQUALS"}]}}"#;
+        let found = |effects: &mut Effects, member| {
+            let reply = answer(Operation::GetFindings, get, ask(member), &members, effects);
+            let body: Value = serde_json::from_str(&reply.body).unwrap();
+            body["Findings"].as_array().unwrap().len()
+        };
+        assert_eq!(found(&mut effects, Some(&first)), 1);
+        let second = Members::id(1);
+        assert_eq!(found(&mut effects, Some(&second)), 0);
+        assert_eq!(found(&mut effects, None), 0);
+        assert_eq!(effects.imported_findings, ["a"]);
+    }
+
+    #[test]
+    fn assume_role_answers_a_members_credentials_or_access_denied() {
+        let members = Members {
+            count: 2,
+            ..Members::default()
+        };
+        let catalogue = Catalogue::default();
+        let mut effects = Effects::default();
+        let mut assume = |role: &str| {
+            let body = format!("Action=AssumeRole&RoleArn={role}&RoleSessionName=certwatch");
+            answer(
+                Operation::AssumeRole,
+                body.as_bytes(),
+                own(&catalogue),
+                &members,
+                &mut effects,
+            )
+        };
+        let assumed = assume("arn%3Aaws%3Aiam%3A%3A200000000001%3Arole%2Fcertwatch-member");
+        assert_eq!(assumed.status, 200);
+        assert!(
+            assumed
+                .body
+                .contains("<AccessKeyId>ASIA200000000001STUB</AccessKeyId>"),
+            "{}",
+            assumed.body
+        );
+        let refused = assume("arn%3Aaws%3Aiam%3A%3A200000000002%3Arole%2Fcertwatch-member");
+        assert_eq!(refused.status, 403);
+        assert!(
+            refused.body.contains("<Code>AccessDenied</Code>"),
+            "{}",
+            refused.body
+        );
+    }
+
     #[test]
     fn imports_and_publishes_are_kept() {
         let mut effects = Effects::default();
@@ -288,7 +419,8 @@ mod tests {
         let reply = answer(
             Operation::BatchImportFindings,
             br#"{"Findings":[{"Id":"a"},{"Id":"b"}]}"#,
-            &catalogue,
+            own(&catalogue),
+            &Members::default(),
             &mut effects,
         );
         assert_eq!(reply.status, 200);
@@ -296,7 +428,8 @@ mod tests {
         answer(
             Operation::Publish,
             b"Action=Publish&TopicArn=arn%3Atopic&Subject=Hi+there",
-            &catalogue,
+            own(&catalogue),
+            &Members::default(),
             &mut effects,
         );
         assert_eq!(effects.imported_findings, ["a", "b"]);
@@ -312,21 +445,24 @@ mod tests {
         answer(
             Operation::BatchImportFindings,
             import,
-            &catalogue,
+            own(&catalogue),
+            &Members::default(),
             &mut effects,
         );
         let update = br#"{"FindingIdentifiers":[{"Id":"a","ProductArn":"p"}],"Workflow":{"Status":"RESOLVED"}}"#;
         answer(
             Operation::BatchUpdateFindings,
             update,
-            &catalogue,
+            own(&catalogue),
+            &Members::default(),
             &mut effects,
         );
         let archive = br#"{"Findings":[{"Id":"a","RecordState":"ARCHIVED"}]}"#;
         answer(
             Operation::BatchImportFindings,
             archive,
-            &catalogue,
+            own(&catalogue),
+            &Members::default(),
             &mut effects,
         );
         assert_eq!(effects.findings["a"]["RecordState"], "ARCHIVED");

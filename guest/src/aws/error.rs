@@ -161,6 +161,7 @@ impl CallError {
                     || *status >= 500
                     || THROTTLING_CODES.contains(&code.as_str())
                     || self.is_finding_conflict()
+                    || self.is_transient_event_failure()
             }
             Self::Transport { .. } => true,
             Self::Refused { .. } => false,
@@ -178,6 +179,20 @@ impl CallError {
                 code,
                 ..
             } => TRANSIENT_FINDING_CODES.contains(&code.as_str()),
+            _ => false,
+        }
+    }
+
+    /// Whether `PutEvents` reported its entries failed inside EventBridge (under HTTP 200):
+    /// another attempt can put them.
+    pub fn is_transient_event_failure(&self) -> bool {
+        match self {
+            Self::Service {
+                operation: Operation::PutEvents,
+                status: 200,
+                code,
+                ..
+            } => super::events::TRANSIENT_ENTRY_CODES.contains(&code.as_str()),
             _ => false,
         }
     }

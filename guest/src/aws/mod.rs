@@ -4,6 +4,7 @@
 pub mod acm;
 pub mod call;
 pub mod error;
+pub mod events;
 pub mod open_findings;
 pub mod organizations;
 pub(crate) mod query;
@@ -54,6 +55,8 @@ pub enum Operation {
     DescribeAccount,
     /// SQS: a scan's accounts sent to its queue, one message each.
     SendMessageBatch,
+    /// EventBridge: events onto a bus.
+    PutEvents,
 }
 
 impl Operation {
@@ -70,6 +73,7 @@ impl Operation {
             Self::AssumeRole | Self::GetCallerIdentity => Service::Sts,
             Self::ListAccounts | Self::DescribeAccount => Service::Organizations,
             Self::SendMessageBatch => Service::Sqs,
+            Self::PutEvents => Service::Events,
         }
     }
 
@@ -81,6 +85,7 @@ impl Operation {
                 | Self::BatchUpdateFindings
                 | Self::Publish
                 | Self::SendMessageBatch
+                | Self::PutEvents
         )
     }
 
@@ -100,6 +105,7 @@ impl Operation {
             Self::DescribeAccount => "organizations:DescribeAccount",
             // IAM authorises a batch as its messages: `sqs:SendMessage`.
             Self::SendMessageBatch => "sqs:SendMessage",
+            Self::PutEvents => "events:PutEvents",
         }
     }
 }
@@ -246,6 +252,11 @@ pub fn dry_run_reply(request: &AwsRequest) -> AwsResponse {
         })
         .to_string(),
         Operation::SendMessageBatch => sqs::dry_run_reply(request),
+        Operation::PutEvents => serde_json::json!({
+            "FailedEntryCount": 0,
+            "Entries": vec![serde_json::json!({"EventId": "dry-run"}); listed("Entries")],
+        })
+        .to_string(),
         _ => "<PublishResponse><PublishResult><MessageId>dry-run</MessageId></PublishResult></PublishResponse>"
             .to_owned(),
     };

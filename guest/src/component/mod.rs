@@ -76,6 +76,7 @@ fn to_wit(o: outcome::Outcome) -> Result<wit::Outcome, wit::Error> {
             notifications: h.notifications.into_iter().map(Into::into).collect(),
             skipped: h.skipped.into_iter().map(Into::into).collect(),
             planned: h.planned.into_iter().map(Into::into).collect(),
+            events: h.events.into_iter().map(Into::into).collect(),
         }),
         outcome::Outcome::Scanned(r) => wit::Outcome::Scanned(wit::ScanReport {
             event_id: r.event_id,
@@ -117,6 +118,7 @@ fn to_wit(o: outcome::Outcome) -> Result<wit::Outcome, wit::Error> {
                     queued_as: a.queued_as,
                 })
                 .collect(),
+            events: r.events.into_iter().map(Into::into).collect(),
         }),
         outcome::Outcome::NotHandled(i) => wit::Outcome::NotHandled(wit::Ignored {
             event_id: i.event_id,
@@ -170,6 +172,16 @@ impl From<outcome::Notification> for wit::Notification {
         wit::Notification {
             topic_arn: n.topic_arn,
             message_id: n.message_id,
+        }
+    }
+}
+
+impl From<outcome::PutEvent> for wit::PutEvent {
+    fn from(e: outcome::PutEvent) -> Self {
+        wit::PutEvent {
+            event_bus: e.event_bus,
+            detail_type: e.detail_type,
+            event_id: e.event_id,
         }
     }
 }

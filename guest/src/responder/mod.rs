@@ -2,6 +2,7 @@
 //! reaches the world only through a [`Platform`], so the same code runs in the component
 //! (WASI HTTP, WASI clocks) and natively under test.
 
+use crate::alert_event::{AlertEvent, AlertKind, Alerted};
 use crate::arn::CertificateArn;
 use crate::arn::TopicArn;
 use crate::aws::acm;
@@ -12,6 +13,7 @@ use crate::aws::securityhub;
 use crate::aws::{AwsRequest, AwsResponse, CallError, sns};
 use crate::certificate::CertificateDetail;
 use crate::certificate::Tag;
+use crate::chat_alert::expiry_chat;
 use crate::config::{Config, Service};
 use crate::decision::{Notify, Rules, Trigger, Verdict, days_left};
 use crate::event::{Envelope, Event};
@@ -24,6 +26,7 @@ use crate::partition::Partition;
 use crate::timestamp::rfc3339_seconds;
 use futures::future::{OptionFuture, join, join3};
 
+mod alerts;
 mod renewal;
 use time::OffsetDateTime;
 
@@ -37,6 +40,8 @@ pub struct Responder<'a, P> {
     /// certwatch's own, where `caller` is a member's: notifications, STS and Organizations go
     /// from certwatch's own account.
     pub(crate) central: Option<&'a Caller<'a, P>>,
+    /// In a scan across accounts, where this account's progress adds up with the others'.
+    pub(crate) progress: Option<crate::scan::AccountProgress<'a>>,
 }
 
 /// Handles one event: configuration from `env`, the event from `event_text`.
@@ -114,11 +119,13 @@ pub async fn handle<P: Platform>(
             config: &config,
             caller: Caller::new(platform, credentials, config.call_options()),
             central: Some(&central),
+            progress: None,
         },
         None => Responder {
             config: &config,
             caller: central,
             central: None,
+            progress: None,
         },
     };
     responder
@@ -174,6 +181,7 @@ impl<'a, P: Platform> Responder<'a, P> {
             config,
             caller: Caller::new(platform, &config.credentials, config.call_options()),
             central: None,
+            progress: None,
         }
     }
 
@@ -302,6 +310,7 @@ impl<P: Platform> Responder<'_, P> {
             notifications: Vec::new(),
             skipped: Vec::new(),
             planned: Vec::new(),
+            events: Vec::new(),
         };
         let owner_tags = match &tags_failure {
             Some(error) => Err(error.to_string()),
@@ -390,9 +399,38 @@ impl<P: Platform> Responder<'_, P> {
             days_left,
             action,
         };
-        let publish = self.publish(notice, notify, &owner);
-        let (imported, published) = join(import, publish).await;
-        finish(handled, imported, published)
+        let alert = AlertEvent::new(
+            AlertKind::raised(days_left, action.is_some()),
+            Alerted {
+                certificate,
+                domain: &handled.certificate.domain,
+                not_after: &handled.certificate.not_after,
+                days_left,
+                severity,
+                reason: action,
+            },
+        );
+        // Chat follows the e-mail's days (`NOTIFY_AT_DAYS`); the event goes out every day, as
+        // the finding does: an incident tool folds repeats into one incident by `dedupKey`.
+        let chat_today = matches!(notify, Notify::Now);
+        let chat = async {
+            if !chat_today {
+                return None;
+            }
+            let chat = (self.config.chat_topic.is_some())
+                .then(|| expiry_chat(&notice, severity, &envelope.id));
+            self.publish_chat(notice.subject(), chat).await
+        };
+        // The chat message after the e-mails, not beside them: a round trip more, only where
+        // CHAT_TOPIC_ARN is set, for a smaller component than one more join.
+        let publish = async {
+            let mut published = self.publish(notice.clone(), notify, &owner).await;
+            published.extend(chat.await);
+            published
+        };
+        let (imported, published, put) =
+            join3(import, publish, self.put_alert(certificate, alert)).await;
+        finish(handled, imported, published, put)
     }
 
     /// The topic a certificate's `OWNER_TOPIC_TAG` names among its `tags`, if configured and
@@ -526,6 +564,7 @@ fn finish(
     mut handled: Handled,
     imported: Result<Option<FindingImport>, StepError>,
     published: Vec<Result<Notification, StepError>>,
+    put: Vec<Result<PutEvent, CallError>>,
 ) -> Result<Handled, Failure> {
     let mut failures = Vec::new();
     match imported {
@@ -538,6 +577,12 @@ fn finish(
             Ok(notification) => handled.notifications.push(notification),
             Err(Skip(skipped)) => handled.skipped.push(skipped),
             Err(Fail(error)) => failures.push(error),
+        }
+    }
+    for put in put {
+        match put {
+            Ok(event) => handled.events.push(event),
+            Err(error) => failures.push(error),
         }
     }
     match failures.len() {
@@ -581,6 +626,12 @@ fn partial_failure(handled: &Handled, failures: Vec<CallError>) -> Failure {
         done.push(format!(
             "notification {} published to {}",
             n.message_id, n.topic_arn
+        ));
+    }
+    for e in &handled.events {
+        done.push(format!(
+            "event {} ({}) put on {}",
+            e.event_id, e.detail_type, e.event_bus
         ));
     }
     let retryable = failures.iter().all(CallError::is_retryable);

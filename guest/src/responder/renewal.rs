@@ -3,10 +3,12 @@
 //! is told the certificate was renewed.
 
 use super::{Fail, Known, Platform, Responder, Skip, StepError, finish};
+use crate::alert_event::{AlertEvent, AlertKind, Alerted};
 use crate::arn::CertificateArn;
 use crate::aws::CallError;
 use crate::aws::open_findings::HubState;
 use crate::aws::securityhub::{self, FindingIdentifier};
+use crate::chat_alert::renewed_chat;
 use crate::config::Service;
 use crate::decision::Severity;
 use crate::event::Renewal;
@@ -92,11 +94,28 @@ impl<P: Platform> Responder<'_, P> {
         // the finding is still open would be false, and each retry would send it again. (One
         // round trip more than at once, for an event that comes once a renewal.)
         let resolved = resolve.await;
-        let published = match &resolved {
-            Err(Fail(_)) => Vec::new(),
-            Ok(_) | Err(Skip(_)) => self.publish_renewed(certificate, &known, renewal).await,
+        let (published, put) = match &resolved {
+            Err(Fail(_)) => (Vec::new(), Vec::new()),
+            Ok(_) | Err(Skip(_)) => {
+                let alert = AlertEvent::new(
+                    AlertKind::Renewed,
+                    Alerted {
+                        certificate,
+                        domain: &handled.certificate.domain,
+                        not_after: &handled.certificate.not_after,
+                        days_left: known.days_left,
+                        severity: Severity::Informational,
+                        reason: None,
+                    },
+                );
+                // One after the other, as the resolution before them: a renewal comes once.
+                let published = self
+                    .publish_renewed(certificate, &known, renewal, &handled.event_id)
+                    .await;
+                (published, self.put_alert(certificate, alert).await)
+            }
         };
-        finish(handled, resolved, published)
+        finish(handled, resolved, published, put)
     }
 
     async fn publish_renewed(
@@ -104,6 +123,7 @@ impl<P: Platform> Responder<'_, P> {
         certificate: &CertificateArn,
         known: &Known<'_>,
         renewal: Renewal,
+        event_id: &str,
     ) -> Vec<Result<Notification, StepError>> {
         let notice = RenewedNotice {
             now: ExpiryNotice {
@@ -115,7 +135,12 @@ impl<P: Platform> Responder<'_, P> {
             },
             how: renewal.words(),
         };
-        self.notify(certificate, known.owner, RENEWED_SUBJECT, &notice.message())
-            .await
+        let chat = (self.config.chat_topic.is_some()).then(|| renewed_chat(&notice, event_id));
+        // After the e-mails, as an alert's chat message is.
+        let mut published = self
+            .notify(certificate, known.owner, RENEWED_SUBJECT, &notice.message())
+            .await;
+        published.extend(self.publish_chat(RENEWED_SUBJECT, chat).await);
+        published
     }
 }

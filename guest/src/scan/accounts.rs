@@ -4,7 +4,7 @@
 //! account, goes from certwatch's own account. An account whose part fails is listed with its
 //! reason and never stops the others; only the digest's failure fails the scan.
 
-use super::{AccountNames, AccountPart, Judged, scan_failure};
+use super::{AccountNames, AccountPart, Found, Judged, scan_failure};
 use crate::account::Accounts;
 use crate::account_scan_event::AccountToScan;
 use crate::aws::call::{Caller, Platform};
@@ -15,14 +15,16 @@ use crate::organization::{self, own_account};
 use crate::outcome::*;
 use crate::partition::Partition;
 use crate::responder::Responder;
+use certwatch_contract::ScanProgress;
 use certwatch_contract::settings;
 use certwatch_contract::{AccountScan, RegionScan};
 use futures::StreamExt as _;
+use std::cell::RefCell;
 use time::OffsetDateTime;
 
 /// Accounts scanned at once. Each account's own scan already runs its regions and describes
 /// concurrently (`SCAN_CONCURRENCY`), and Security Hub's import limit is per account.
-pub(crate) const ACCOUNTS_AT_ONCE: usize = 8;
+pub const ACCOUNTS_AT_ONCE: usize = 8;
 
 /// What came of one account.
 struct Scanned {
@@ -78,10 +80,11 @@ pub(crate) async fn scan_targets<P: Platform>(
     let own_id = own_account(config, settings::SCAN_ACCOUNTS)?;
     let partition = Partition::for_region(&regions[0]);
     let central = Caller::new(platform, &config.credentials, config.call_options());
+    let board = ProgressBoard::new(targets.len(), regions.len());
     let now = platform.now();
-    let scanned: Vec<Scanned> = futures::stream::iter(targets)
-        .map(|target| {
-            let central = &central;
+    let scanned: Vec<Scanned> = futures::stream::iter(targets.into_iter().enumerate())
+        .map(|(index, target)| {
+            let (central, board) = (&central, &board);
             async move {
                 let assumed = match target.account == *own_id {
                     true => None,
@@ -98,6 +101,7 @@ pub(crate) async fn scan_targets<P: Platform>(
                         {
                             Ok(credentials) => Some(credentials),
                             Err(failure) => {
+                                board.finish(index, platform);
                                 return Scanned {
                                     target,
                                     part: Err(failure),
@@ -112,6 +116,7 @@ pub(crate) async fn scan_targets<P: Platform>(
                     config,
                     caller: Caller::new(platform, credentials, config.call_options()),
                     central: Some(central),
+                    progress: Some(AccountProgress { board, index }),
                 };
                 let part = responder
                     .scan_account(regions, Some(target.account.as_str()), now)
@@ -127,6 +132,72 @@ pub(crate) async fn scan_targets<P: Platform>(
         .collect()
         .await;
     finish(&own, &central, envelope, regions, scanned, now).await
+}
+
+/// Each account's progress, told to the platform as one scan's: (account, region) pairs done
+/// of all, and certificates seen in every account.
+pub(crate) struct ProgressBoard {
+    accounts: RefCell<Vec<ScanProgress>>,
+}
+
+impl ProgressBoard {
+    fn new(accounts: usize, regions: usize) -> Self {
+        let regions = u32::try_from(regions).unwrap_or(u32::MAX);
+        let start = ScanProgress {
+            regions_done: 0,
+            regions_total: regions,
+            certificates_seen: 0,
+        };
+        Self {
+            accounts: RefCell::new(vec![start; accounts]),
+        }
+    }
+
+    /// Account `index` has come to `progress`: the platform hears the scan's.
+    fn tell<P: Platform>(&self, index: usize, progress: ScanProgress, platform: &P) {
+        let total = {
+            let mut accounts = self.accounts.borrow_mut();
+            if let Some(slot) = accounts.get_mut(index) {
+                *slot = progress;
+            }
+            let sum = |f: fn(&ScanProgress) -> u32| {
+                accounts.iter().map(f).fold(0u32, u32::saturating_add)
+            };
+            ScanProgress {
+                regions_done: sum(|p| p.regions_done),
+                regions_total: sum(|p| p.regions_total),
+                certificates_seen: sum(|p| p.certificates_seen),
+            }
+        };
+        platform.progress(&total);
+    }
+
+    /// Account `index` will not be scanned (its role could not be assumed): its regions count
+    /// as done.
+    fn finish<P: Platform>(&self, index: usize, platform: &P) {
+        let slot = self.accounts.borrow().get(index).copied();
+        if let Some(slot) = slot {
+            let done = ScanProgress {
+                regions_done: slot.regions_total,
+                ..slot
+            };
+            self.tell(index, done, platform);
+        }
+    }
+}
+
+/// Where one account's progress goes in a scan across accounts.
+#[derive(Clone, Copy)]
+pub(crate) struct AccountProgress<'a> {
+    board: &'a ProgressBoard,
+    index: usize,
+}
+
+impl AccountProgress<'_> {
+    /// This account has come to `progress`.
+    pub(crate) fn tell<P: Platform>(&self, progress: ScanProgress, platform: &P) {
+        self.board.tell(self.index, progress, platform);
+    }
 }
 
 /// The organization's ACTIVE accounts, from Organizations (certwatch's account must be the
@@ -236,17 +307,21 @@ async fn finish<P: Platform>(
     report
         .certificates
         .sort_by(ScannedCertificate::soonest_first);
-    let digest = own
-        .publish_digest(&expiring, &resolutions, regions, now, Some(&names))
-        .await;
-    report.notifications = digest.sent;
-    report.skipped.extend(digest.skipped);
+    let found = Found {
+        scan_id: &envelope.id,
+        expiring: &expiring,
+        resolutions: &resolutions,
+        regions,
+        now,
+        accounts: Some(&names),
+    };
+    let mut failures = Vec::new();
+    own.tell_of(found, &mut report, &mut failures).await;
     report.planned.extend(own.take_planned());
     report.planned.extend(central.take_planned());
-    own.note_no_topic(&mut report);
-    match digest.failures.is_empty() {
+    match failures.is_empty() {
         true => Ok((report, account_failures)),
-        false => Err(scan_failure(&report, digest.failures)),
+        false => Err(scan_failure(&report, failures)),
     }
 }
 

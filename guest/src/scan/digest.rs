@@ -1,11 +1,10 @@
 //! Who hears of what a scan found: `SNS_TOPIC_ARN` of everything, each owner's topic of its own
 //! certificates and renewals; and the digests published.
 
+use super::digest_chat::{DigestScope, digest_chat};
 use super::{AccountNames, Expiring, Resolution};
 use super::{StepFailure, digest_messages};
 use crate::arn::{CertificateArn, TopicArn};
-use crate::aws::sns;
-use crate::config::Service;
 use crate::notification::SUBJECT;
 use crate::outcome::*;
 use crate::responder::{Platform, Responder};
@@ -115,21 +114,41 @@ impl<P: Platform> Responder<'_, P> {
         digest
     }
 
+    /// The digest as one chat custom notification to `CHAT_TOPIC_ARN`, when it is set and
+    /// there is something to say: the operator's topic, so a failure is the scan's.
+    pub(super) async fn publish_digest_chat(
+        &self,
+        expiring: &[Expiring],
+        resolved: &[Resolution],
+        scope: DigestScope<'_>,
+    ) -> Digest {
+        let mut digest = Digest::default();
+        let Some(topic) = &self.config.chat_topic else {
+            return digest;
+        };
+        let Some(chat) = digest_chat(expiring, resolved, scope) else {
+            return digest;
+        };
+        match self.publish_to(topic, SUBJECT, &chat.to_message()).await {
+            Ok(sent) => digest.sent.push(sent),
+            Err(error) => digest.failures.push(StepFailure {
+                what: format!("publishing the chat digest to {topic}"),
+                error,
+            }),
+        }
+        digest
+    }
+
     /// Publishes `messages` to `topic` one after the other, stopping at the first failure.
     async fn publish_messages(
         &self,
         topic: &TopicArn,
         messages: Vec<String>,
     ) -> (Vec<Notification>, Option<StepFailure>) {
-        let endpoint = self.endpoint_in(Service::Sns, topic.arn().partition, &topic.arn().region);
         let mut sent = Vec::new();
         for message in messages {
-            let request = sns::publish(&endpoint, topic, SUBJECT, &message);
-            match self.call(request, sns::parse_publish).await {
-                Ok(message_id) => sent.push(Notification {
-                    topic_arn: topic.to_string(),
-                    message_id,
-                }),
+            match self.publish_to(topic, SUBJECT, &message).await {
+                Ok(notification) => sent.push(notification),
                 Err(error) => {
                     let what = format!("publishing the digest to {topic}");
                     return (sent, Some(StepFailure { what, error }));
@@ -179,4 +198,13 @@ pub(super) struct Digest {
     pub(super) sent: Vec<Notification>,
     pub(super) failures: Vec<StepFailure>,
     pub(super) skipped: Vec<Skipped>,
+}
+
+impl Digest {
+    /// `other`'s messages, failures and skips added to these.
+    pub(super) fn absorb(&mut self, other: Digest) {
+        self.sent.extend(other.sent);
+        self.failures.extend(other.failures);
+        self.skipped.extend(other.skipped);
+    }
 }

@@ -4,6 +4,7 @@
 use super::{AccountNames, Expiring, Resolution};
 use crate::finding::display_domain;
 use crate::timestamp::human;
+use std::collections::HashMap;
 use time::OffsetDateTime;
 
 /// SNS's limit on a message, in bytes.
@@ -114,12 +115,18 @@ pub fn digest_messages(
 /// The lines of a scan across accounts: under each account's heading (its id, and its name where
 /// Organizations gave one), the accounts in the order of their soonest certificate.
 fn by_account(sorted: &[&Expiring], names: &AccountNames) -> Vec<String> {
+    // Grouped in one pass: a scan across a thousand accounts has tens of thousands of lines.
     let mut order: Vec<&str> = Vec::new();
+    let mut groups: HashMap<&str, Vec<&Expiring>> = HashMap::new();
     for expiring in sorted {
         let account = expiring.certificate.arn().account.as_str();
-        if !order.contains(&account) {
-            order.push(account);
-        }
+        groups
+            .entry(account)
+            .or_insert_with(|| {
+                order.push(account);
+                Vec::new()
+            })
+            .push(expiring);
     }
     let mut lines = Vec::new();
     for account in order {
@@ -130,12 +137,7 @@ fn by_account(sorted: &[&Expiring], names: &AccountNames) -> Vec<String> {
             Some(name) => format!("Account {account} ({name}):"),
             None => format!("Account {account}:"),
         });
-        lines.extend(
-            sorted
-                .iter()
-                .filter(|e| e.certificate.arn().account == account)
-                .map(|e| line(e)),
-        );
+        lines.extend(groups[account].iter().map(|e| line(e)));
     }
     lines
 }

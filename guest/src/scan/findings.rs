@@ -97,7 +97,7 @@ impl<P: Platform> Responder<'_, P> {
     }
 
     /// Imports findings as they are found, each full batch at once, one request at a time;
-    /// what is left goes when the judging is done. A finding keeps the time it was first
+    /// what is left goes when the judging is done, to each hub at once. A finding keeps the time it was first
     /// raised.
     pub(crate) async fn import_as_found(
         &self,
@@ -159,11 +159,24 @@ impl<P: Platform> Responder<'_, P> {
             }
             next = found.next().await;
         }
-        for (hub_region, rest) in pending {
-            if let Some(HubLookup::Open { endpoint, .. }) = hubs.get(&hub_region) {
-                self.import(endpoint, &hub_region, rest, &mut imported)
+        // What is left goes to every hub at once: Security Hub's rate limit is each hub's
+        // own, and in a scan across accounts this last import is on each account's path.
+        let flushed = join_all(pending.into_iter().filter_map(|(hub_region, rest)| {
+            let Some(HubLookup::Open { endpoint, .. }) = hubs.get(&hub_region) else {
+                return None;
+            };
+            Some(async move {
+                let mut into_hub = Imported::default();
+                self.import(endpoint, &hub_region, rest, &mut into_hub)
                     .await;
-            }
+                into_hub
+            })
+        }))
+        .await;
+        for into_hub in flushed {
+            imported.count += into_hub.count;
+            imported.skipped.extend(into_hub.skipped);
+            imported.failures.extend(into_hub.failures);
         }
         imported
     }

@@ -266,11 +266,15 @@ impl<P: Platform> Responder<'_, P> {
     /// Tells the platform how far the scan has come.
     fn tell_progress(&self, judged: &Judged, regions_done: usize, regions: usize) {
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        self.caller.platform().progress(&ScanProgress {
+        let progress = ScanProgress {
             regions_done: count(regions_done),
             regions_total: count(regions),
             certificates_seen: count(judged.certificates_seen),
-        });
+        };
+        match &self.progress {
+            Some(account) => account.tell(progress, self.caller.platform()),
+            None => self.caller.platform().progress(&progress),
+        }
     }
 
     pub(super) async fn tags_of(&self, arn: &str) -> Result<Vec<Tag>, FailedCertificate> {

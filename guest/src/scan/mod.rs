@@ -14,16 +14,20 @@
 //!   per account.
 
 mod accounts;
+mod alerts;
 mod batches;
 mod digest;
+mod digest_chat;
 mod digest_message;
 mod fan_out;
 mod findings;
 mod inventory;
 mod listing;
 
-pub(crate) use accounts::scan_accounts;
+pub use accounts::ACCOUNTS_AT_ONCE;
+pub(crate) use accounts::{AccountProgress, scan_accounts};
 pub use batches::{MAX_FINDINGS_PER_BATCH, MAX_IMPORT_BYTES, finding_batches};
+pub use digest_chat::{DIGEST_EVENT_TYPE, DigestScope, digest_chat};
 pub use digest_message::{SNS_MAX_MESSAGE_BYTES, digest_messages};
 pub(crate) use fan_out::{queue_accounts, scan_queued_account};
 
@@ -156,6 +160,17 @@ pub(crate) struct Judged {
     inventory: inventory::Inventory,
 }
 
+/// What a scan found, for those it tells.
+pub(crate) struct Found<'a> {
+    pub(crate) scan_id: &'a str,
+    pub(crate) expiring: &'a [Expiring],
+    pub(crate) resolutions: &'a [Resolution],
+    pub(crate) regions: &'a [String],
+    pub(crate) now: OffsetDateTime,
+    /// Account names, in a scan across accounts: the digest is grouped by account.
+    pub(crate) accounts: Option<&'a AccountNames>,
+}
+
 /// One account's part of a scan: every certificate judged, the findings imported and resolved,
 /// the owners of renewed certificates found; everything but the digest.
 pub(crate) struct AccountPart {
@@ -173,24 +188,69 @@ impl<P: Platform> Responder<'_, P> {
         let part = self
             .scan_account(&regions, envelope.account.as_deref(), now)
             .await;
-        let digest = self
-            .publish_digest(
-                &part.judged.expiring,
-                &part.resolved.resolutions,
-                &regions,
-                now,
-                None,
-            )
-            .await;
+        let expiring = part.judged.expiring.clone();
+        let resolutions = part.resolved.resolutions.clone();
         let (mut report, mut failures) = part.into_report(&envelope.id, &regions);
-        report.notifications = digest.sent;
-        failures.extend(digest.failures);
-        report.skipped.extend(digest.skipped);
-        self.note_no_topic(&mut report);
+        let found = Found {
+            scan_id: &envelope.id,
+            expiring: &expiring,
+            resolutions: &resolutions,
+            regions: &regions,
+            now,
+            accounts: None,
+        };
+        self.tell_of(found, &mut report, &mut failures).await;
         match failures.is_empty() {
             true => Ok(report),
             false => Err(scan_failure(&report, failures)),
         }
+    }
+
+    /// Everyone told what a scan found: the e-mail digests, then the chat digest (after them,
+    /// not beside them: one round trip more, and a smaller component than two digests'
+    /// futures joined), then the events for incident tools. What was sent goes into `report`,
+    /// what failed into `failures`.
+    pub(crate) async fn tell_of(
+        &self,
+        found: Found<'_>,
+        report: &mut ScanReport,
+        failures: &mut Vec<StepFailure>,
+    ) {
+        let Found {
+            scan_id,
+            expiring,
+            resolutions,
+            regions,
+            now,
+            accounts,
+        } = found;
+        let mut digest = self
+            .publish_digest(expiring, resolutions, regions, now, accounts)
+            .await;
+        let scope = DigestScope {
+            scan_id,
+            window_days: self.config.expiry_days,
+            regions,
+            now,
+            accounts,
+        };
+        let chat = self.publish_digest_chat(expiring, resolutions, scope).await;
+        digest.absorb(chat);
+        report.notifications = digest.sent;
+        failures.extend(digest.failures);
+        report.skipped.extend(digest.skipped);
+        let alerts = alerts::scan_alerts(expiring, resolutions, now);
+        // The first region scanned stands for certwatch's own where `AWS_REGION` is unset.
+        if let (false, Some(region)) = (alerts.is_empty(), regions.first()) {
+            let partition = crate::partition::Partition::for_region(region);
+            let (events, failure) = self.put_alerts(partition, region, &alerts).await;
+            report.events = events;
+            failures.extend(failure.map(|error| StepFailure {
+                what: "putting the scan's events".to_owned(),
+                error,
+            }));
+        }
+        self.note_no_topic(report);
     }
 
     /// Says so when a scan found certificates expiring and `SNS_TOPIC_ARN` is unset.
@@ -319,6 +379,7 @@ impl AccountPart {
             planned: Vec::new(),
             certificates: inventory.into_list(&self.resolved.resolutions),
             accounts: Vec::new(),
+            events: Vec::new(),
         };
         report.skipped.extend(skipped);
         failures.extend(import_failures);

@@ -58,11 +58,17 @@ pub struct StubProcess {
 
 #[allow(dead_code, reason = "as above")]
 impl StubProcess {
-    /// A stub whose certificates all expire within 45 days, answering at once.
+    /// A stub as [`StubProcessSetup::default`] says.
     pub fn start() -> Self {
+        Self::start_with(&StubProcessSetup::default())
+    }
+
+    /// A stub as `setup` says.
+    pub fn start_with(setup: &StubProcessSetup) -> Self {
         use std::io::BufRead as _;
         let mut child = Command::new(std::env::current_exe().expect("this benchmark"))
             .arg(STUB_PROCESS)
+            .arg(serde_json::json!(setup).to_string())
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("the stub process");
@@ -84,15 +90,46 @@ impl Drop for StubProcess {
     }
 }
 
+/// What a [`StubProcess`] holds and how slow it is, handed to it as JSON after the flag.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct StubProcessSetup {
+    pub latency_ms: u64,
+    /// Member accounts, each with `certificates` in every region.
+    pub members: usize,
+    pub certificates: usize,
+    /// Certificate `i` expires in `i % days_spread` days.
+    pub days_spread: u64,
+}
+
+impl Default for StubProcessSetup {
+    /// Answering at once, every certificate expiring within 45 days.
+    fn default() -> Self {
+        Self {
+            latency_ms: 0,
+            members: 0,
+            certificates: 0,
+            days_spread: 45,
+        }
+    }
+}
+
 /// When started as [`StubProcess`], serves as the stub until killed, and never returns.
 #[allow(dead_code, reason = "as above")]
 pub fn serve_as_stub_if_asked() {
-    if !std::env::args().any(|a| a == STUB_PROCESS) {
+    let mut args = std::env::args().skip_while(|a| a != STUB_PROCESS).skip(1);
+    let Some(setup) = args.next() else {
         return;
-    }
+    };
+    let setup: StubProcessSetup = serde_json::from_str(&setup).expect("the stub's setup");
     let stub = certwatch_stub::Stub::start(certwatch_stub::StubConfig {
+        latency: std::time::Duration::from_millis(setup.latency_ms),
         catalogue: certwatch_stub::catalogue::Catalogue {
-            days_spread: 45,
+            days_spread: setup.days_spread,
+            certificates: setup.certificates,
+            ..Default::default()
+        },
+        members: certwatch_stub::accounts::Members {
+            count: setup.members,
             ..Default::default()
         },
         threads: 1,

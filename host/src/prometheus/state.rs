@@ -272,6 +272,7 @@ mod tests {
             planned: vec![],
             certificates,
             accounts: vec![],
+            events: vec![],
         })
     }
 

@@ -8,6 +8,7 @@
 //! - `table`, `csv`: the two ways of showing the list besides JSON;
 //! - `progress_line`: the line on a terminal's standard error while the scan runs.
 
+mod accounts_table;
 pub mod csv;
 pub mod event;
 pub mod progress_line;

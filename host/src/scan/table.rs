@@ -97,6 +97,7 @@ pub fn render(report: &ScanReport, style: Style) -> String {
             out.push_str("! inside the expiry window\n");
         }
     }
+    out.push_str(&super::accounts_table::render(&report.accounts));
     out.push_str(&totals(report, style));
     out
 }
@@ -303,6 +304,7 @@ pub(crate) mod tests {
             planned: vec![],
             certificates,
             accounts: vec![],
+            events: vec![],
         }
     }
 

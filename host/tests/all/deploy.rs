@@ -1,9 +1,12 @@
 //! The deployment files: the SAM template and the member template pass cfn-lint (from PyPI,
 //! nobody here wrote it), grant exactly the actions of the least-privilege policy files, route
 //! every event the component acts on, and create the organization's resources only when asked.
-//! The templates are read with cfn-lint's own decoder, which knows CloudFormation's YAML tags.
+//! Every queue, the function's errors, the scan's heartbeat and the soonest expiry are alarmed,
+//! to the topic. The templates are read with cfn-lint's own decoder, which knows
+//! CloudFormation's YAML tags.
 
 use crate::support::{repo_root, venv};
+use certwatch_contract::settings;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -55,12 +58,26 @@ fn policy_file(path: &str) -> Value {
 fn grants<'a>(statements: impl IntoIterator<Item = &'a Value>) -> Vec<(String, String)> {
     let mut grants: Vec<(String, String)> = statements
         .into_iter()
-        .map(|s| {
-            let action = s["Action"].as_str().expect("one action a statement");
-            (
-                s["Sid"].as_str().unwrap_or_default().to_owned(),
-                action.to_owned(),
-            )
+        .flat_map(|s| {
+            let sid = s["Sid"].as_str().unwrap_or_default().to_owned();
+            // One action, or a list of them.
+            let actions: Vec<String> = match &s["Action"] {
+                Value::Array(actions) => actions
+                    .iter()
+                    .map(|a| {
+                        a.as_str()
+                            .unwrap_or_else(|| panic!("an action: {s}"))
+                            .to_owned()
+                    })
+                    .collect(),
+                action => vec![
+                    action
+                        .as_str()
+                        .unwrap_or_else(|| panic!("an action: {s}"))
+                        .to_owned(),
+                ],
+            };
+            actions.into_iter().map(move |a| (sid.clone(), a))
         })
         .collect();
     grants.sort();
@@ -205,18 +222,22 @@ fn attached_to_function_role(resource: &Value) -> bool {
 }
 
 /// The function's own statements, and those of the policies attached to its role.
-fn function_grants(resources: &BTreeMap<&str, &Value>) -> Vec<(String, String)> {
+fn function_grants(deployment: &Deployment) -> Vec<(String, String)> {
+    let resources = deployment.resources();
     let function = &resources["Function"]["Properties"];
-    let own = function["Policies"]
+    // A statement only some deployments have is `!If [condition, statement, NoValue]`.
+    let own: Vec<Value> = function["Policies"]
         .as_array()
         .expect("the function's policies")
         .iter()
-        .flat_map(statements);
+        .flat_map(statements)
+        .filter_map(|statement| deployment.resolve(statement))
+        .collect();
     let attached = resources
         .values()
         .filter(|r| attached_to_function_role(r))
         .flat_map(|r| statements(&r["Properties"]["PolicyDocument"]));
-    grants(own.chain(attached))
+    grants(own.iter().chain(attached))
 }
 
 const ORGANIZATION: &[(&str, &str)] = &[
@@ -229,10 +250,11 @@ const ORGANIZATION: &[(&str, &str)] = &[
 
 /// The function's settings for the organization, as the component reads them.
 const ORGANIZATION_SETTINGS: [&str; 5] = [
-    "MEMBER_ROLE_NAME",
-    "MEMBER_ROLE_EXTERNAL_ID",
-    "MEMBER_ACCOUNTS",
-    "SCAN_ACCOUNTS",
+    settings::MEMBER_ROLE_NAME,
+    settings::MEMBER_ROLE_EXTERNAL_ID,
+    settings::MEMBER_ACCOUNTS,
+    settings::SCAN_ACCOUNTS,
+    // The fan-out's queue, which the component reads once the fan-out lands.
     "SCAN_QUEUE_URL",
 ];
 
@@ -255,18 +277,25 @@ fn the_member_template_is_cfn_lint_clean_and_plain_cloudformation() {
 #[test]
 fn the_template_grants_the_policy_files_actions_and_no_others() {
     let template = decode(TEMPLATE);
-    let everything = Deployment::new(&template, ORGANIZATION);
+    let mut with_events = ORGANIZATION.to_vec();
+    with_events.push(("EventBusName", "certwatch-alerts"));
+    let everything = Deployment::new(&template, &with_events);
     let single = policy_file("deploy/iam-policy.json");
     let organization = policy_file("deploy/iam-policy-organization.json");
     assert_eq!(
-        function_grants(&everything.resources()),
+        function_grants(&everything),
         grants(statements(&single).iter().chain(statements(&organization)))
     );
-    // Without the organization's parameters, the single account's policy alone.
+    // Without the organization's parameters nor a bus, the single account's policy, less the
+    // events it puts only on a bus it is given.
     let alone = Deployment::new(&template, &[]);
     assert_eq!(
-        function_grants(&alone.resources()),
-        grants(statements(&single))
+        function_grants(&alone),
+        grants(
+            statements(&single)
+                .iter()
+                .filter(|s| s["Sid"] != "PutAlertEvents")
+        )
     );
 }
 
@@ -293,9 +322,9 @@ fn without_organization_parameters_the_deployment_is_the_single_account_one() {
                 "AWS::Events::EventBus"
                     | "AWS::Events::EventBusPolicy"
                     | "AWS::Lambda::EventSourceMapping"
-                    | "AWS::SQS::Queue"
                     | "AWS::IAM::Policy"
-            ),
+            ) && !(kind == "AWS::SQS::Queue"
+                && (name.starts_with("Organization") || name.starts_with("Scan"))),
             "{name} ({kind}) is created without any organization parameter"
         );
     }
@@ -309,13 +338,13 @@ fn an_organization_deployment_gives_the_function_its_settings() {
     let environment = everything
         .resolve(&resources["Function"]["Properties"]["Environment"]["Variables"])
         .expect("the function's environment");
-    assert_eq!(environment["MEMBER_ROLE_NAME"], "${MemberRoleName}");
+    assert_eq!(environment[settings::MEMBER_ROLE_NAME], "${MemberRoleName}");
     assert_eq!(
-        environment["MEMBER_ROLE_EXTERNAL_ID"],
+        environment[settings::MEMBER_ROLE_EXTERNAL_ID],
         "${MemberRoleExternalId}"
     );
-    assert_eq!(environment["MEMBER_ACCOUNTS"], "${MemberAccounts}");
-    assert_eq!(environment["SCAN_ACCOUNTS"], "${ScanAccounts}");
+    assert_eq!(environment[settings::MEMBER_ACCOUNTS], "${MemberAccounts}");
+    assert_eq!(environment[settings::SCAN_ACCOUNTS], "${ScanAccounts}");
     assert_eq!(environment["SCAN_QUEUE_URL"], json!({"Ref": "ScanQueue"}));
     assert!(resources.contains_key("ScanQueue"));
 
@@ -328,7 +357,7 @@ fn an_organization_deployment_gives_the_function_its_settings() {
         ],
     );
     let listed_resources = listed.resources();
-    let granted = function_grants(&listed_resources);
+    let granted = function_grants(&listed);
     assert!(
         granted.iter().any(|(_, a)| a == "sts:AssumeRole"),
         "{granted:?}"
@@ -659,4 +688,227 @@ fn the_member_rules_forward_every_acm_event_to_the_central_bus() {
             json!({"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${ForwarderRoleName}"})
         );
     }
+}
+
+fn template() -> Value {
+    let output = Command::new(venv().join("bin/python"))
+        .args([
+            "-c",
+            "import json, sys; from cfnlint.decode.cfn_yaml import load; print(json.dumps(load(sys.argv[1])))",
+        ])
+        .arg(repo_root().join("deploy/template.yaml"))
+        .output()
+        .expect("running cfn-lint's loader");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the template as JSON")
+}
+
+/// The template's resources of `kind`, by logical id.
+fn resources<'a>(template: &'a Value, kind: &str) -> Vec<(&'a String, &'a Value)> {
+    template["Resources"]
+        .as_object()
+        .expect("resources")
+        .iter()
+        .filter(|(_, r)| r["Type"] == kind)
+        .collect()
+}
+
+/// Every alarm goes to the notification topic: an alarm nobody hears of is no alarm.
+fn assert_routed_to_the_topic(id: &str, alarm: &Value) {
+    let actions = alarm["Properties"]["AlarmActions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{id} has no AlarmActions"));
+    assert!(
+        actions.contains(&json!({"Ref": "Topic"})),
+        "{id} does not notify the topic: {actions:?}"
+    );
+}
+
+#[test]
+fn every_queue_has_an_alarm_on_its_visible_messages() {
+    let template = template();
+    let alarms = resources(&template, "AWS::CloudWatch::Alarm");
+    // A queue the function consumes (the scan's fan-out) holds messages as a matter of course:
+    // only the queues where something lands when it failed are alarmed on any message.
+    let consumed: Vec<Value> = resources(&template, "AWS::Lambda::EventSourceMapping")
+        .iter()
+        .map(|(_, mapping)| mapping["Properties"]["EventSourceArn"]["Fn::GetAtt"][0].clone())
+        .collect();
+    let queues: Vec<_> = resources(&template, "AWS::SQS::Queue")
+        .into_iter()
+        .filter(|(queue, _)| !consumed.contains(&json!(queue)))
+        .collect();
+    assert!(queues.len() >= 6, "{queues:?}");
+    for (queue, definition) in queues {
+        let watching = alarms.iter().find(|(_, alarm)| {
+            let p = &alarm["Properties"];
+            p["MetricName"] == "ApproximateNumberOfMessagesVisible"
+                && p["Namespace"] == "AWS/SQS"
+                && p["Dimensions"]
+                    == json!([{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}])
+        });
+        let Some((id, alarm)) = watching else {
+            panic!("no alarm watches the queue {queue}");
+        };
+        let p = &alarm["Properties"];
+        assert_eq!(
+            (&p["ComparisonOperator"], &p["Threshold"]),
+            (&json!("GreaterThanThreshold"), &json!(0)),
+            "{id}: one message on {queue} is one too many"
+        );
+        // A queue only some deployments have, its alarm only with it.
+        assert_eq!(alarm.get("Condition"), definition.get("Condition"), "{id}");
+        assert_routed_to_the_topic(id, alarm);
+    }
+}
+
+#[test]
+fn the_scan_heartbeat_treats_missing_data_as_breaching() {
+    use certwatch::metrics::{NAMESPACE, emf_lines};
+    // What the host writes for a scan: the metric's name and dimensions as they really are.
+    let scan: certwatch::outcome::Outcome = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("events/scan/outcome.json")).unwrap(),
+    )
+    .unwrap();
+    let health: Value = emf_lines(&scan, 0)
+        .iter()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .find(|line| line.get("ScanCertificatesSeen").is_some())
+        .expect("a scan writes ScanCertificatesSeen");
+    let directive = &health["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(
+        directive["Dimensions"],
+        json!([[]]),
+        "the heartbeat has no dimensions"
+    );
+
+    let template = template();
+    let alarms = resources(&template, "AWS::CloudWatch::Alarm");
+    let (id, heartbeat) = alarms
+        .iter()
+        .find(|(_, a)| a["Properties"]["MetricName"] == "ScanCertificatesSeen")
+        .expect("an alarm on ScanCertificatesSeen");
+    let p = &heartbeat["Properties"];
+    assert_eq!(p["Namespace"], NAMESPACE);
+    assert_eq!(directive["Namespace"], NAMESPACE);
+    assert!(p.get("Dimensions").is_none(), "{id}: EMF wrote none");
+    assert_eq!(p["TreatMissingData"], "breaching", "{id}");
+    // Missing for a day and a bit: longer than the schedule's day, shorter than two.
+    let window = p["Period"].as_u64().unwrap() * p["EvaluationPeriods"].as_u64().unwrap();
+    assert!(
+        (86_400 + 1..2 * 86_400).contains(&window),
+        "{id}: {window} s"
+    );
+    assert_eq!(
+        p["DatapointsToAlarm"], p["EvaluationPeriods"],
+        "{id}: every hour empty"
+    );
+    assert_routed_to_the_topic(id, heartbeat);
+}
+
+#[test]
+fn the_function_errors_and_the_soonest_expiry_are_alarmed() {
+    let template = template();
+    let alarms = resources(&template, "AWS::CloudWatch::Alarm");
+    let (id, errors) = alarms
+        .iter()
+        .find(|(_, a)| {
+            a["Properties"]["Namespace"] == "AWS/Lambda"
+                && a["Properties"]["MetricName"] == "Errors"
+        })
+        .expect("an alarm on the function's Errors");
+    assert_eq!(
+        errors["Properties"]["Dimensions"],
+        json!([{"Name": "FunctionName", "Value": {"Ref": "Function"}}])
+    );
+    assert_routed_to_the_topic(id, errors);
+    let (id, soonest) = alarms
+        .iter()
+        .find(|(_, a)| a["Properties"]["Metrics"].is_array())
+        .expect("an alarm on the soonest DaysToExpiry");
+    let p = &soonest["Properties"];
+    let query = p["Metrics"][0]["Expression"].as_str().unwrap();
+    assert_eq!(
+        query,
+        format!(
+            "SELECT MIN(DaysToExpiry) FROM SCHEMA({}, Certificate)",
+            certwatch::metrics::NAMESPACE
+        )
+    );
+    assert_eq!(p["Threshold"], json!({"Ref": "ExpiryAlarmDays"}));
+    assert_eq!(p["ComparisonOperator"], "LessThanThreshold");
+    assert_routed_to_the_topic(id, soonest);
+}
+
+/// The PagerDuty rule's input transformer reads fields the component's events have, and
+/// writes an Events API v2 body: `dedup_key`, `event_action`, `payload.severity`, `summary`
+/// and `source`, with the routing key left to the connection's secret.
+#[test]
+fn the_pagerduty_transformer_maps_the_events_detail() {
+    use certwatch_guest::alert_event::{AlertEvent, AlertKind, Alerted};
+    use certwatch_guest::arn::CertificateArn;
+    let certificate =
+        CertificateArn::parse("arn:aws:acm:us-east-1:123456789012:certificate/abc").unwrap();
+    let event = AlertEvent::new(
+        AlertKind::Expiring,
+        Alerted {
+            certificate: &certificate,
+            domain: "www.example.com",
+            not_after: "2026-12-10T12:00:00Z",
+            days_left: 11,
+            severity: certwatch_guest::decision::Severity::High,
+            reason: None,
+        },
+    );
+    let envelope = json!({
+        "detail-type": event.kind.detail_type(),
+        "detail": serde_json::to_value(&event.detail).unwrap(),
+    });
+    let template = template();
+    let rule = &template["Resources"]["PagerDutyRule"]["Properties"];
+    let transformer = &rule["Targets"][0]["InputTransformer"];
+    let mut body = transformer["InputTemplate"].as_str().unwrap().to_owned();
+    for (name, path) in transformer["InputPathsMap"].as_object().unwrap() {
+        let pointer = format!(
+            "/{}",
+            path.as_str()
+                .unwrap()
+                .trim_start_matches("$.")
+                .replace('.', "/")
+        );
+        let value = envelope
+            .pointer(&pointer)
+            .unwrap_or_else(|| panic!("{name}: the event has no {path}"));
+        body = body.replace(&format!("<{name}>"), &value.to_string());
+    }
+    let body: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert_eq!(body["dedup_key"], format!("certwatch:{certificate}"));
+    assert_eq!(body["event_action"], "trigger");
+    assert_eq!(body["payload"]["severity"], "error");
+    assert_eq!(body["payload"]["source"], certificate.to_string());
+    assert!(
+        body["payload"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("www.example.com")
+    );
+    assert!(
+        body.get("routing_key").is_none(),
+        "the key is the connection's secret"
+    );
+    let connection = &template["Resources"]["PagerDutyConnection"]["Properties"];
+    let parameter = &connection["AuthParameters"]["InvocationHttpParameters"]["BodyParameters"][0];
+    assert_eq!(parameter["Key"], "routing_key");
+    assert_eq!(parameter["IsValueSecret"], true);
+    let detail_types: Vec<&str> = rule["EventPattern"]["detail-type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(detail_types, AlertKind::ALL.map(AlertKind::detail_type));
 }

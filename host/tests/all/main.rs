@@ -1,5 +1,6 @@
 //! certwatch's integration tests: the real component in the real host.
 
+mod alerts;
 mod cache;
 mod cli;
 mod credentials;

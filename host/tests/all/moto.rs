@@ -53,7 +53,7 @@ pub(crate) fn event(certificate_arn: &str, id: &str) -> String {
 }
 
 /// Runs one event through `certwatch run` against moto, as `keys`, and returns its outcome.
-fn certwatch_run(
+pub(crate) fn certwatch_run(
     moto: &Session,
     keys: &Keys,
     event: &str,
@@ -437,7 +437,7 @@ fn a_recording_against_moto_replays_offline() {
     }
 }
 
-fn scheduled_scan() -> String {
+pub(crate) fn scheduled_scan() -> String {
     json!({
         "version": "0",
         "id": "scan-1",
@@ -700,7 +700,7 @@ fn assert_open(finding: &Value) {
 }
 
 /// ACM's "Certificate Available", as `events/renewed` has it.
-fn available(certificate_arn: &str, action: &str, id: &str) -> String {
+pub(crate) fn available(certificate_arn: &str, action: &str, id: &str) -> String {
     json!({
         "version": "0",
         "id": id,

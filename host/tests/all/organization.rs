@@ -92,7 +92,7 @@ fn run_event_as(moto: &Session, keys: &Keys, event: &str, env: &[(&str, &str)]) 
         .env("AWS_REGION", REGION)
         .env("AWS_ENDPOINT_URL", &moto.endpoint)
         .env("SNS_TOPIC_ARN", topic_arn())
-        .env("RUST_LOG", "trace")
+        .env("CERTWATCH_LOG", "trace")
         .envs(env.iter().copied());
     let ran = run_with_input(&mut command, event.as_bytes());
     let outcome = serde_json::from_str(&ran.stdout)
@@ -581,5 +581,81 @@ fn a_scan_over_the_organization_names_its_accounts() {
     assert!(
         digest.contains(&format!("Account {member} (payments):")),
         "{digest}"
+    );
+}
+
+/// A member's event recorded against moto: the fixture holds the account certwatch learned,
+/// the replay's fake assumed credentials in place of those STS handed out, and replays offline.
+#[test]
+fn a_members_event_records_without_its_assumed_credentials_and_replays() {
+    use certwatch_contract::fixture::REPLAY_ASSUMED_CREDENTIALS;
+    let moto = session();
+    central(&moto);
+    let arn = member_with_certificate(&moto, MEMBER, 10);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("recorded-member-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let event_file = dir.with_extension("event.json");
+    std::fs::write(&event_file, event_from(MEMBER, &arn, "recorded-member"))
+        .expect("writing the event");
+    let keys = central_keys();
+    let ran = crate::support::run(
+        certwatch()
+            .arg("record")
+            .arg(&event_file)
+            .arg("--out")
+            .arg(&dir)
+            .env("AWS_ACCESS_KEY_ID", &keys.id)
+            .env("AWS_SECRET_ACCESS_KEY", &keys.secret)
+            .env("AWS_REGION", REGION)
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("SNS_TOPIC_ARN", topic_arn())
+            .env("MEMBER_ACCOUNTS", MEMBER),
+    );
+    assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
+    let replay = std::fs::read_to_string(dir.join("replay.json")).expect("the recording");
+    let (fake_id, fake_secret, fake_token) = REPLAY_ASSUMED_CREDENTIALS;
+    assert!(
+        replay.contains(fake_id) && replay.contains(fake_secret) && replay.contains(fake_token),
+        "the assumed credentials were not swapped: {replay}"
+    );
+    // moto's temporary keys start `ASIA`, as the fake one does: only the fake one is left.
+    assert_eq!(
+        replay.matches("ASIA").count(),
+        replay.matches(fake_id).count(),
+        "an assumed key id was recorded"
+    );
+    assert!(!replay.contains(&keys.secret), "a credential was recorded");
+    let fixture: Value = serde_json::from_str(&replay).expect("replay.json is JSON");
+    assert_eq!(fixture["env"]["CERTWATCH_ACCOUNT_ID"], ACCOUNT, "{fixture}");
+    let actions: Vec<String> = fixture["exchanges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["request"]["body"].as_str())
+        .filter_map(|body| {
+            body.strip_prefix("Action=")
+                .map(|a| a.split('&').next().unwrap_or("").to_owned())
+        })
+        .collect();
+    assert!(actions.contains(&"AssumeRole".to_owned()), "{actions:?}");
+    assert!(
+        !actions.contains(&"GetCallerIdentity".to_owned()),
+        "the account lookup is the process's, not the event's: {actions:?}"
+    );
+
+    drop(moto);
+    let replayed = crate::support::run(certwatch().arg("replay").arg(&dir));
+    assert_eq!(
+        replayed.code,
+        Some(0),
+        "{}\n{}",
+        replayed.stdout,
+        replayed.stderr
+    );
+    assert!(
+        replayed.stdout.contains("1 passed, 0 failed"),
+        "{}",
+        replayed.stdout
     );
 }

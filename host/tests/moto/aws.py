@@ -107,6 +107,34 @@ def run(endpoint, command):
             for message_id, message, subject, *_ in topic.get("sent_notifications", []):
                 sent.append({"topic_arn": topic["arn"], "message_id": message_id, "subject": subject, "message": message})
         return sent
+    if name == "create_queue":
+        sqs = client(endpoint, "sqs", region, keys)
+        url = sqs.create_queue(QueueName=command["name"])["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return {"url": url, "arn": arn}
+    if name == "subscribe_queue":
+        # The queue gets the topic's messages as published (RawMessageDelivery), as a chat
+        # client reads them, not wrapped in SNS's envelope.
+        sns = client(endpoint, "sns", region, keys)
+        return sns.subscribe(TopicArn=command["topic_arn"], Protocol="sqs", Endpoint=command["queue_arn"], Attributes={"RawMessageDelivery": "true"}, ReturnSubscriptionArn=True)["SubscriptionArn"]
+    if name == "route_events_to_queue":
+        # A bus, and a rule on it that sends what matches "pattern" to the queue.
+        events = client(endpoint, "events", region, keys)
+        events.create_event_bus(Name=command["bus"])
+        events.put_rule(Name=command["bus"] + "-to-queue", EventBusName=command["bus"], EventPattern=json.dumps(command["pattern"]))
+        events.put_targets(Rule=command["bus"] + "-to-queue", EventBusName=command["bus"], Targets=[{"Id": "queue", "Arn": command["queue_arn"]}])
+        return "ok"
+    if name == "receive_messages":
+        # Every message the queue holds now, its body as text.
+        sqs = client(endpoint, "sqs", region, keys)
+        bodies = []
+        while True:
+            got = sqs.receive_message(QueueUrl=command["url"], MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+            if not got:
+                return bodies
+            for message in got:
+                bodies.append(message["Body"])
+                sqs.delete_message(QueueUrl=command["url"], ReceiptHandle=message["ReceiptHandle"])
     if name == "create_user":
         iam = client(endpoint, "iam", "us-east-1", keys)
         iam.create_user(UserName=command["user"])

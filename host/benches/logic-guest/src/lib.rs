@@ -143,6 +143,18 @@ mod component {
         fn check_configuration() -> Result<(), wit::Error> {
             Ok(())
         }
+
+        // The bench drives logic only: it has no credentials, so no account.
+        fn identify() -> Result<String, wit::Error> {
+            Err(wit::Error {
+                kind: wit::ErrorKind::Configuration,
+                message: "the logic bench has no account".into(),
+                operation: None,
+                code: None,
+                status: None,
+                retryable: false,
+            })
+        }
     }
 
     export!(LogicBench);
