@@ -48,6 +48,10 @@ mod component {
         fn check_configuration() -> Result<(), wit::Error> {
             Ok(())
         }
+
+        fn identify() -> Result<String, wit::Error> {
+            Ok("hostile".into())
+        }
     }
 
     /// A request to a host no policy allows.
