@@ -17,6 +17,10 @@ pub struct AccountScan {
     /// failed); its findings were left as they were. `None` when it went through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Where the scan was spread over SQS (`SCAN_QUEUE_URL`): the id of the message that
+    /// carries this account's scan, which has not run yet (`regions` is empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_as: Option<String>,
 }
 
 /// One (account, region) of a scan.

@@ -14,18 +14,21 @@ pub enum Service {
     Sts,
     /// AWS Organizations: which accounts a scan covers, and which events are its members'.
     Organizations,
+    /// Amazon SQS: a scan spread over the queue, one message per account (`SCAN_QUEUE_URL`).
+    Sqs,
     /// Amazon EventBridge: `PutEvents` to `EVENT_BUS_NAME`.
     Events,
 }
 
 impl Service {
     /// Every service certwatch calls.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Acm,
         Self::SecurityHub,
         Self::Sns,
         Self::Sts,
         Self::Organizations,
+        Self::Sqs,
         Self::Events,
     ];
 
@@ -37,6 +40,7 @@ impl Service {
             Self::Sns => "sns",
             Self::Sts => "sts",
             Self::Organizations => "organizations",
+            Self::Sqs => "sqs",
             Self::Events => "events",
         }
     }
@@ -49,6 +53,7 @@ impl Service {
             Self::Sns => "AWS_ENDPOINT_URL_SNS",
             Self::Sts => "AWS_ENDPOINT_URL_STS",
             Self::Organizations => "AWS_ENDPOINT_URL_ORGANIZATIONS",
+            Self::Sqs => "AWS_ENDPOINT_URL_SQS",
             Self::Events => "AWS_ENDPOINT_URL_EVENTS",
         }
     }

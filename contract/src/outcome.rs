@@ -242,6 +242,29 @@ pub struct ScanReport {
     pub events: Vec<PutEvent>,
 }
 
+impl ScanReport {
+    /// A report of scanning `regions` for the schedule `event_id` that has found and done
+    /// nothing yet.
+    pub fn new(event_id: &str, regions: &[String]) -> Self {
+        Self {
+            event_id: event_id.to_owned(),
+            regions: regions.to_vec(),
+            certificates_seen: 0,
+            excluded: 0,
+            expiring: Vec::new(),
+            findings_imported: 0,
+            findings_resolved: 0,
+            notifications: Vec::new(),
+            failed: Vec::new(),
+            skipped: Vec::new(),
+            planned: Vec::new(),
+            certificates: Vec::new(),
+            accounts: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+}
+
 /// A well-formed EventBridge event that certwatch does not act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ignored {

@@ -51,6 +51,9 @@ pub const MEMBER_ROLE_NAME: &str = "MEMBER_ROLE_NAME";
 pub const MEMBER_ROLE_EXTERNAL_ID: &str = "MEMBER_ROLE_EXTERNAL_ID";
 /// Accounts a scheduled scan covers, as [`MEMBER_ACCOUNTS`]; certwatch's own when unset.
 pub const SCAN_ACCOUNTS: &str = "SCAN_ACCOUNTS";
+/// An SQS queue's URL: with it, a scheduled scan only lists the accounts (`SCAN_ACCOUNTS`) and
+/// sends one message per account there; the same function, triggered by the queue, scans each.
+pub const SCAN_QUEUE_URL: &str = "SCAN_QUEUE_URL";
 /// The account certwatch runs in. The host fills it in (from STS `GetCallerIdentity`, once a
 /// process) where the organization settings need it; on Lambda the function's ARN gives it.
 pub const ACCOUNT_ID: &str = "CERTWATCH_ACCOUNT_ID";
@@ -91,6 +94,7 @@ pub const PASSED_THROUGH: &[&str] = &[
     "AWS_ENDPOINT_URL_SNS",
     "AWS_ENDPOINT_URL_STS",
     "AWS_ENDPOINT_URL_ORGANIZATIONS",
+    "AWS_ENDPOINT_URL_SQS",
     ACCOUNT_ID,
     GENERATOR_ID,
     DRY_RUN,
@@ -108,6 +112,7 @@ pub const PASSED_THROUGH: &[&str] = &[
     MEMBER_ROLE_NAME,
     MEMBER_ROLE_EXTERNAL_ID,
     SCAN_ACCOUNTS,
+    SCAN_QUEUE_URL,
     CHAT_TOPIC_ARN,
     EVENT_BUS_NAME,
     "AWS_ENDPOINT_URL_EVENTS",
@@ -115,7 +120,7 @@ pub const PASSED_THROUGH: &[&str] = &[
 
 /// Settings that make certwatch act in accounts other than its own, for which it must know
 /// which account is its own ([`ACCOUNT_ID`]).
-pub const ACROSS_ACCOUNTS: [&str; 2] = [MEMBER_ACCOUNTS, SCAN_ACCOUNTS];
+pub const ACROSS_ACCOUNTS: [&str; 3] = [MEMBER_ACCOUNTS, SCAN_ACCOUNTS, SCAN_QUEUE_URL];
 
 #[cfg(test)]
 mod tests {

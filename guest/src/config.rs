@@ -53,6 +53,7 @@ pub struct EndpointOverrides {
     sns: Option<String>,
     sts: Option<String>,
     organizations: Option<String>,
+    sqs: Option<String>,
     events: Option<String>,
 }
 
@@ -65,6 +66,7 @@ impl EndpointOverrides {
             Service::Sns => &self.sns,
             Service::Sts => &self.sts,
             Service::Organizations => &self.organizations,
+            Service::Sqs => &self.sqs,
             Service::Events => &self.events,
         };
         specific.as_deref().or(self.all.as_deref())
@@ -216,6 +218,7 @@ impl Config {
             sns: endpoint_var(Service::Sns.endpoint_variable())?,
             sts: endpoint_var(Service::Sts.endpoint_variable())?,
             organizations: endpoint_var(Service::Organizations.endpoint_variable())?,
+            sqs: endpoint_var(Service::Sqs.endpoint_variable())?,
             events: endpoint_var(Service::Events.endpoint_variable())?,
         };
 

@@ -1,5 +1,6 @@
 //! EventBridge events: the envelope, and the ACM events certwatch acts on.
 
+use crate::account_scan_event::{self, ACCOUNT_SCAN, AccountToScan, CERTWATCH_SOURCE};
 use crate::arn::{ArnError, CertificateArn};
 use serde::Deserialize;
 
@@ -168,6 +169,13 @@ pub enum Event {
         /// The event as EventBridge sent it.
         envelope: Envelope,
     },
+    /// One account's part of a scan spread over SQS: scan that account alone.
+    AccountScan {
+        /// The event as the scan that sent it wrote it.
+        envelope: Envelope,
+        /// The account to scan.
+        target: AccountToScan,
+    },
     /// Well formed, but nothing certwatch acts on; says why.
     NotHandled {
         /// The event as EventBridge sent it.
@@ -228,6 +236,10 @@ impl Event {
     fn classify(envelope: Envelope) -> Result<Self, EventError> {
         if envelope.source == SCHEDULE_SOURCE && envelope.detail_type == SCHEDULED_EVENT {
             return Ok(Self::Scan { envelope });
+        }
+        if envelope.source == CERTWATCH_SOURCE && envelope.detail_type == ACCOUNT_SCAN {
+            let target = account_scan_event::account_to_scan(&envelope)?;
+            return Ok(Self::AccountScan { envelope, target });
         }
         if envelope.source == HEALTH_SOURCE && envelope.detail_type == HEALTH_EVENT {
             return Self::health(envelope);
@@ -357,6 +369,7 @@ impl Event {
             | Self::Available { envelope, .. }
             | Self::ActionRequired { envelope, .. }
             | Self::Scan { envelope }
+            | Self::AccountScan { envelope, .. }
             | Self::NotHandled { envelope, .. } => envelope,
         }
     }

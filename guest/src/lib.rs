@@ -11,6 +11,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod account;
+pub mod account_scan_event;
 pub mod alert_event;
 pub mod arn;
 pub(crate) mod asff;

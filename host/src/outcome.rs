@@ -110,6 +110,7 @@ fn account_scan(a: wit::AccountScan) -> certwatch_contract::AccountScan {
             })
             .collect(),
         error: a.error,
+        queued_as: a.queued_as,
     }
 }
 

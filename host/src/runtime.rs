@@ -273,7 +273,7 @@ impl Runtime {
                 let mut failure = crate::outcome::failure(error);
                 failure.message = format!(
                     "certwatch could not learn its own account, which {} need: {}",
-                    settings::ACROSS_ACCOUNTS.join(" and "),
+                    settings::ACROSS_ACCOUNTS.join(", "),
                     failure.message
                 );
                 Err(Outcome::Error(failure))

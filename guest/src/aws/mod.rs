@@ -12,6 +12,7 @@ pub mod retry;
 pub mod securityhub;
 pub mod sign;
 pub mod sns;
+pub mod sqs;
 pub mod sts;
 pub mod transport;
 pub mod xml;
@@ -52,6 +53,8 @@ pub enum Operation {
     ListAccounts,
     /// Organizations: one account, whether it is the organization's.
     DescribeAccount,
+    /// SQS: a scan's accounts sent to its queue, one message each.
+    SendMessageBatch,
     /// EventBridge: events onto a bus.
     PutEvents,
 }
@@ -69,6 +72,7 @@ impl Operation {
             Self::Publish => Service::Sns,
             Self::AssumeRole | Self::GetCallerIdentity => Service::Sts,
             Self::ListAccounts | Self::DescribeAccount => Service::Organizations,
+            Self::SendMessageBatch => Service::Sqs,
             Self::PutEvents => Service::Events,
         }
     }
@@ -77,7 +81,11 @@ impl Operation {
     pub fn writes(self) -> bool {
         matches!(
             self,
-            Self::BatchImportFindings | Self::BatchUpdateFindings | Self::Publish | Self::PutEvents
+            Self::BatchImportFindings
+                | Self::BatchUpdateFindings
+                | Self::Publish
+                | Self::SendMessageBatch
+                | Self::PutEvents
         )
     }
 
@@ -95,6 +103,8 @@ impl Operation {
             Self::GetCallerIdentity => "sts:GetCallerIdentity",
             Self::ListAccounts => "organizations:ListAccounts",
             Self::DescribeAccount => "organizations:DescribeAccount",
+            // IAM authorises a batch as its messages: `sqs:SendMessage`.
+            Self::SendMessageBatch => "sqs:SendMessage",
             Self::PutEvents => "events:PutEvents",
         }
     }
@@ -241,6 +251,7 @@ pub fn dry_run_reply(request: &AwsRequest) -> AwsResponse {
             "UnprocessedFindings": [],
         })
         .to_string(),
+        Operation::SendMessageBatch => sqs::dry_run_reply(request),
         Operation::PutEvents => serde_json::json!({
             "FailedEntryCount": 0,
             "Entries": vec![serde_json::json!({"EventId": "dry-run"}); listed("Entries")],

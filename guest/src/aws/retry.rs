@@ -42,13 +42,26 @@ impl RetryPolicy {
         } else {
             self.base_delay
         };
-        let ceiling = base
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
-            .min(self.max_delay);
         let jitter = jitter.clamp(0.0, 1.0);
         // A conflict waits at least half its ceiling: at once would meet the same import.
         let share = if conflict { 0.5 + jitter / 2.0 } else { jitter };
-        Some(ceiling.mul_f64(share))
+        Some(self.ceiling(base, attempt).mul_f64(share))
+    }
+
+    /// The wait before sending again the part of a batch that was refused for the service's
+    /// own fault (SQS's `SenderFault: false`) after attempt `attempt`, or `None` to give up:
+    /// the same backoff as a throttled request's.
+    pub fn delay_for_refused_part(&self, attempt: u32, jitter: f64) -> Option<Duration> {
+        (attempt < self.max_attempts).then(|| {
+            self.ceiling(self.base_delay, attempt)
+                .mul_f64(jitter.clamp(0.0, 1.0))
+        })
+    }
+
+    /// `base` doubled for each attempt after the first, at most `max_delay`.
+    fn ceiling(&self, base: Duration, attempt: u32) -> Duration {
+        base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+            .min(self.max_delay)
     }
 }
 
@@ -109,6 +122,16 @@ mod tests {
             message: String::new(),
         };
         assert_eq!(RetryPolicy::default().delay_after(1, &denied, 0.5), None);
+    }
+
+    #[test]
+    fn a_refused_part_of_a_batch_backs_off_as_throttling_does() {
+        let policy = RetryPolicy::default();
+        assert_eq!(
+            policy.delay_for_refused_part(2, 0.5),
+            policy.delay_after(2, &throttled(), 0.5)
+        );
+        assert_eq!(policy.delay_for_refused_part(3, 0.5), None);
     }
 
     #[test]

@@ -115,6 +115,7 @@ fn to_wit(o: outcome::Outcome) -> Result<wit::Outcome, wit::Error> {
                         })
                         .collect(),
                     error: a.error,
+                    queued_as: a.queued_as,
                 })
                 .collect(),
             events: r.events.into_iter().map(Into::into).collect(),

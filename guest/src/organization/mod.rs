@@ -4,8 +4,10 @@
 //! for, so a member's certificate is described and its finding raised with the member's
 //! credentials; notifications still go from certwatch's own account.
 
+mod scan_queue;
 mod settings;
 
+pub use scan_queue::ScanQueue;
 pub use settings::{DEFAULT_MEMBER_ROLE_NAME, Organization};
 
 use crate::account::{AccountId, Accounts};
@@ -70,23 +72,49 @@ pub(crate) async fn membership<P: Platform>(
         ))),
         Accounts::Organization => {
             let partition = certificate.arn().partition;
-            let region = partition.organizations_region();
-            let endpoint = endpoint(config, Service::Organizations, partition, region);
-            let request = organizations::describe_account(&endpoint, region, &account);
-            let described = central
-                .call(request, organizations::parse_describe_account)
-                .await?;
-            Ok(match described {
-                Some(member) if member.active => Membership::Member(account),
-                Some(_) => Membership::NotAllowed(format!(
-                    "account {account} is in the organization but not ACTIVE"
-                )),
-                None => Membership::NotAllowed(format!(
-                    "account {account} is not in certwatch's organization (MEMBER_ACCOUNTS=organization)"
-                )),
-            })
+            Ok(
+                match not_an_active_member(
+                    central,
+                    config,
+                    partition,
+                    &account,
+                    names::MEMBER_ACCOUNTS,
+                )
+                .await?
+                {
+                    None => Membership::Member(account),
+                    Some(reason) => Membership::NotAllowed(reason),
+                },
+            )
         }
     }
+}
+
+/// Why `account` is not an ACTIVE account of certwatch's organization, from Organizations'
+/// `DescribeAccount` (signed with certwatch's own credentials); `None` when it is one.
+/// `setting` is the one that says `organization`.
+pub(crate) async fn not_an_active_member<P: Platform>(
+    central: &Caller<'_, P>,
+    config: &Config,
+    partition: Partition,
+    account: &AccountId,
+    setting: &str,
+) -> Result<Option<String>, Failure> {
+    let region = partition.organizations_region();
+    let endpoint = endpoint(config, Service::Organizations, partition, region);
+    let request = organizations::describe_account(&endpoint, region, account);
+    let described = central
+        .call(request, organizations::parse_describe_account)
+        .await?;
+    Ok(match described {
+        Some(member) if member.active => None,
+        Some(_) => Some(format!(
+            "account {account} is in the organization but not ACTIVE"
+        )),
+        None => Some(format!(
+            "account {account} is not in certwatch's organization ({setting}=organization)"
+        )),
+    })
 }
 
 /// certwatch's own account, which `setting` needs.

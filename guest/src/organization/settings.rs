@@ -1,6 +1,7 @@
 //! The organization settings: which accounts certwatch acts in besides its own, and the role
 //! it assumes there.
 
+use super::ScanQueue;
 use crate::account::{AccountId, Accounts};
 use crate::config::ConfigError;
 use certwatch_contract::settings;
@@ -23,6 +24,8 @@ pub struct Organization {
     pub member_role_name: String,
     /// The external id its trust policy asks for (`MEMBER_ROLE_EXTERNAL_ID`).
     pub external_id: Option<String>,
+    /// Where a scheduled scan sends its accounts instead of scanning them (`SCAN_QUEUE_URL`).
+    pub scan_queue: Option<ScanQueue>,
 }
 
 impl Organization {
@@ -71,6 +74,9 @@ impl Organization {
             scan_accounts: accounts(settings::SCAN_ACCOUNTS)?,
             member_role_name,
             external_id,
+            scan_queue: get(settings::SCAN_QUEUE_URL)
+                .map(|url| ScanQueue::parse(url).map_err(|m| fail(settings::SCAN_QUEUE_URL, m)))
+                .transpose()?,
         })
     }
 }

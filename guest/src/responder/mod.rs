@@ -60,6 +60,11 @@ pub async fn handle<P: Platform>(
         }
         Event::Scan { envelope } => {
             let config = config()?;
+            if let Some(queue) = &config.organization.scan_queue {
+                return crate::scan::queue_accounts(platform, &config, envelope, queue)
+                    .await
+                    .map(Outcome::Scanned);
+            }
             if let Some(accounts) = &config.organization.scan_accounts {
                 return crate::scan::scan_accounts(platform, &config, envelope, accounts)
                     .await
@@ -72,6 +77,10 @@ pub async fn handle<P: Platform>(
                     ..report
                 })
             });
+        }
+        Event::AccountScan { envelope, target } => {
+            let config = config()?;
+            return crate::scan::scan_queued_account(platform, &config, envelope, target).await;
         }
         Event::ApproachingExpiration {
             envelope,

@@ -5,7 +5,8 @@
 //! reason and never stops the others; only the digest's failure fails the scan.
 
 use super::{AccountNames, AccountPart, Found, Judged, scan_failure};
-use crate::account::{AccountId, Accounts};
+use crate::account::Accounts;
+use crate::account_scan_event::AccountToScan;
 use crate::aws::call::{Caller, Platform};
 use crate::aws::organizations;
 use crate::config::{Config, Service};
@@ -25,17 +26,9 @@ use time::OffsetDateTime;
 /// concurrently (`SCAN_CONCURRENCY`), and Security Hub's import limit is per account.
 pub const ACCOUNTS_AT_ONCE: usize = 8;
 
-/// An account to scan.
-struct Target {
-    id: AccountId,
-    name: Option<String>,
-    /// Its place among the scan's accounts, for the progress board.
-    index: usize,
-}
-
 /// What came of one account.
 struct Scanned {
-    target: Target,
+    target: AccountToScan,
     part: Result<AccountPart, Failure>,
     planned: Vec<PlannedRequest>,
 }
@@ -49,37 +42,66 @@ pub(crate) async fn scan_accounts<P: Platform>(
 ) -> Result<ScanReport, Failure> {
     let own = Responder::own(platform, config);
     let regions = own.scan_regions(envelope)?;
+    let targets = accounts_to_scan(&own, accounts, Partition::for_region(&regions[0])).await?;
+    scan_targets(platform, config, envelope, &regions, targets)
+        .await
+        .map(|(report, _)| report)
+}
+
+/// The accounts `accounts` names, in the order of their ids: as listed, or the organization's
+/// ACTIVE ones with their names.
+pub(crate) async fn accounts_to_scan<P: Platform>(
+    own: &Responder<'_, P>,
+    accounts: &Accounts,
+    partition: Partition,
+) -> Result<Vec<AccountToScan>, Failure> {
+    match accounts {
+        Accounts::Listed(listed) => Ok(listed
+            .iter()
+            .map(|id| AccountToScan {
+                account: id.clone(),
+                name: None,
+            })
+            .collect()),
+        Accounts::Organization => organization_accounts(own, partition).await,
+    }
+}
+
+/// Scans `targets` × `regions`, then sends the one digest; the report, and why each account
+/// whose part failed failed (the report lists them too).
+pub(crate) async fn scan_targets<P: Platform>(
+    platform: &P,
+    config: &Config,
+    envelope: &Envelope,
+    regions: &[String],
+    targets: Vec<AccountToScan>,
+) -> Result<(ScanReport, Vec<Failure>), Failure> {
+    let own = Responder::own(platform, config);
     let own_id = own_account(config, settings::SCAN_ACCOUNTS)?;
     let partition = Partition::for_region(&regions[0]);
-    let targets = match accounts {
-        Accounts::Listed(listed) => listed
-            .iter()
-            .enumerate()
-            .map(|(index, id)| Target {
-                id: id.clone(),
-                name: None,
-                index,
-            })
-            .collect(),
-        Accounts::Organization => organization_accounts(&own, partition).await?,
-    };
     let central = Caller::new(platform, &config.credentials, config.call_options());
     let board = ProgressBoard::new(targets.len(), regions.len());
     let now = platform.now();
-    let scanned: Vec<Scanned> = futures::stream::iter(targets)
-        .map(|target| {
-            let (central, regions, board) = (&central, &regions, &board);
+    let scanned: Vec<Scanned> = futures::stream::iter(targets.into_iter().enumerate())
+        .map(|(index, target)| {
+            let (central, board) = (&central, &board);
             async move {
-                let assumed = match target.id == *own_id {
+                let assumed = match target.account == *own_id {
                     true => None,
                     false => {
                         let region = &regions[0];
-                        match organization::assume(central, config, partition, &target.id, region)
-                            .await
+                        match organization::assume(
+                            central,
+                            config,
+                            partition,
+                            &target.account,
+                            region,
+                        )
+                        .await
                         {
                             Ok(credentials) => Some(credentials),
                             Err(failure) => {
-                                board.finish(target.index, platform);
+                                board.finish(index, platform);
                                 return Scanned {
                                     target,
                                     part: Err(failure),
@@ -94,13 +116,10 @@ pub(crate) async fn scan_accounts<P: Platform>(
                     config,
                     caller: Caller::new(platform, credentials, config.call_options()),
                     central: Some(central),
-                    progress: Some(AccountProgress {
-                        board,
-                        index: target.index,
-                    }),
+                    progress: Some(AccountProgress { board, index }),
                 };
                 let part = responder
-                    .scan_account(regions, Some(target.id.as_str()), now)
+                    .scan_account(regions, Some(target.account.as_str()), now)
                     .await;
                 Scanned {
                     target,
@@ -112,7 +131,7 @@ pub(crate) async fn scan_accounts<P: Platform>(
         .buffered(ACCOUNTS_AT_ONCE)
         .collect()
         .await;
-    finish(&own, &central, envelope, &regions, scanned, now).await
+    finish(&own, &central, envelope, regions, scanned, now).await
 }
 
 /// Each account's progress, told to the platform as one scan's: (account, region) pairs done
@@ -186,7 +205,7 @@ impl AccountProgress<'_> {
 async fn organization_accounts<P: Platform>(
     own: &Responder<'_, P>,
     partition: Partition,
-) -> Result<Vec<Target>, Failure> {
+) -> Result<Vec<AccountToScan>, Failure> {
     let region = partition.organizations_region();
     let endpoint = own.endpoint_in(Service::Organizations, partition, region);
     let mut targets = Vec::new();
@@ -210,11 +229,9 @@ async fn organization_accounts<P: Platform>(
             page.accounts
                 .into_iter()
                 .filter(|a| a.active)
-                .map(|a| Target {
-                    id: a.id,
+                .map(|a| AccountToScan {
+                    account: a.id,
                     name: a.name,
-                    // Numbered once sorted.
-                    index: 0,
                 }),
         );
         match page.next_token {
@@ -222,10 +239,7 @@ async fn organization_accounts<P: Platform>(
             None => break,
         }
     }
-    targets.sort_by(|a, b| a.id.cmp(&b.id));
-    for (index, target) in targets.iter_mut().enumerate() {
-        target.index = index;
-    }
+    targets.sort_by(|a, b| a.account.cmp(&b.account));
     Ok(targets)
 }
 
@@ -237,24 +251,10 @@ async fn finish<P: Platform>(
     regions: &[String],
     scanned: Vec<Scanned>,
     now: OffsetDateTime,
-) -> Result<ScanReport, Failure> {
-    let mut report = ScanReport {
-        event_id: envelope.id.clone(),
-        regions: regions.to_vec(),
-        certificates_seen: 0,
-        excluded: 0,
-        expiring: Vec::new(),
-        findings_imported: 0,
-        findings_resolved: 0,
-        notifications: Vec::new(),
-        failed: Vec::new(),
-        skipped: Vec::new(),
-        planned: Vec::new(),
-        certificates: Vec::new(),
-        accounts: Vec::new(),
-        events: Vec::new(),
-    };
+) -> Result<(ScanReport, Vec<Failure>), Failure> {
+    let mut report = ScanReport::new(&envelope.id, regions);
     let mut names = AccountNames::new();
+    let mut account_failures = Vec::new();
     let mut expiring = Vec::new();
     let mut resolutions = Vec::new();
     for Scanned {
@@ -264,12 +264,12 @@ async fn finish<P: Platform>(
     } in scanned
     {
         if let Some(name) = &target.name {
-            names.insert(target.id.to_string(), name.clone());
+            names.insert(target.account.to_string(), name.clone());
         }
-        let (per_region, error) = match part {
+        let (per_region, failure) = match part {
             Err(failure) => (
                 regions.iter().map(|r| region_scan(r, None)).collect(),
-                Some(failure.message),
+                Some(failure),
             ),
             Ok(part) => {
                 let per_region = regions
@@ -279,18 +279,23 @@ async fn finish<P: Platform>(
                 expiring.extend(part.judged.expiring.iter().cloned());
                 resolutions.extend(part.resolved.resolutions.iter().cloned());
                 let (part_report, failures) = part.into_report(&envelope.id, regions);
-                let error =
-                    (!failures.is_empty()).then(|| scan_failure(&part_report, failures).message);
+                let failure = (!failures.is_empty()).then(|| scan_failure(&part_report, failures));
                 add(&mut report, part_report);
-                (per_region, error)
+                (per_region, failure)
             }
         };
+        let error = failure.as_ref().map(|f| f.message.clone());
+        account_failures.extend(failure.map(|f| Failure {
+            message: format!("account {}: {}", target.account, f.message),
+            ..f
+        }));
         report.planned.extend(planned);
         report.accounts.push(AccountScan {
-            account: target.id.to_string(),
+            account: target.account.to_string(),
             name: target.name,
             regions: per_region,
             error,
+            queued_as: None,
         });
     }
     report.expiring.sort_by(|a, b| {
@@ -315,7 +320,7 @@ async fn finish<P: Platform>(
     report.planned.extend(own.take_planned());
     report.planned.extend(central.take_planned());
     match failures.is_empty() {
-        true => Ok(report),
+        true => Ok((report, account_failures)),
         false => Err(scan_failure(&report, failures)),
     }
 }

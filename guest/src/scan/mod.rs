@@ -9,7 +9,9 @@
 //! - `findings`: each hub's open findings, the imports as certificates are found, the
 //!   resolutions once all are judged;
 //! - `digest`: who hears of what, and the messages published;
-//! - `digest_message`: the digest's text; `batches`: the import batches' limits.
+//! - `digest_message`: the digest's text; `batches`: the import batches' limits;
+//! - `accounts`: a scan across accounts; `fan_out`: the same spread over SQS, one message
+//!   per account.
 
 mod accounts;
 mod alerts;
@@ -17,6 +19,7 @@ mod batches;
 mod digest;
 mod digest_chat;
 mod digest_message;
+mod fan_out;
 mod findings;
 mod inventory;
 mod listing;
@@ -26,6 +29,7 @@ pub(crate) use accounts::{AccountProgress, scan_accounts};
 pub use batches::{MAX_FINDINGS_PER_BATCH, MAX_IMPORT_BYTES, finding_batches};
 pub use digest_chat::{DIGEST_EVENT_TYPE, DigestScope, digest_chat};
 pub use digest_message::{SNS_MAX_MESSAGE_BYTES, digest_messages};
+pub(crate) use fan_out::{queue_accounts, scan_queued_account};
 
 use crate::arn::{CertificateArn, TopicArn, is_region};
 use crate::aws::CallError;

@@ -5,6 +5,7 @@ mod cache;
 mod cli;
 mod credentials;
 mod deploy;
+mod fan_out;
 mod faults;
 mod kubernetes;
 mod lambda;

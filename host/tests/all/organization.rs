@@ -9,7 +9,7 @@ use crate::support::{certwatch, run_with_input};
 use serde_json::{Value, json};
 
 /// The central account's keys: moto takes unknown keys as its default account, [`ACCOUNT`].
-fn central_keys() -> Keys {
+pub(crate) fn central_keys() -> Keys {
     Keys {
         id: "AKIAIOSFODNN7CENTRAL".into(),
         secret: "central-secret-key".into(),
@@ -17,7 +17,7 @@ fn central_keys() -> Keys {
 }
 
 /// Keys that act in `account` (moto hands them out for any role there).
-fn keys_in(moto: &Session, account: &str) -> Value {
+pub(crate) fn keys_in(moto: &Session, account: &str) -> Value {
     let arn = format!("arn:aws:iam::{account}:role/test-setup");
     moto.aws_one(json!({ "command": "assume_role", "arn": arn, "session": "setup" }))
 }
@@ -38,7 +38,7 @@ fn event_from(account: &str, certificate_arn: &str, id: &str) -> String {
 }
 
 /// A member account with its hub on and a certificate expiring in `days`; its ARN.
-fn member_with_certificate(moto: &Session, account: &str, days: u32) -> String {
+pub(crate) fn member_with_certificate(moto: &Session, account: &str, days: u32) -> String {
     let keys = keys_in(moto, account);
     let results = moto.aws(json!([
         { "command": "enable_security_hub", "keys": keys },
@@ -51,7 +51,7 @@ fn member_with_certificate(moto: &Session, account: &str, days: u32) -> String {
 }
 
 /// The central account's hub and topic.
-fn central(moto: &Session) {
+pub(crate) fn central(moto: &Session) {
     for result in moto.aws(json!([
         { "command": "enable_security_hub" },
         { "command": "create_topic", "name": "certificate-expiry" },
@@ -60,7 +60,7 @@ fn central(moto: &Session) {
     }
 }
 
-fn findings_in(moto: &Session, keys: Option<&Value>) -> Vec<Value> {
+pub(crate) fn findings_in(moto: &Session, keys: Option<&Value>) -> Vec<Value> {
     let mut command = json!({ "command": "get_findings" });
     if let Some(keys) = keys {
         command["keys"] = keys.clone();
@@ -114,7 +114,7 @@ fn assert_no_secrets(ran: &Ran) {
     );
 }
 
-const MEMBER: &str = "111111111111";
+pub(crate) const MEMBER: &str = "111111111111";
 const OUTSIDER: &str = "222222222222";
 
 #[test]
@@ -420,7 +420,7 @@ fn a_member_role_without_the_import_permission_is_refused_by_moto() {
     assert!(findings_in(&moto, Some(&keys_in(&moto, MEMBER))).is_empty());
 }
 
-fn scheduled_scan() -> String {
+pub(crate) fn scheduled_scan() -> String {
     json!({
         "version": "0", "id": "org-scan", "detail-type": "Scheduled Event",
         "source": "aws.events", "account": ACCOUNT, "time": "2026-11-29T12:00:00Z",
@@ -430,7 +430,43 @@ fn scheduled_scan() -> String {
     .to_string()
 }
 
-const BROKEN_MEMBER: &str = "444444444444";
+pub(crate) const BROKEN_MEMBER: &str = "444444444444";
+
+/// Three accounts, each with its hub and a certificate expiring: certwatch's own, [`MEMBER`]
+/// and [`BROKEN_MEMBER`] (see [`organization_with_a_broken_member`]).
+pub(crate) struct Organization {
+    /// certwatch's own account's certificate.
+    pub(crate) own_arn: String,
+    /// The member's.
+    pub(crate) member_arn: String,
+    /// The central user's keys.
+    pub(crate) keys: Keys,
+}
+
+pub(crate) fn organization_of_three(moto: &Session) -> Organization {
+    central(moto);
+    let own_arn = moto.aws_one(
+        json!({ "command": "import_new_certificate", "domain": "central.example.com", "days": 5 }),
+    );
+    let member_arn = member_with_certificate(moto, MEMBER, 3);
+    member_with_certificate(moto, BROKEN_MEMBER, 4);
+    Organization {
+        own_arn: own_arn.as_str().expect("an ARN").to_owned(),
+        member_arn,
+        keys: organization_with_a_broken_member(moto),
+    }
+}
+
+/// The central user (certwatch's own policy and the organization's) and the member role in
+/// [`MEMBER`] (the whole member policy) and in [`BROKEN_MEMBER`] (without
+/// `acm:ListCertificates`, which moto's IAM then refuses), each trusting only that user; the
+/// user's keys. moto checks nothing until `enforce_auth`.
+pub(crate) fn organization_with_a_broken_member(moto: &Session) -> Keys {
+    let keys = central_user(moto);
+    member_role(moto, MEMBER, &[]);
+    member_role(moto, BROKEN_MEMBER, &["acm:ListCertificates"]);
+    keys
+}
 
 /// A scan over the central account, a member, and a member whose role may not list
 /// certificates (moto's IAM refuses it): each account's certificates raised in its own hub, the
@@ -438,16 +474,11 @@ const BROKEN_MEMBER: &str = "444444444444";
 #[test]
 fn a_scan_over_scan_accounts_raises_each_accounts_findings_in_its_own_hub() {
     let moto = session();
-    central(&moto);
-    let own_arn = moto.aws_one(
-        json!({ "command": "import_new_certificate", "domain": "central.example.com", "days": 5 }),
-    );
-    let member_arn = member_with_certificate(&moto, MEMBER, 3);
-    member_with_certificate(&moto, BROKEN_MEMBER, 4);
-
-    let keys = central_user(&moto);
-    member_role(&moto, MEMBER, &[]);
-    member_role(&moto, BROKEN_MEMBER, &["acm:ListCertificates"]);
+    let Organization {
+        own_arn,
+        member_arn,
+        keys,
+    } = organization_of_three(&moto);
     moto.enforce_auth();
     let accounts = format!("{ACCOUNT},{MEMBER},{BROKEN_MEMBER}");
     let ran = run_event_as(
@@ -468,10 +499,7 @@ fn a_scan_over_scan_accounts_raises_each_accounts_findings_in_its_own_hub() {
         .flatten()
         .filter_map(|c| c["arn"].as_str())
         .collect();
-    assert_eq!(
-        expiring,
-        [member_arn.as_str(), own_arn.as_str().unwrap_or_default()]
-    );
+    assert_eq!(expiring, [member_arn.as_str(), own_arn.as_str()]);
 
     let accounts = outcome["accounts"].as_array().cloned().unwrap_or_default();
     let ids: Vec<&str> = accounts

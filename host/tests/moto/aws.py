@@ -180,6 +180,19 @@ def run(endpoint, command):
         organizations = client(endpoint, "organizations", "us-east-1", keys)
         status = organizations.create_account(Email=command["name"] + "@example.com", AccountName=command["name"])["CreateAccountStatus"]
         return status["AccountId"]
+    if name == "create_queue":
+        # The queue's URL.
+        return client(endpoint, "sqs", region, keys).create_queue(QueueName=command["name"])["QueueUrl"]
+    if name == "receive_messages":
+        # Every message on the queue at "url" (up to "most", 10 a call), as SQS hands them out.
+        sqs = client(endpoint, "sqs", region, keys)
+        received = []
+        while len(received) < command.get("most", 100):
+            page = sqs.receive_message(QueueUrl=command["url"], MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+            if not page:
+                break
+            received.extend({"message_id": m["MessageId"], "receipt_handle": m["ReceiptHandle"], "body": m["Body"]} for m in page)
+        return received
     if name == "publish":
         return client(endpoint, "sns", region, keys).publish(TopicArn=command["topic"], Message=command["message"])["MessageId"]
     raise ValueError(f"unknown command {name!r}")
