@@ -16,6 +16,18 @@ pub(super) fn render(accounts: &[AccountScan]) -> String {
     let mut rows: Vec<[String; 6]> = Vec::new();
     for account in accounts {
         let name = account.name.as_deref().map(cut).unwrap_or_default();
+        // Queued for a scan of its own (SCAN_QUEUE_URL): no region has run yet.
+        if account.queued_as.is_some() && account.regions.is_empty() {
+            rows.push([
+                account.account.clone(),
+                name,
+                "queued".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+            continue;
+        }
         for (i, region) in account.regions.iter().enumerate() {
             let (id, name) = match i {
                 0 => (account.account.clone(), name.clone()),
@@ -97,12 +109,14 @@ mod tests {
                 name: Some("payments".into()),
                 regions: vec![region("us-east-1", 12, 1, 0), region("eu-west-1", 3, 0, 0)],
                 error: None,
+                queued_as: None,
             },
             AccountScan {
                 account: "444444444444".into(),
                 name: None,
                 regions: vec![region("us-east-1", 0, 0, 1), region("eu-west-1", 0, 0, 1)],
                 error: Some(format!("could not assume the role: {}", "x".repeat(200))),
+                queued_as: None,
             },
         ];
         let text = render(&accounts);
@@ -123,5 +137,19 @@ mod tests {
         assert!(lines[5].starts_with("444444444444 failed: could not assume the role"));
         assert!(lines.iter().all(|l| l.chars().count() <= WIDTH), "{text}");
         assert!(render(&[]).is_empty());
+    }
+
+    #[test]
+    fn an_account_queued_for_its_own_scan_is_a_line_that_says_so() {
+        let queued = AccountScan {
+            account: "222222222222".into(),
+            name: Some("shop".into()),
+            regions: Vec::new(),
+            error: None,
+            queued_as: Some("message-1".into()),
+        };
+        let text = render(&[queued]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], "222222222222  shop  queued");
     }
 }
