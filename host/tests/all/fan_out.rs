@@ -74,7 +74,8 @@ fn fan_out_queues_each_account_and_the_batch_scans_each_in_its_own_hub() {
     let moto = session();
     let organization = organization_of_three(&moto);
     let queue = moto.aws_one(json!({ "command": "create_queue", "name": "certwatch-scan" }));
-    let queue = queue.as_str().expect("a queue URL");
+    let queue_arn = queue["arn"].as_str().expect("a queue ARN").to_owned();
+    let queue = queue["url"].as_str().expect("a queue URL");
     let emulator = Emulator::start();
     let log = log_path("queues");
     let _function = function(&emulator, &moto, &organization.keys, queue, &log);
@@ -103,7 +104,7 @@ fn fan_out_queues_each_account_and_the_batch_scans_each_in_its_own_hub() {
     let ids: Vec<&str> = queued.iter().map(|(account, _)| *account).collect();
     assert_eq!(ids, [MEMBER, ACCOUNT, BROKEN_MEMBER], "{outcome}");
 
-    let messages = moto.aws_one(json!({ "command": "receive_messages", "url": queue }));
+    let messages = moto.aws_one(json!({ "command": "receive_records", "url": queue }));
     let messages = messages.as_array().cloned().unwrap_or_default();
     assert_eq!(messages.len(), 3, "{messages:#?}");
     let mut message_of = std::collections::BTreeMap::new();
@@ -122,7 +123,6 @@ fn fan_out_queues_each_account_and_the_batch_scans_each_in_its_own_hub() {
 
     // The queue's batch: each account scanned with its own role, the broken one's record alone
     // reported failed.
-    let queue_arn = format!("arn:aws:sqs:{REGION}:{ACCOUNT}:certwatch-scan");
     moto.enforce_auth();
     let (code, printed) = emulator.invoke(&sqs_batch(&messages, &queue_arn));
     moto.relax_auth();
@@ -185,7 +185,8 @@ fn log_path(test: &str) -> std::path::PathBuf {
 fn fan_out_a_record_that_is_not_an_event_is_reported_failed_and_an_outsider_is_not_handled() {
     let moto = session();
     let queue = moto.aws_one(json!({ "command": "create_queue", "name": "certwatch-scan" }));
-    let queue = queue.as_str().expect("a queue URL");
+    let queue_arn = queue["arn"].as_str().expect("a queue ARN").to_owned();
+    let queue = queue["url"].as_str().expect("a queue URL");
     let emulator = Emulator::start();
     let log = log_path("not-an-event");
     let _function = function(&emulator, &moto, &central_keys(), queue, &log);
@@ -205,7 +206,7 @@ fn fan_out_a_record_that_is_not_an_event_is_reported_failed_and_an_outsider_is_n
         json!({ "message_id": "m-3", "receipt_handle": "r", "body": "{\"id\":\"x\",\"source\":\"certwatch\",\"detail-type\":\"Account Scan\",\"detail\":{\"account\":\"../x\"}}" }),
         json!({ "message_id": "m-4", "receipt_handle": "r", "body": outsider.to_string() }),
     ];
-    let (code, printed) = emulator.invoke(&sqs_batch(&messages, "arn:aws:sqs:us-east-1:1:q"));
+    let (code, printed) = emulator.invoke(&sqs_batch(&messages, &queue_arn));
     let response = answer(code, &printed);
     assert_eq!(
         response,

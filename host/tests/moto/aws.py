@@ -180,11 +180,9 @@ def run(endpoint, command):
         organizations = client(endpoint, "organizations", "us-east-1", keys)
         status = organizations.create_account(Email=command["name"] + "@example.com", AccountName=command["name"])["CreateAccountStatus"]
         return status["AccountId"]
-    if name == "create_queue":
-        # The queue's URL.
-        return client(endpoint, "sqs", region, keys).create_queue(QueueName=command["name"])["QueueUrl"]
-    if name == "receive_messages":
-        # Every message on the queue at "url" (up to "most", 10 a call), as SQS hands them out.
+    if name == "receive_records":
+        # Every message on the queue at "url" (up to "most", 10 a call), as SQS hands them out to
+        # a Lambda event source mapping: its id, receipt handle and body; none is deleted.
         sqs = client(endpoint, "sqs", region, keys)
         received = []
         while len(received) < command.get("most", 100):
