@@ -4,11 +4,11 @@
 //! incident tool pages on. moto checks every request's signature and the least-privilege
 //! policy (which grants `events:PutEvents`).
 //!
-//! moto never fails a `PutEvents` entry that certwatch sends (it rejects only entries without
-//! a source, detail-type or JSON detail), so an entry failure (`FailedEntryCount` > 0) is
-//! proven by the replay fixtures `events/events-failed-entry` and
-//! `events/events-failed-entry-then-ok`, which run through this host and component in
-//! `replay.rs`; here a bus that does not exist is the call's real failure.
+//! moto itself never fails a `PutEvents` entry that certwatch sends (it rejects only entries
+//! without a source, detail-type or JSON detail); host/tests/moto/server.py refuses the entries
+//! put on a bus tagged `certwatch-test:fail-entries`, so an entry failure (a positive
+//! `FailedEntryCount`) is tested here as well as by the replay fixtures `events/events-failed-entry` and
+//! `events/events-failed-entry-then-ok`. A bus that does not exist is the call's own failure.
 
 use crate::moto::{account, available, certwatch_run, event, scheduled_scan, topic_arn};
 use crate::support::moto::{ACCOUNT, REGION, Session, session};
@@ -243,4 +243,42 @@ fn a_put_that_fails_is_an_error_outcome_that_says_what_was_done() {
         message.contains("finding") && message.contains("notification"),
         "the finding and the e-mail were done before: {message}"
     );
+}
+
+/// PutEvents can succeed as a call and refuse its entries (`FailedEntryCount`); moto's server
+/// refuses them on a bus tagged to (host/tests/moto/server.py). A refused entry is an error
+/// outcome, retryable exactly where EventBridge's code for it is.
+#[test]
+fn an_entry_the_bus_refuses_is_an_error_outcome_retryable_where_its_code_is() {
+    let moto = session();
+    let (_, queue_arn) = queue(&moto, "refused");
+    let buses = [
+        ("refusing-for-now", "InternalFailure", true),
+        ("refusing-for-good", "AccessDeniedException", false),
+    ];
+    for (bus, code, _) in buses {
+        moto.aws_one(json!({
+            "command": "route_events_to_queue",
+            "bus": bus,
+            "pattern": { "source": ["certwatch"] },
+            "queue_arn": queue_arn,
+            "tags": { "certwatch-test:fail-entries": code },
+        }));
+    }
+    let (keys, arns) = account(&moto, &[10], true);
+    for (bus, code, retryable) in buses {
+        let (exit, outcome) = certwatch_run(
+            &moto,
+            &keys,
+            &event(&arns[0], &format!("{bus}-1")),
+            &[("EVENT_BUS_NAME", bus)],
+        );
+        assert_ne!(exit, Some(0), "{outcome}");
+        assert_eq!(outcome["status"], "error", "{outcome}");
+        assert_eq!(outcome["operation"], "events:PutEvents", "{outcome}");
+        assert_eq!(outcome["code"], code, "{outcome}");
+        assert_eq!(outcome["retryable"], retryable, "{outcome}");
+        let message = outcome["message"].as_str().unwrap_or_default();
+        assert!(message.contains("1 of 1 events were not put"), "{message}");
+    }
 }

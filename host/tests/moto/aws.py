@@ -120,7 +120,8 @@ def run(endpoint, command):
     if name == "route_events_to_queue":
         # A bus, and a rule on it that sends what matches "pattern" to the queue.
         events = client(endpoint, "events", region, keys)
-        events.create_event_bus(Name=command["bus"])
+        tags = [{"Key": k, "Value": v} for k, v in command.get("tags", {}).items()]
+        events.create_event_bus(Name=command["bus"], Tags=tags)
         events.put_rule(Name=command["bus"] + "-to-queue", EventBusName=command["bus"], EventPattern=json.dumps(command["pattern"]))
         events.put_targets(Rule=command["bus"] + "-to-queue", EventBusName=command["bus"], Targets=[{"Id": "queue", "Arn": command["queue_arn"]}])
         return "ok"

@@ -53,6 +53,13 @@ followed here:
   `ACTIVE` unless the provider says otherwise;
 - an account without Security Hub gets each finding back in `FailedFindings` with
   `InvalidAccess`, where moto would have taken it.
+
+One fault is added, not mended: EventBridge's PutEvents can refuse single entries (the call
+succeeds, `FailedEntryCount` counts them, each refused entry carries `ErrorCode` and
+`ErrorMessage`, as the API reference documents), which moto does only for entries that are
+malformed. An entry put on a bus tagged `certwatch-test:fail-entries` is refused with that
+tag's value as its `ErrorCode` (`InternalFailure` and `ThrottlingException` are the retryable
+ones), so a test can make a well-formed put fail as AWS may.
 """
 
 import copy
@@ -64,6 +71,7 @@ import time
 from typing import Any
 
 import moto.securityhub.urls
+from moto.events.models import EventsBackend
 from moto.iam import access_control
 from moto.securityhub.exceptions import SecurityHubClientError
 from moto.securityhub.models import Finding, SecurityHubBackend
@@ -410,6 +418,31 @@ SecurityHubResponse.batch_update_findings = _batch_update_findings_response
 # moto routes a path to its responses only if its urls.py lists it; the server's Flask app is
 # built from that list when the first Security Hub request arrives, after this.
 moto.securityhub.urls.url_paths["{0}/findings/batchupdate$"] = SecurityHubResponse.dispatch
+
+
+FAIL_ENTRIES_TAG = "certwatch-test:fail-entries"
+_put_events = EventsBackend.put_events
+
+
+def _entry_fault(backend: EventsBackend, event: dict[str, Any]) -> str | None:
+    """The ErrorCode the entry's bus is tagged to refuse it with, if any."""
+    name = backend._normalize_event_bus_arn(event.get("EventBusName"))
+    bus = backend.event_buses.get(name)
+    if bus is None:
+        return None
+    return backend.tagger.get_tag_dict_for_resource(bus.arn).get(FAIL_ENTRIES_TAG)
+
+
+def put_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    faults = [_entry_fault(self, event) for event in events]
+    passed = iter(_put_events(self, [e for e, fault in zip(events, faults) if fault is None]))
+    return [
+        next(passed) if fault is None else {"ErrorCode": fault, "ErrorMessage": f"refused: the bus is tagged {FAIL_ENTRIES_TAG}"}
+        for fault in faults
+    ]
+
+
+EventsBackend.put_events = put_events
 
 
 def exit_with_parent():
