@@ -22,7 +22,7 @@ pub(crate) fn keys_in(moto: &Session, account: &str) -> Value {
     moto.aws_one(json!({ "command": "assume_role", "arn": arn, "session": "setup" }))
 }
 
-fn event_from(account: &str, certificate_arn: &str, id: &str) -> String {
+pub(crate) fn event_from(account: &str, certificate_arn: &str, id: &str) -> String {
     json!({
         "version": "0",
         "id": id,

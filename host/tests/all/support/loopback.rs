@@ -1,6 +1,7 @@
 //! A loopback HTTP/1.1 server for the credential endpoints aws-config reads (an ECS/EKS
-//! container endpoint, EC2 instance metadata): every request is kept, and answered by a
-//! closure, so a test can script what the endpoint hands out and see what was asked.
+//! container endpoint, EC2 instance metadata) and for stand-ins of other endpoints: every
+//! request is kept, and answered by a closure, so a test can script what the endpoint hands out
+//! and see what was asked.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -13,6 +14,7 @@ pub struct Seen {
     pub path: String,
     /// Names in lower case.
     pub headers: Vec<(String, String)>,
+    pub body: String,
 }
 
 impl Seen {
@@ -110,6 +112,7 @@ fn serve(stream: TcpStream, kept: &Mutex<Vec<Seen>>, answer: &Answer, extra_head
         method,
         path,
         headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
     };
     let (status, body) = answer(&seen);
     kept.lock().unwrap_or_else(|p| p.into_inner()).push(seen);
