@@ -1,5 +1,10 @@
 //! The scan's certificates as CSV (RFC 4180): a header row, then one row a certificate, in the
 //! order given, every ARN whole. The fields are the JSON list's, by the same names.
+//!
+//! A certificate's domain is whatever its subject says, in any account the scan reaches, and
+//! a reason may quote a service's words: a spreadsheet would run such text as a formula if it
+//! began with `=`, `+`, `-` or `@` (CSV injection), so free text that does is written after a
+//! `'`, as OWASP advises. Numbers (a negative `days_left`) are written as they are.
 
 use crate::outcome::ScannedCertificate;
 
@@ -25,7 +30,7 @@ pub fn render(certificates: &[ScannedCertificate]) -> String {
         let text = |value: &Option<String>| value.clone().unwrap_or_default();
         out.push_str(&row([
             c.arn.clone(),
-            c.domain.clone(),
+            inert(&c.domain),
             c.region.clone(),
             text(&c.not_after),
             c.days_left.map(|d| d.to_string()).unwrap_or_default(),
@@ -34,7 +39,7 @@ pub fn render(certificates: &[ScannedCertificate]) -> String {
             c.in_use.map(|u| u.to_string()).unwrap_or_default(),
             text(&c.status),
             c.action.name().to_owned(),
-            text(&c.reason),
+            inert(&text(&c.reason)),
         ]));
     }
     out
@@ -43,6 +48,14 @@ pub fn render(certificates: &[ScannedCertificate]) -> String {
 fn row<const N: usize>(fields: [String; N]) -> String {
     let fields: Vec<String> = fields.iter().map(|f| field(f)).collect();
     fields.join(",") + "\r\n"
+}
+
+/// Free text that a spreadsheet will not take for a formula.
+fn inert(text: &str) -> String {
+    match text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        true => format!("'{text}"),
+        false => text.to_owned(),
+    }
 }
 
 /// A field, quoted (its quotes doubled) when it holds a comma, a quote or a line break.
@@ -104,6 +117,25 @@ mod tests {
             csv.ends_with(",failed,\"acm:DescribeCertificate failed: \"\"Throttled\"\", twice\nthen gave up\"\r\n"),
             "{csv}"
         );
+    }
+
+    #[test]
+    fn free_text_that_a_spreadsheet_would_run_is_made_inert_and_numbers_are_kept() {
+        let planted = ScannedCertificate {
+            domain: "=HYPERLINK(\"https://evil.example\",\"renew\")".into(),
+            days_left: Some(-3),
+            action: ScanAction::Failed,
+            reason: Some("@SUM(1+1)".into()),
+            ..certificate()
+        };
+        let csv = render(&[planted]);
+        let row = csv.split("\r\n").nth(1).unwrap_or_default();
+        assert!(
+            row.contains(",\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"renew\"\")\",us-east-1,"),
+            "{row}"
+        );
+        assert!(row.contains(",-3,"), "{row}");
+        assert!(row.ends_with(",failed,'@SUM(1+1)"), "{row}");
     }
 
     #[test]
