@@ -7,8 +7,9 @@
 //! moto itself never fails a `PutEvents` entry that certwatch sends (it rejects only entries
 //! without a source, detail-type or JSON detail); host/tests/moto/server.py refuses the entries
 //! put on a bus tagged `certwatch-test:fail-entries`, so an entry failure (a positive
-//! `FailedEntryCount`) is tested here as well as by the replay fixtures `events/events-failed-entry` and
-//! `events/events-failed-entry-then-ok`. A bus that does not exist is the call's own failure.
+//! `FailedEntryCount`) is tested here as well as by the replay fixtures
+//! `events/events-failed-entry` and `events/events-failed-entry-then-ok`. A bus that does not
+//! exist is the call's own failure.
 
 use crate::moto::{account, available, certwatch_run, event, scheduled_scan, topic_arn};
 use crate::support::moto::{ACCOUNT, REGION, Session, session};

@@ -436,10 +436,8 @@ def _entry_fault(backend: EventsBackend, event: dict[str, Any]) -> str | None:
 def put_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     faults = [_entry_fault(self, event) for event in events]
     passed = iter(_put_events(self, [e for e, fault in zip(events, faults) if fault is None]))
-    return [
-        next(passed) if fault is None else {"ErrorCode": fault, "ErrorMessage": f"refused: the bus is tagged {FAIL_ENTRIES_TAG}"}
-        for fault in faults
-    ]
+    refused = "refused: the bus is tagged " + FAIL_ENTRIES_TAG
+    return [next(passed) if fault is None else {"ErrorCode": fault, "ErrorMessage": refused} for fault in faults]
 
 
 EventsBackend.put_events = put_events
