@@ -1,4 +1,4 @@
-//! A fast stand-in for ACM, Security Hub, SNS and STS on 127.0.0.1: the operations certwatch
+//! A fast stand-in for ACM, Security Hub, SNS, STS and SQS on 127.0.0.1: the operations certwatch
 //! calls, answered after an injected delay, with scripted or random faults, for the stub's own
 //! account and for as many member accounts as asked (see [`accounts`]). The benchmarks measure
 //! certwatch against it, and the fault and load tests count what reached it.
@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod fault;
 pub mod load;
 pub mod operation;
+pub mod queue;
 pub mod reply;
 
 use accounts::Members;
@@ -200,16 +201,21 @@ async fn handle(
 ) -> Result<hyper::Response<Full<Bytes>>, Reset> {
     let (parts, body) = request.into_parts();
     let body = body.collect().await.map_err(|_| Reset)?.to_bytes();
-    if parts.method == http::Method::GET && parts.uri.path() == "/stub/stats" {
-        let stats =
-            serde_json::to_string(&*state.stats.lock().unwrap_or_else(PoisonError::into_inner))
-                .unwrap_or_default();
-        return Ok(respond(Reply {
-            status: 200,
-            content_type: "application/json",
-            error_type: None,
-            body: stats,
-        }));
+    if parts.method == http::Method::GET {
+        let stats = state.stats.lock().unwrap_or_else(PoisonError::into_inner);
+        let report = match parts.uri.path() {
+            "/stub/stats" => Some(serde_json::to_string(&*stats)),
+            "/stub/messages" => Some(serde_json::to_string(&stats.effects.queued)),
+            _ => None,
+        };
+        if let Some(report) = report {
+            return Ok(respond(Reply {
+                status: 200,
+                content_type: "application/json",
+                error_type: None,
+                body: report.unwrap_or_default(),
+            }));
+        }
     }
     let target = parts
         .headers

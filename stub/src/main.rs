@@ -1,5 +1,5 @@
 //! `certwatch-stub`: the stub AWS as a process, for trying certwatch locally or loading it.
-//! `GET /stub/stats` answers what it has seen.
+//! `GET /stub/stats` answers what it has seen, `GET /stub/messages` the messages its SQS took.
 
 use anyhow::Context as _;
 use certwatch_stub::accounts::Members;

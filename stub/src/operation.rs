@@ -24,6 +24,8 @@ pub enum Operation {
     Publish,
     /// STS: a member account's role assumed.
     AssumeRole,
+    /// SQS: up to ten messages sent to a queue (a scan spread over SQS).
+    SendMessageBatch,
 }
 
 /// The protocol a service speaks, which decides how its errors are written.
@@ -31,6 +33,8 @@ pub enum Operation {
 pub enum Protocol {
     /// ACM: `x-amz-target`, errors as `{"__type": ...}`.
     Json11,
+    /// SQS: as ACM's, in version 1.0 of the protocol.
+    Json10,
     /// Security Hub: paths, errors as `{"Code": ...}` with `x-amzn-errortype`.
     RestJson,
     /// SNS and STS: form bodies, XML replies.
@@ -39,7 +43,7 @@ pub enum Protocol {
 
 impl Operation {
     /// Every operation the stub answers.
-    pub const ALL: [Operation; 9] = [
+    pub const ALL: [Operation; 10] = [
         Operation::DescribeCertificate,
         Operation::ListCertificates,
         Operation::ListTagsForCertificate,
@@ -49,6 +53,7 @@ impl Operation {
         Operation::GetFindings,
         Operation::Publish,
         Operation::AssumeRole,
+        Operation::SendMessageBatch,
     ];
 
     /// The operation a request asks for, if the stub knows it.
@@ -59,10 +64,13 @@ impl Operation {
         body: &[u8],
     ) -> Option<Self> {
         if let Some(target) = target {
-            return match target.strip_prefix("CertificateManager.")? {
-                "DescribeCertificate" => Some(Self::DescribeCertificate),
-                "ListCertificates" => Some(Self::ListCertificates),
-                "ListTagsForCertificate" => Some(Self::ListTagsForCertificate),
+            return match target.split_once('.')? {
+                ("CertificateManager", "DescribeCertificate") => Some(Self::DescribeCertificate),
+                ("CertificateManager", "ListCertificates") => Some(Self::ListCertificates),
+                ("CertificateManager", "ListTagsForCertificate") => {
+                    Some(Self::ListTagsForCertificate)
+                }
+                ("AmazonSQS", "SendMessageBatch") => Some(Self::SendMessageBatch),
                 _ => None,
             };
         }
@@ -91,6 +99,7 @@ impl Operation {
             | Self::BatchUpdateFindings
             | Self::GetFindings => Protocol::RestJson,
             Self::Publish | Self::AssumeRole => Protocol::Query,
+            Self::SendMessageBatch => Protocol::Json10,
         }
     }
 }
@@ -156,6 +165,14 @@ mod tests {
         assert_eq!(
             Operation::of(&post, "/", None, b"Action=AssumeRole&Version=2011-06-15"),
             Some(Operation::AssumeRole)
+        );
+        assert_eq!(
+            Operation::of(&post, "/", Some("AmazonSQS.SendMessageBatch"), b"{}"),
+            Some(Operation::SendMessageBatch)
+        );
+        assert_eq!(
+            Operation::of(&post, "/", Some("AmazonSQS.DescribeCertificate"), b"{}"),
+            None
         );
         assert_eq!(Operation::of(&post, "/", None, b"Action=Subscribe"), None);
         assert_eq!(

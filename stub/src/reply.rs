@@ -17,7 +17,7 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    fn ok(protocol: Protocol, body: String) -> Self {
+    pub(crate) fn ok(protocol: Protocol, body: String) -> Self {
         Self {
             status: 200,
             content_type: content_type(protocol),
@@ -29,7 +29,9 @@ impl Reply {
     /// An error reply as `protocol` writes one.
     pub(crate) fn error(protocol: Protocol, status: u16, code: &str, message: &str) -> Self {
         let body = match protocol {
-            Protocol::Json11 => json!({ "__type": code, "message": message }).to_string(),
+            Protocol::Json11 | Protocol::Json10 => {
+                json!({ "__type": code, "message": message }).to_string()
+            }
             Protocol::RestJson => json!({ "Code": code, "Message": message }).to_string(),
             Protocol::Query => format!(
                 "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error>\
@@ -53,7 +55,7 @@ impl Reply {
             Fault::Reset => return None,
             Fault::Slow(_) => self,
             Fault::Throttle => match protocol {
-                Protocol::Json11 => {
+                Protocol::Json11 | Protocol::Json10 => {
                     Self::error(protocol, 400, "ThrottlingException", "Rate exceeded")
                 }
                 Protocol::RestJson => {
@@ -105,6 +107,7 @@ impl Reply {
 fn content_type(protocol: Protocol) -> &'static str {
     match protocol {
         Protocol::Json11 => "application/x-amz-json-1.1",
+        Protocol::Json10 => "application/x-amz-json-1.0",
         Protocol::RestJson => "application/json",
         Protocol::Query => "text/xml",
     }
@@ -127,6 +130,9 @@ pub struct Effects {
     #[serde(skip)]
     pub members_findings:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, Value>>,
+    /// Each message a queue took, in order (`GET /stub/messages` answers them).
+    #[serde(skip)]
+    pub queued: Vec<crate::queue::Queued>,
 }
 
 /// Whose request it is: the certificates of the account and region it was signed for, and the
@@ -245,6 +251,9 @@ pub(crate) fn answer(
             );
         }
         Operation::AssumeRole => return assume_role(body, members),
+        Operation::SendMessageBatch => {
+            return crate::queue::send_message_batch(&request, &mut effects.queued);
+        }
     };
     Reply::ok(protocol, reply.to_string())
 }
