@@ -92,7 +92,7 @@ fn main() {
         .filter(|a| !a.starts_with('-') && a.parse::<usize>().is_err())
         .cloned()
         .collect();
-    let figures: [Figure; 8] = [
+    let figures: [Figure; 9] = [
         ("default-start", Bench::default_start),
         ("cold-start", Bench::cold_start),
         ("per-event", Bench::per_event),
@@ -101,6 +101,7 @@ fn main() {
         ("serve", Bench::serve),
         ("scan", Bench::scan),
         ("org-scan", Bench::org_scan),
+        ("fan-out", Bench::fan_out),
     ];
     for (name, figure) in figures {
         if named.is_empty() || named.iter().any(|n| n == name) {
@@ -669,49 +670,14 @@ impl Bench {
     /// against the bound its round trips set: accounts go `ACCOUNTS_AT_ONCE` at a time, and
     /// each one's requests that must wait for another's reply, as the stub counted them.
     fn org_scan(&self) {
-        const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
-        const CERTIFICATES: usize = 20;
-        let accounts = self
-            .accounts
-            .unwrap_or(if self.quick { 200 } else { 1_000 });
-        let delay = Duration::from_millis(20);
-        let rtt = self.round_trip(delay);
-        let stub = common::StubProcess::start_with(&common::StubProcessSetup {
-            latency_ms: delay.as_millis() as u64,
-            members: accounts,
-            certificates: CERTIFICATES,
-            // Certificate i expires in i days: with EXPIRY_DAYS=10, 11 of each region's 20
-            // are inside the window and raise a finding.
-            days_spread: 90,
-        });
-        let ids = certwatch_stub::accounts::Members {
-            count: accounts,
-            ..Default::default()
-        }
-        .ids();
-        let runtime = Runtime::from_file(&self.cwasm, Limits::default()).expect("runtime");
-        let policy = Arc::new(OutboundPolicy::new(
-            [certwatch_contract::Partition::Aws],
-            [stub.url.as_str()],
-        ));
-        let mut env = settings(&stub.url);
-        env.extend(
-            [
-                ("SCAN_ACCOUNTS", ids.join(",")),
-                ("SCAN_REGIONS", REGIONS.join(",")),
-                ("EXPIRY_DAYS", "10".to_owned()),
-                // Known, as on Lambda, so no GetCallerIdentity is asked.
-                ("CERTWATCH_ACCOUNT_ID", "123456789012".to_owned()),
-            ]
-            .map(|(k, v)| (k.to_owned(), v)),
-        );
-        let setup = EventSetup {
-            env,
-            determinism: Determinism::Real,
-            route: Route::Live(policy),
-            deadline: Some(Duration::from_secs(900)),
-            own_account: None,
-        };
+        let Organization {
+            accounts,
+            delay,
+            rtt,
+            stub,
+            runtime,
+            setup,
+        } = self.organization(&[]);
         // The peak from here on: the figures measured before this one do not count.
         let reset = std::fs::write("/proc/self/clear_refs", "5");
         let before = common::rss_kib(std::process::id());
@@ -721,21 +687,13 @@ impl Bench {
             .block_on(runtime.handle(&scheduled_event(), setup));
         let took = started.elapsed();
         let peak = common::peak_rss_kib(std::process::id());
-        let certwatch::outcome::Outcome::Scanned(report) = &outcome else {
-            panic!("the organization scan failed: {outcome:?}");
-        };
-        let failed: Vec<_> = report
-            .accounts
-            .iter()
-            .filter(|a| a.error.is_some())
-            .collect();
-        assert!(failed.is_empty(), "accounts failed: {failed:?}");
+        let report = scanned_in_full(&outcome);
         assert_eq!(report.accounts.len(), accounts);
-        let expected_seen = accounts * REGIONS.len() * CERTIFICATES;
+        let expected_seen = accounts * ORGANIZATION_REGIONS.len() * ORGANIZATION_CERTIFICATES;
         assert_eq!(report.certificates_seen as usize, expected_seen);
 
         let stats = self.stub_stats(&stub.url);
-        let seen = SeenRequests::read(&stats, &REGIONS);
+        let seen = SeenRequests::read(&stats, &ORGANIZATION_REGIONS);
         assert_eq!(seen.accounts, accounts, "accounts the stub saw");
         let publishes = stats["requests"]["Publish"].as_u64().unwrap_or(0);
         let waves = accounts.div_ceil(certwatch_guest::scan::ACCOUNTS_AT_ONCE);
@@ -743,8 +701,8 @@ impl Bench {
         let bound = rtt.mul_f64(round_trips as f64);
         println!(
             "
-scan across {accounts} accounts × {} regions × {CERTIFICATES} certificates, {} at a time, stub delay {delay:?} (r as measured = {:.2} ms):",
-            REGIONS.len(),
+scan across {accounts} accounts × {} regions × {ORGANIZATION_CERTIFICATES} certificates, {} at a time, stub delay {delay:?} (r as measured = {:.2} ms):",
+            ORGANIZATION_REGIONS.len(),
             certwatch_guest::scan::ACCOUNTS_AT_ONCE,
             rtt.as_secs_f64() * 1e3
         );
@@ -781,17 +739,226 @@ scan across {accounts} accounts × {} regions × {CERTIFICATES} certificates, {}
         }
     }
 
-    /// What a stub in another process has seen (`GET /stub/stats`).
+    /// The organization scan of [`Bench::org_scan`] spread over SQS (`SCAN_QUEUE_URL`), as
+    /// the template deploys it: the schedule's invocation sends one message per account, ten a
+    /// `SendMessageBatch`, one call after another; then the queue's event source mapping hands
+    /// each message (`BatchSize` 1) to one of `MaximumConcurrency` (10) instances, each of which
+    /// scans that account and publishes its part of the digest. Each phase against its own bound.
+    fn fan_out(&self) {
+        // deploy/template.yaml's event source mapping: BatchSize and ScanMaximumConcurrency's
+        // default.
+        const BATCH_SIZE: usize = 1;
+        const INSTANCES: usize = 10;
+        let Organization {
+            accounts,
+            delay,
+            rtt,
+            stub,
+            runtime,
+            setup,
+        } = self.organization(&[("SCAN_QUEUE_URL", "/123456789012/certwatch-scan")]);
+
+        // Phase 1: the schedule's invocation queues the accounts.
+        let reset = std::fs::write("/proc/self/clear_refs", "5");
+        let before = common::rss_kib(std::process::id());
+        let started = Instant::now();
+        let outcome = self
+            .tokio
+            .block_on(runtime.handle(&scheduled_event(), setup.clone()));
+        let queueing = started.elapsed();
+        let queueing_peak = common::peak_rss_kib(std::process::id());
+        let certwatch::outcome::Outcome::Scanned(report) = &outcome else {
+            panic!("queueing the accounts failed: {outcome:?}");
+        };
+        let queued = report
+            .accounts
+            .iter()
+            .filter(|a| a.queued_as.is_some())
+            .count();
+        assert_eq!(queued, accounts, "accounts queued: {:?}", report.accounts);
+        let messages = self.stub_messages(&stub.url);
+        assert_eq!(messages.len(), accounts, "messages the stub's queue took");
+        let batches = accounts.div_ceil(10);
+        let queueing_bound = rtt.mul_f64(batches as f64);
+
+        // Phase 2: the queue's messages, handed to the instances as each becomes free; each
+        // batch's records one after another, as the function's `handle_batch` takes them.
+        let pending = Mutex::new(messages.chunks(BATCH_SIZE).collect::<Vec<_>>().into_iter());
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let started = Instant::now();
+        let outcomes: Vec<Vec<certwatch::outcome::Outcome>> = std::thread::scope(|scope| {
+            let instances: Vec<_> = (0..INSTANCES)
+                .map(|_| {
+                    scope.spawn(|| {
+                        // One thread and event loop per instance, as a Lambda instance has.
+                        let tokio = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()
+                            .expect("tokio");
+                        let mut outcomes = Vec::new();
+                        loop {
+                            let batch = pending.lock().expect("the queue").next();
+                            let Some(batch) = batch else { break outcomes };
+                            for body in batch {
+                                outcomes.push(tokio.block_on(runtime.handle(body, setup.clone())));
+                            }
+                        }
+                    })
+                })
+                .collect();
+            instances
+                .into_iter()
+                .map(|i| i.join().expect("an instance"))
+                .collect()
+        });
+        let scanning = started.elapsed();
+        let scanning_peak = common::peak_rss_kib(std::process::id());
+        let (mut seen, mut published) = (0, 0);
+        for outcome in outcomes.iter().flatten() {
+            let report = scanned_in_full(outcome);
+            seen += report.certificates_seen as usize;
+            published += report.notifications.len();
+        }
+        assert_eq!(outcomes.iter().flatten().count(), accounts);
+        assert_eq!(
+            seen,
+            accounts * ORGANIZATION_REGIONS.len() * ORGANIZATION_CERTIFICATES
+        );
+
+        let stats = self.stub_stats(&stub.url);
+        let seen_requests = SeenRequests::read(&stats, &ORGANIZATION_REGIONS);
+        assert_eq!(seen_requests.accounts, accounts, "accounts the stub saw");
+        // Each account's chain, then its digest part's messages, one after another.
+        let per_account = seen_requests.longest_chain + (published / accounts) as u64;
+        let waves = accounts.div_ceil(BATCH_SIZE).div_ceil(INSTANCES);
+        let scanning_bound = rtt.mul_f64((waves * BATCH_SIZE) as f64 * per_account as f64);
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "
+the same scan spread over SQS (SCAN_QUEUE_URL): {accounts} accounts × {} regions × {ORGANIZATION_CERTIFICATES} certificates, stub delay {delay:?} (r as measured = {:.2} ms):",
+            ORGANIZATION_REGIONS.len(),
+            ms(rtt)
+        );
+        println!(
+            "  phase 1, queueing: {batches} SendMessageBatch calls, one after another: bound {batches} r = {:.2} s; wall {:.2} s = {:.3} × the bound; peak RSS {:.1} MiB (RSS {:.1} MiB before it)",
+            queueing_bound.as_secs_f64(),
+            queueing.as_secs_f64(),
+            queueing.as_secs_f64() / queueing_bound.as_secs_f64(),
+            queueing_peak as f64 / 1024.0,
+            before as f64 / 1024.0,
+        );
+        println!(
+            "  phase 2, scanning: {} record(s) a batch, {INSTANCES} instances at once; per account {} round trips, then {} digest message(s): bound {waves} waves × {per_account} r = {:.2} s; wall {:.2} s = {:.3} × the bound; {published} digest messages; peak RSS of the {INSTANCES} instances in this one process {:.1} MiB{}",
+            BATCH_SIZE,
+            seen_requests.longest_chain,
+            published / accounts,
+            scanning_bound.as_secs_f64(),
+            scanning.as_secs_f64(),
+            scanning.as_secs_f64() / scanning_bound.as_secs_f64(),
+            scanning_peak as f64 / 1024.0,
+            match reset {
+                Ok(()) => String::new(),
+                Err(e) => format!(
+                    " (the peak could not be reset, so it includes the figures before: {e})"
+                ),
+            }
+        );
+        println!(
+            "  both phases: {:.2} s, against org-scan's one invocation above (same accounts and stub delay)",
+            (queueing + scanning).as_secs_f64()
+        );
+    }
+
+    /// An organization of member accounts (1,000, `--accounts N` for another count) × 2
+    /// regions × 20 certificates, in a stub in a process of its own (so the peak memory is
+    /// certwatch's), and the settings that scan it all (`SCAN_ACCOUNTS`), with `extra`, whose
+    /// values are paths on the stub's URL.
+    fn organization(&self, extra: &[(&str, &str)]) -> Organization {
+        let accounts = self
+            .accounts
+            .unwrap_or(if self.quick { 200 } else { 1_000 });
+        let delay = Duration::from_millis(20);
+        let rtt = self.round_trip(delay);
+        let stub = common::StubProcess::start_with(&common::StubProcessSetup {
+            latency_ms: delay.as_millis() as u64,
+            members: accounts,
+            certificates: ORGANIZATION_CERTIFICATES,
+            // Certificate i expires in i days: with EXPIRY_DAYS=10, 11 of each region's 20
+            // are inside the window and raise a finding.
+            days_spread: 90,
+        });
+        let ids = certwatch_stub::accounts::Members {
+            count: accounts,
+            ..Default::default()
+        }
+        .ids();
+        let runtime = Runtime::from_file(&self.cwasm, Limits::default()).expect("runtime");
+        let policy = Arc::new(OutboundPolicy::new(
+            [certwatch_contract::Partition::Aws],
+            [stub.url.as_str()],
+        ));
+        let mut env = settings(&stub.url);
+        env.extend(
+            [
+                ("SCAN_ACCOUNTS", ids.join(",")),
+                ("SCAN_REGIONS", ORGANIZATION_REGIONS.join(",")),
+                ("EXPIRY_DAYS", "10".to_owned()),
+                // Known, as on Lambda, so no GetCallerIdentity is asked.
+                ("CERTWATCH_ACCOUNT_ID", "123456789012".to_owned()),
+            ]
+            .map(|(k, v)| (k.to_owned(), v)),
+        );
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, path)| ((*k).to_owned(), format!("{}{path}", stub.url))),
+        );
+        let setup = EventSetup {
+            env,
+            determinism: Determinism::Real,
+            route: Route::Live(policy),
+            deadline: Some(Duration::from_secs(900)),
+            own_account: None,
+        };
+        Organization {
+            accounts,
+            delay,
+            rtt,
+            stub,
+            runtime,
+            setup,
+        }
+    }
+
+    /// The messages a stub in another process has taken into its queues, in order: their
+    /// bodies.
+    fn stub_messages(&self, url: &str) -> Vec<String> {
+        let messages = self.stub_report(url, "messages");
+        messages
+            .as_array()
+            .expect("the stub's messages")
+            .iter()
+            .map(|m| m["Body"].as_str().expect("a message's body").to_owned())
+            .collect()
+    }
+
+    /// What a stub in another process has seen.
     fn stub_stats(&self, url: &str) -> serde_json::Value {
-        let request = http::Request::get(format!("{url}/stub/stats"))
+        self.stub_report(url, "stats")
+    }
+
+    /// A stub's report of what it has seen, `GET /stub/<report>`, as JSON.
+    fn stub_report(&self, url: &str, report: &str) -> serde_json::Value {
+        let request = http::Request::get(format!("{url}/stub/{report}"))
             .body(bytes::Bytes::new())
             .expect("a request");
         let upstream = certwatch::upstream::Upstream::new();
         let reply = self
             .tokio
             .block_on(upstream.send(request, None))
-            .expect("the stub's stats");
-        serde_json::from_slice(reply.body()).expect("the stub's stats as JSON")
+            .unwrap_or_else(|e| panic!("the stub's {report}: {e}"));
+        serde_json::from_slice(reply.body())
+            .unwrap_or_else(|e| panic!("the stub's {report} as JSON: {e}"))
     }
 
     /// One request's round trip to a stub with `delay`, through the client certwatch sends
@@ -815,6 +982,35 @@ scan across {accounts} accounts × {} regions × {CERTIFICATES} certificates, {}
         });
         median(&samples)
     }
+}
+
+/// A scan's report, where the scan was done and no account of it failed.
+fn scanned_in_full(outcome: &certwatch::outcome::Outcome) -> &certwatch::outcome::ScanReport {
+    let certwatch::outcome::Outcome::Scanned(report) = outcome else {
+        panic!("the scan failed: {outcome:?}");
+    };
+    let failed: Vec<_> = report
+        .accounts
+        .iter()
+        .filter(|a| a.error.is_some())
+        .collect();
+    assert!(failed.is_empty(), "accounts failed: {failed:?}");
+    report
+}
+
+/// The regions and certificates in each of the organization figures' accounts.
+const ORGANIZATION_REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+const ORGANIZATION_CERTIFICATES: usize = 20;
+
+/// The organization figures' stub, and the component and settings that scan it.
+struct Organization {
+    accounts: usize,
+    delay: Duration,
+    /// One round trip to a stub with `delay`, as measured.
+    rtt: Duration,
+    stub: common::StubProcess,
+    runtime: Runtime,
+    setup: EventSetup,
 }
 
 /// The member accounts' requests a stub saw, and the longest chain of them one account's scan
