@@ -7,6 +7,7 @@
 #[allow(missing_docs)]
 pub mod bindings;
 pub mod cache;
+pub mod code_target;
 pub mod credentials;
 pub mod environment;
 pub mod fixture;

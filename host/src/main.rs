@@ -2,6 +2,7 @@
 
 use anyhow::Context as _;
 use certwatch::cache::ComponentCache;
+use certwatch::code_target::CodeTarget;
 use certwatch::credentials::CredentialSource;
 use certwatch::lambda::RuntimeApi;
 use certwatch::outcome::{self, ErrorKind, Outcome};
@@ -74,6 +75,11 @@ enum Command {
     Compile {
         #[arg(long)]
         output: PathBuf,
+        /// Precompile for any Linux machine of this architecture, with none of this CPU's
+        /// optional features: what a Lambda package carries (`x86_64-unknown-linux-gnu` or
+        /// `aarch64-unknown-linux-gnu`, from either).
+        #[arg(long)]
+        target: Option<certwatch::code_target::Architecture>,
     },
     /// Serve events over HTTP: `POST /` an event, get its outcome; `GET /health`.
     Serve {
@@ -213,8 +219,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("writing {}", output.display()))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Compile { output } => {
-            let bytes = wasm(Runtime::precompile_embedded())?;
+        Command::Compile { output, target } => {
+            let target = target.map_or(CodeTarget::ThisMachine, CodeTarget::AnyLinux);
+            let bytes = wasm(Runtime::precompile_embedded(target))?;
             std::fs::write(&output, bytes)
                 .with_context(|| format!("writing {}", output.display()))?;
             Ok(ExitCode::SUCCESS)
@@ -326,7 +333,11 @@ fn load_runtime(component: Option<&Path>, lambda: bool, limits: Limits) -> anyho
     }
     if let Some(path) = lambda.then(packaged_component).flatten() {
         match Runtime::from_file(&path, limits) {
-            Ok(runtime) => return Ok(runtime),
+            Ok(runtime) => {
+                let compiled_at_start = runtime.compiled_at_start();
+                tracing::info!(path = %path.display(), compiled_at_start, "the packaged component is loaded");
+                return Ok(runtime);
+            }
             // A packaged component that does not fit this build: compiling the embedded one
             // costs a few hundred milliseconds once, which beats not starting.
             Err(e) => {

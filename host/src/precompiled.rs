@@ -95,6 +95,13 @@ pub fn is_older_form(file: &[u8]) -> bool {
     file.starts_with(MAGIC)
 }
 
+/// The fingerprint a file's certwatch line names, if it ends in one: which engine to check it
+/// against, before it is checked.
+pub fn named_fingerprint(file: &[u8]) -> Option<&str> {
+    let line = file.get(file.len().checked_sub(TRAILER_LEN)?..)?;
+    Line::parse(line.strip_prefix(MAGIC)?).map(|line| line.fingerprint)
+}
+
 /// What an artifact must have been made from to run on `engine`: the engine's compilation
 /// settings (wasmtime's precompile compatibility hash) and the component this binary embeds.
 /// The pooling allocator does not change it: one file serves `run`, Lambda and `serve`.
@@ -263,6 +270,32 @@ mod tests {
             format!("artifactcertwatch-precompiled {KEY} 0000000000000008 {checksum:08x}\n")
         );
         assert_eq!(file.len() - b"artifact".len(), TRAILER_LEN);
+    }
+
+    #[test]
+    fn a_file_names_its_fingerprint_before_it_is_checked() {
+        assert_eq!(named_fingerprint(&wrapped(b"artifact")), Some(KEY));
+        // Named even where the bytes before it are damaged: the check comes after.
+        let mut damaged = wrapped(b"artifact");
+        damaged[0] ^= 1;
+        assert_eq!(named_fingerprint(&damaged), Some(KEY));
+        assert_eq!(named_fingerprint(b"\0asm\x0d\0\x01\0"), None);
+        assert_eq!(named_fingerprint(b""), None);
+    }
+
+    #[test]
+    fn code_for_any_machine_of_an_architecture_has_a_fingerprint_of_its_own() {
+        use crate::code_target::{Architecture, CodeTarget};
+        let any = |architecture| {
+            crate::runtime::engine_for(&Limits::default(), CodeTarget::AnyLinux(architecture))
+                .map(|engine| fingerprint(&engine))
+                .unwrap()
+        };
+        let this_machine = fingerprint(&on_demand());
+        assert_ne!(any(Architecture::X86_64), any(Architecture::Aarch64));
+        for architecture in Architecture::ALL {
+            assert_ne!(any(architecture), this_machine, "{architecture}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use crate::bindings::ResponderHostPre;
 use crate::cache::ComponentCache;
+use crate::code_target::{Architecture, CodeTarget};
 use crate::outbound::{Outbound, Route};
 use crate::outcome::{ErrorKind, Outcome};
 use crate::progress::ProgressSink;
@@ -68,6 +69,7 @@ pub struct Runtime {
     pre: ResponderHostPre<Sandbox>,
     limits: Limits,
     ticker: Arc<AtomicBool>,
+    compiled_at_start: bool,
 }
 
 impl Drop for Runtime {
@@ -76,11 +78,20 @@ impl Drop for Runtime {
     }
 }
 
-/// The engine every component runs on. The allocation strategy does not change compiled code,
-/// so one precompiled component serves both.
+/// The engine components run on, compiling for this machine. The allocation strategy does not
+/// change compiled code, so one precompiled component serves both.
 pub fn engine(limits: &Limits) -> wasmtime::Result<Engine> {
+    engine_for(limits, CodeTarget::ThisMachine)
+}
+
+/// The engine, compiling for `target`: for another architecture it only precompiles.
+pub fn engine_for(limits: &Limits, target: CodeTarget) -> wasmtime::Result<Engine> {
     let mut config = Config::new();
     config.epoch_interruption(true).wasm_component_model(true);
+    if let CodeTarget::AnyLinux(architecture) = target {
+        // A target named, even this machine's own, infers none of this CPU's features.
+        config.target(architecture.triple())?;
+    }
     if std::env::var_os("CERTWATCH_PERFMAP").is_some() {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
     }
@@ -102,37 +113,62 @@ pub fn engine(limits: &Limits) -> wasmtime::Result<Engine> {
     Engine::new(&config)
 }
 
+/// The engine `file` was precompiled for, where it is one this machine runs: this machine's,
+/// or, for a file `certwatch compile --target` made (a Lambda package's), the one for any
+/// machine of this architecture. Any other file (a `.wasm`, or one made elsewhere) gets this
+/// machine's engine, which compiles the first and refuses the second.
+fn engine_to_load(limits: &Limits, file: &[u8]) -> wasmtime::Result<Engine> {
+    let this_machine = engine(limits)?;
+    let named = crate::precompiled::named_fingerprint(file);
+    let Some((named, architecture)) = named.zip(Architecture::this_machine()) else {
+        return Ok(this_machine);
+    };
+    if named == crate::precompiled::fingerprint(&this_machine) {
+        return Ok(this_machine);
+    }
+    let any_machine = engine_for(limits, CodeTarget::AnyLinux(architecture))?;
+    Ok(
+        match named == crate::precompiled::fingerprint(&any_machine) {
+            true => any_machine,
+            false => this_machine,
+        },
+    )
+}
+
 impl Runtime {
     /// The embedded component: the compiled copy in `cache` when it holds this build's, else
     /// compiled now (and kept in `cache` for the next start).
     pub fn embedded(limits: Limits, cache: Option<&ComponentCache>) -> wasmtime::Result<Self> {
         let engine = engine(&limits)?;
-        let component = match cache.and_then(|cache| cache.load(&engine)) {
-            Some(component) => component,
+        let (component, compiled_at_start) = match cache.and_then(|cache| cache.load(&engine)) {
+            Some(component) => (component, false),
             None => {
                 let component = Component::new(&engine, EMBEDDED_COMPONENT)
                     .context("compiling the embedded component")?;
                 if let Some(cache) = cache {
                     cache.keep(&engine, &component);
                 }
-                component
+                (component, true)
             }
         };
-        Self::with_component(engine, component, limits)
+        Self::with_component(engine, component, limits, compiled_at_start)
     }
 
     /// A component from a file: a `.wasm` component (compiled now) or one `certwatch compile`
     /// precompiled for this very build and engine configuration (anything else is refused).
     pub fn from_file(path: &Path, limits: Limits) -> wasmtime::Result<Self> {
-        let engine = engine(&limits)?;
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let engine = engine_to_load(&limits, &bytes)?;
         let refused = |reason: &dyn std::fmt::Display| {
             wasmtime::format_err!("{} cannot run here: {reason}", path.display())
         };
         let component = match crate::precompiled::unwrap(&engine, &bytes) {
-            Ok(Some(artifact)) => artifact
-                .load(&engine)
-                .with_context(|| format!("loading the precompiled component {}", path.display()))?,
+            Ok(Some(artifact)) => {
+                let component = artifact.load(&engine).with_context(|| {
+                    format!("loading the precompiled component {}", path.display())
+                })?;
+                return Self::with_component(engine, component, limits, false);
+            }
             Ok(None) if crate::precompiled::is_older_form(&bytes) => {
                 return Err(refused(
                     &"an older certwatch precompiled it; run `certwatch compile` again",
@@ -147,13 +183,14 @@ impl Runtime {
                 .with_context(|| format!("compiling {}", path.display()))?,
             Err(e) => return Err(refused(&e)),
         };
-        Self::with_component(engine, component, limits)
+        Self::with_component(engine, component, limits, true)
     }
 
     fn with_component(
         engine: Engine,
         component: Component,
         limits: Limits,
+        compiled_at_start: bool,
     ) -> wasmtime::Result<Self> {
         let mut linker = Linker::<Sandbox>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
@@ -178,7 +215,14 @@ impl Runtime {
             pre,
             limits,
             ticker,
+            compiled_at_start,
         })
+    }
+
+    /// Whether the component was compiled as this runtime was made, rather than loaded
+    /// precompiled (from a file or the start-up cache): what a slow start costs.
+    pub fn compiled_at_start(&self) -> bool {
+        self.compiled_at_start
     }
 
     /// The names of everything the component imports.
@@ -190,9 +234,9 @@ impl Runtime {
             .collect()
     }
 
-    /// The embedded component, precompiled for this host's engine.
-    pub fn precompile_embedded() -> wasmtime::Result<Vec<u8>> {
-        let engine = engine(&Limits::default())?;
+    /// The embedded component, precompiled for `target`.
+    pub fn precompile_embedded(target: CodeTarget) -> wasmtime::Result<Vec<u8>> {
+        let engine = engine_for(&Limits::default(), target)?;
         let artifact = engine.precompile_component(EMBEDDED_COMPONENT)?;
         Ok(crate::precompiled::wrap(&engine, &artifact))
     }

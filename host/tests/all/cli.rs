@@ -277,3 +277,41 @@ fn a_bless_that_fails_leaves_the_fixture_as_it_was() {
     let after = std::fs::read_to_string(dir.join("replay.json")).expect("reading replay.json");
     assert_eq!(after, before, "a failed bless rewrote the fixture");
 }
+
+#[test]
+fn a_component_precompiled_for_any_machine_of_this_architecture_runs_here() {
+    let architecture = certwatch::code_target::Architecture::this_machine()
+        .expect("the tests run on x86_64 or aarch64 Linux");
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certwatch-{}-any.cwasm", std::process::id()));
+    let compiled = run(std::process::Command::new(env!("CARGO_BIN_EXE_certwatch"))
+        .arg("compile")
+        .arg("--target")
+        .arg(architecture.triple())
+        .arg("--output")
+        .arg(&path));
+    assert_eq!(compiled.code, Some(0), "{}", compiled.stderr);
+    // Not this machine's code: another fingerprint than `certwatch compile` without a target.
+    let this_machine = std::fs::read(crate::support::precompiled_component()).expect("a file");
+    let any_machine = std::fs::read(&path).expect("the file");
+    let line = |file: &[u8]| file[file.len() - certwatch::precompiled::TRAILER_LEN..].to_vec();
+    assert_ne!(line(&any_machine), line(&this_machine));
+    let ran = run(std::process::Command::new(env!("CARGO_BIN_EXE_certwatch"))
+        .arg("--component")
+        .arg(&path)
+        .arg("replay")
+        .arg(events_dir()));
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
+
+    let unknown = run(std::process::Command::new(env!("CARGO_BIN_EXE_certwatch"))
+        .args(["compile", "--target", "arm64", "--output"])
+        .arg(&path));
+    assert_eq!(unknown.code, Some(2), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("aarch64-unknown-linux-gnu"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(!path.exists());
+}
