@@ -690,6 +690,24 @@ fn the_member_rules_forward_every_acm_event_to_the_central_bus() {
     }
 }
 
+#[test]
+fn the_function_is_deployed_for_the_architecture_its_package_was_built_for() {
+    let template = template();
+    let architectures = &template["Parameters"]["Architecture"]["AllowedValues"];
+    assert_eq!(architectures, &json!(["x86_64", "arm64"]));
+    let function = &template["Resources"]["Function"]["Properties"];
+    assert_eq!(function["Architectures"], json!([{"Ref": "Architecture"}]));
+    assert_eq!(function["CodeUri"], "../target/lambda/certwatch.zip");
+    // scripts/package-lambda takes the same names and writes that file.
+    let script = std::fs::read_to_string(repo_root().join("scripts/package-lambda"))
+        .expect("scripts/package-lambda");
+    assert!(script.contains("[x86_64|arm64]"), "its usage");
+    assert!(
+        script.contains(r#"cp "$zip" "$target_dir/lambda/certwatch.zip""#),
+        "it writes the file the template deploys"
+    );
+}
+
 fn template() -> Value {
     let output = Command::new(venv().join("bin/python"))
         .args([

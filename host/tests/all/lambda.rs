@@ -1,7 +1,7 @@
 //! certwatch as a Lambda custom runtime, driven by cargo-lambda's Runtime API emulator (a Lambda
 //! nobody here wrote), against moto.
 
-use crate::support::moto::{ACCOUNT, REGION, session};
+use crate::support::moto::{ACCOUNT, REGION, Session, session};
 use crate::support::{Running, certwatch, events_dir, repo_root, venv};
 use serde_json::{Value, json};
 use std::net::TcpListener;
@@ -91,47 +91,71 @@ impl Emulator {
     }
 }
 
-#[test]
-fn invocations_are_answered_with_outcomes_and_errors() {
-    let moto = session();
+/// A certificate in moto that expires in 9 days, with the topic and hub certwatch needs: its
+/// ARN.
+pub fn certificate_expiring_in_9_days(moto: &Session, domain: &str) -> String {
     moto.aws_one(json!({ "command": "create_topic", "name": "certificate-expiry" }));
     moto.aws_one(json!({ "command": "enable_security_hub" }));
-    let arn = moto.aws_one(
-        json!({ "command": "import_new_certificate", "domain": "lambda.example.com", "days": 9 }),
-    );
-    let arn = arn.as_str().expect("an ARN");
+    let arn =
+        moto.aws_one(json!({ "command": "import_new_certificate", "domain": domain, "days": 9 }));
+    arn.as_str().expect("an ARN").to_owned()
+}
 
-    let emulator = Emulator::start();
-    let _function = Running(
-        certwatch()
-            .arg("lambda")
-            .env("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api())
-            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-            .env("AWS_SECRET_ACCESS_KEY", "lambda-test-secret")
-            .env("AWS_REGION", REGION)
-            .env("AWS_ENDPOINT_URL", &moto.endpoint)
-            .env(
-                "SNS_TOPIC_ARN",
-                format!("arn:aws:sns:{REGION}:{ACCOUNT}:certificate-expiry"),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("starting certwatch lambda"),
-    );
+/// `function` (certwatch's Lambda runtime) with the emulator's Runtime API and moto's
+/// settings and credentials.
+pub fn against_moto<'c>(
+    function: &'c mut Command,
+    emulator: &Emulator,
+    moto: &Session,
+) -> &'c mut Command {
+    function
+        .env("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api())
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "lambda-test-secret")
+        .env("AWS_REGION", REGION)
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env(
+            "SNS_TOPIC_ARN",
+            format!("arn:aws:sns:{REGION}:{ACCOUNT}:certificate-expiry"),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+}
 
-    let event = std::fs::read_to_string(events_dir().join("in-window/event.json"))
+/// The sample event, for the certificate `arn`.
+pub fn in_window_event(arn: &str) -> String {
+    std::fs::read_to_string(events_dir().join("in-window/event.json"))
         .expect("the sample event")
         .replace(
             "arn:aws:acm:us-east-1:123456789012:certificate/61f50cd4-45b9-4259-b049-d0a53682fa4b",
             arn,
-        );
-    let (code, printed) = emulator.invoke(&event);
+        )
+}
+
+/// The outcome of invoking `event`, once it says the certificate 9 days from expiry was
+/// handled.
+pub fn handled_9_days_left(emulator: &Emulator, event: &str) -> Value {
+    let (code, printed) = emulator.invoke(event);
     assert_eq!(code, Some(0), "{printed}");
     let outcome: Value =
         serde_json::from_str(printed.trim()).unwrap_or_else(|e| panic!("{e}: {printed}"));
     assert_eq!(outcome["status"], "handled", "{outcome}");
     assert_eq!(outcome["certificate"]["days_left"], 9, "{outcome}");
+    outcome
+}
+
+#[test]
+fn invocations_are_answered_with_outcomes_and_errors() {
+    let moto = session();
+    let arn = certificate_expiring_in_9_days(&moto, "lambda.example.com");
+    let emulator = Emulator::start();
+    let _function = Running(
+        against_moto(certwatch().arg("lambda"), &emulator, &moto)
+            .spawn()
+            .expect("starting certwatch lambda"),
+    );
+    let event = in_window_event(&arn);
+    let outcome = handled_9_days_left(&emulator, &event);
     assert!(
         outcome["finding"].is_object() && outcome["notifications"][0].is_object(),
         "{outcome}"

@@ -9,6 +9,7 @@ mod fan_out;
 mod faults;
 mod kubernetes;
 mod lambda;
+mod lambda_arm64;
 mod lambda_own_account;
 mod lifecycle;
 mod load;
