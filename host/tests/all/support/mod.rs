@@ -75,6 +75,22 @@ pub fn wait_for_port(port: u16, what: &str, log: &str) {
     }
 }
 
+/// Starts `command` with its standard output and error in `target/tmp/{log}`, and waits up to a
+/// minute for it to listen on `port`. Stopped on drop, so a failing test leaves nothing running.
+pub fn start_logged(command: &mut Command, what: &str, port: u16, log: &str) -> Running {
+    let file = std::fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join(log))
+        .expect("a log file");
+    let child = command
+        .stdin(std::process::Stdio::null())
+        .stdout(file.try_clone().expect("a log file"))
+        .stderr(file)
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {what}: {e}"));
+    let running = Running(child);
+    wait_for_port(port, what, log);
+    running
+}
+
 /// One HTTP/1.1 exchange over a fresh connection: the status and the body.
 pub fn http(
     address: &str,
