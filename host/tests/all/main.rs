@@ -22,3 +22,4 @@ mod secrets;
 mod serve;
 mod slow_clients;
 mod support;
+mod wasmcloud;
