@@ -212,7 +212,7 @@ fn the_same_component_runs_under_jco_on_node() {
 }
 
 /// The embedded component, written out for another host to run.
-fn component_file(name: &str) -> std::path::PathBuf {
+pub fn component_file(name: &str) -> std::path::PathBuf {
     let wasm = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let written = certwatch()
         .arg("component")

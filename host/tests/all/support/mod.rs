@@ -19,7 +19,7 @@ pub fn events_dir() -> PathBuf {
     repo_root().join("events")
 }
 
-/// `.venv/`, with moto, cargo-lambda, cfn-lint and the wasmtime CLI.
+/// `.venv/`, with moto, cargo-lambda, cfn-lint, the wasmtime CLI, wash and nats-server.
 pub fn venv() -> &'static Path {
     static VENV: OnceLock<PathBuf> = OnceLock::new();
     VENV.get_or_init(|| test_tools().join(".venv"))
@@ -28,6 +28,11 @@ pub fn venv() -> &'static Path {
 /// `.node-tools/`, with jco.
 pub fn node_tools() -> PathBuf {
     test_tools().join(".node-tools")
+}
+
+/// `.debian-tools/`, with Debian's docker-registry unpacked.
+pub fn debian_tools() -> PathBuf {
+    test_tools().join(".debian-tools")
 }
 
 /// The repository root, once `scripts/test-tools` has installed every tool the tests run
@@ -42,7 +47,7 @@ fn test_tools() -> &'static Path {
             .expect("running scripts/test-tools");
         assert!(
             status.success(),
-            "scripts/test-tools could not install the test tools (moto, cargo-lambda, cfn-lint, wasmtime, prometheus-client, jco, promtool)"
+            "scripts/test-tools could not install the test tools (moto, cargo-lambda, cfn-lint, wasmtime, prometheus-client, wash, nats-server, jco, docker-registry, promtool)"
         );
         root
     })
@@ -99,13 +104,25 @@ pub fn http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, String) {
+    http_to_host(address, address, method, path, headers, body)
+}
+
+/// [`http`] with `host` in the `host` header, for a server that routes on it.
+pub fn http_to_host(
+    address: &str,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
     use std::io::{Read as _, Write as _};
     let mut stream = std::net::TcpStream::connect(address).expect("connecting");
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(60)))
         .expect("a timeout");
     let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: {}\r\n",
         body.len()
     );
     for (name, value) in headers {
@@ -265,3 +282,4 @@ pub fn run(command: &mut Command) -> Ran {
 }
 pub mod loopback;
 pub mod moto;
+pub mod nats;
