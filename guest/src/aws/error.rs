@@ -26,8 +26,13 @@ pub enum CallError {
         message: String,
     },
     /// The host that runs the component refused to send the request (its outbound policy):
-    /// sending it again would be refused again.
-    #[error("{} failed: the host refused the request to {origin}: it allows only the AWS endpoints of the services certwatch calls and the configured endpoint overrides", operation.name())]
+    /// sending it again would be refused again. Whose policy it is, the component cannot tell:
+    /// certwatch's own host logs its reason, another host has its own rules.
+    #[error(
+        "{} failed: the host refused the request to {origin}: \
+         its outbound policy does not allow it",
+        operation.name()
+    )]
     Refused {
         /// The call that was refused.
         operation: Operation,
@@ -402,5 +407,21 @@ mod tests {
             message: "x".repeat(5_000),
         };
         assert!(long.redacted(&[]).to_string().len() < 1_100);
+    }
+
+    #[test]
+    fn a_refusal_names_the_origin_and_no_policy_but_the_hosts_own() {
+        // The same component runs under certwatch's host and under others (wasmCloud refuses
+        // what a workload's allowedHosts leaves out): the message cannot know whose rule
+        // refused it, only that the host did. certwatch's own host logs its reason.
+        let refused = CallError::Refused {
+            operation: Operation::Publish,
+            origin: "https://sns.eu-west-1.amazonaws.com".into(),
+        };
+        assert_eq!(
+            refused.to_string(),
+            "sns:Publish failed: the host refused the request to \
+             https://sns.eu-west-1.amazonaws.com: its outbound policy does not allow it"
+        );
     }
 }

@@ -16,14 +16,20 @@ fn kubernetes(file: &str) -> PathBuf {
 
 /// A manifest as JSON, read by PyYAML.
 fn manifest(file: &str) -> Value {
+    yaml_as_json(&kubernetes(file))
+}
+
+/// A YAML file as JSON, read by PyYAML, as Kubernetes reads its manifests.
+pub fn yaml_as_json(path: &Path) -> Value {
     let output = Command::new(venv().join("bin/python"))
         .arg(repo_root().join("host/tests/kubernetes/yaml_to_json.py"))
-        .arg(kubernetes(file))
+        .arg(path)
         .output()
         .expect("running yaml_to_json.py");
     assert!(
         output.status.success(),
-        "{file} is not YAML: {}",
+        "{} is not YAML: {}",
+        path.display(),
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("yaml_to_json.py prints JSON")

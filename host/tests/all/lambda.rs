@@ -2,7 +2,7 @@
 //! nobody here wrote), against moto.
 
 use crate::support::moto::{ACCOUNT, REGION, Session, session};
-use crate::support::{Running, certwatch, events_dir, repo_root, venv};
+use crate::support::{Running, certwatch, events_dir, repo_root, start_logged, venv};
 use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
@@ -20,11 +20,8 @@ impl Emulator {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let log = std::fs::File::create(
-            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cargo-lambda.log"),
-        )
-        .expect("a log");
-        let process = Command::new(venv().join("bin/cargo-lambda"))
+        let mut command = Command::new(venv().join("bin/cargo-lambda"));
+        command
             .args([
                 "lambda",
                 "watch",
@@ -35,14 +32,13 @@ impl Emulator {
                 &port.to_string(),
             ])
             // It reads the workspace's metadata, though it builds nothing.
-            .current_dir(repo_root())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("a log"))
-            .stderr(log)
-            .spawn()
-            .expect("starting cargo-lambda");
-        let process = Running(process);
-        crate::support::wait_for_port(port, "cargo-lambda's emulator", "cargo-lambda.log");
+            .current_dir(repo_root());
+        let process = start_logged(
+            &mut command,
+            "cargo-lambda's emulator",
+            port,
+            "cargo-lambda.log",
+        );
         Self {
             _process: process,
             port,

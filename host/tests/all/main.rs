@@ -23,3 +23,4 @@ mod secrets;
 mod serve;
 mod slow_clients;
 mod support;
+mod wasmcloud;

@@ -14,7 +14,7 @@ const KEY_HEADER: &str = "x-certwatch-key";
 const KEY: &str = "serve-test-shared-secret";
 
 /// An account with a hub, a topic and one certificate 12 days from expiry; the event for it.
-fn account_and_event(moto: &Session) -> String {
+pub fn account_and_event(moto: &Session) -> String {
     moto.aws_one(json!({ "command": "create_topic", "name": "certificate-expiry" }));
     moto.aws_one(json!({ "command": "enable_security_hub" }));
     let arn = moto.aws_one(
@@ -80,7 +80,7 @@ pub fn start_serve_logged(
     (Running(child), address, logged)
 }
 
-fn outcome(body: &str) -> Outcome {
+pub fn outcome(body: &str) -> Outcome {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not an outcome ({e}): {body}"))
 }
 
@@ -212,7 +212,7 @@ fn the_same_component_runs_under_jco_on_node() {
 }
 
 /// The embedded component, written out for another host to run.
-fn component_file(name: &str) -> std::path::PathBuf {
+pub fn component_file(name: &str) -> std::path::PathBuf {
     let wasm = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let written = certwatch()
         .arg("component")

@@ -19,7 +19,7 @@ pub fn events_dir() -> PathBuf {
     repo_root().join("events")
 }
 
-/// `.venv/`, with moto, cargo-lambda, cfn-lint and the wasmtime CLI.
+/// `.venv/`, with moto, cargo-lambda, cfn-lint, the wasmtime CLI, wash and nats-server.
 pub fn venv() -> &'static Path {
     static VENV: OnceLock<PathBuf> = OnceLock::new();
     VENV.get_or_init(|| test_tools().join(".venv"))
@@ -28,6 +28,11 @@ pub fn venv() -> &'static Path {
 /// `.node-tools/`, with jco.
 pub fn node_tools() -> PathBuf {
     test_tools().join(".node-tools")
+}
+
+/// `.debian-tools/`, with Debian's docker-registry unpacked.
+pub fn debian_tools() -> PathBuf {
+    test_tools().join(".debian-tools")
 }
 
 /// The repository root, once `scripts/test-tools` has installed every tool the tests run
@@ -42,7 +47,7 @@ fn test_tools() -> &'static Path {
             .expect("running scripts/test-tools");
         assert!(
             status.success(),
-            "scripts/test-tools could not install the test tools (moto, cargo-lambda, cfn-lint, wasmtime, prometheus-client, jco, promtool)"
+            "scripts/test-tools could not install the test tools (moto, cargo-lambda, cfn-lint, wasmtime, prometheus-client, wash, nats-server, jco, docker-registry, promtool)"
         );
         root
     })
@@ -75,9 +80,37 @@ pub fn wait_for_port(port: u16, what: &str, log: &str) {
     }
 }
 
+/// Starts `command` with its standard output and error in `target/tmp/{log}`, and waits up to a
+/// minute for it to listen on `port`. Stopped on drop, so a failing test leaves nothing running.
+pub fn start_logged(command: &mut Command, what: &str, port: u16, log: &str) -> Running {
+    let file = std::fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join(log))
+        .expect("a log file");
+    let child = command
+        .stdin(std::process::Stdio::null())
+        .stdout(file.try_clone().expect("a log file"))
+        .stderr(file)
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {what}: {e}"));
+    let running = Running(child);
+    wait_for_port(port, what, log);
+    running
+}
+
 /// One HTTP/1.1 exchange over a fresh connection: the status and the body.
 pub fn http(
     address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    http_to_host(address, address, method, path, headers, body)
+}
+
+/// [`http`] with `host` in the `host` header, for a server that routes on it.
+pub fn http_to_host(
+    address: &str,
+    host: &str,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
@@ -89,7 +122,7 @@ pub fn http(
         .set_read_timeout(Some(std::time::Duration::from_secs(60)))
         .expect("a timeout");
     let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: {}\r\n",
         body.len()
     );
     for (name, value) in headers {
@@ -249,3 +282,4 @@ pub fn run(command: &mut Command) -> Ran {
 }
 pub mod loopback;
 pub mod moto;
+pub mod nats;
