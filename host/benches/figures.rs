@@ -92,9 +92,10 @@ fn main() {
         .filter(|a| !a.starts_with('-') && a.parse::<usize>().is_err())
         .cloned()
         .collect();
-    let figures: [Figure; 9] = [
+    let figures: [Figure; 10] = [
         ("default-start", Bench::default_start),
         ("cold-start", Bench::cold_start),
+        ("lambda-init", Bench::lambda_init),
         ("per-event", Bench::per_event),
         ("guest-logic", Bench::guest_logic),
         ("latency", Bench::latency),
@@ -664,6 +665,102 @@ impl Bench {
 }
 
 impl Bench {
+    /// A Lambda init, as Lambda starts `bootstrap` (without arguments): from its start to its
+    /// first `GET /runtime/invocation/next` on a loopback Runtime API, so the component is
+    /// loaded and the configuration checked. With the package's `certwatch.cwasm`
+    /// (`certwatch compile --target`, for any machine of the architecture), with one
+    /// precompiled for this machine's CPU, and with none (compiled at init). The arm64
+    /// package's, where its test built it, under qemu-aarch64.
+    fn lambda_init(&self) {
+        let architecture = certwatch::code_target::Architecture::this_machine()
+            .expect("an x86_64 or aarch64 Linux machine");
+        let package = |name: &str, cwasm: Option<&[u8]>| {
+            let dir = self.tmp.join(format!("lambda-{name}"));
+            std::fs::create_dir_all(&dir).expect("a package folder");
+            std::fs::copy(&self.binary, dir.join("bootstrap")).expect("bootstrap");
+            if let Some(bytes) = cwasm {
+                std::fs::write(dir.join("certwatch.cwasm"), bytes).expect("certwatch.cwasm");
+            }
+            dir.join("bootstrap")
+        };
+        let compile = |target: Option<&str>| {
+            let out = self.tmp.join("lambda-compiled.cwasm");
+            let mut command = Command::new(&self.binary);
+            command.arg("compile").arg("--output").arg(&out);
+            if let Some(target) = target {
+                command.arg("--target").arg(target);
+            }
+            assert!(command.status().expect("certwatch compile").success());
+            std::fs::read(&out).expect("the compiled component")
+        };
+        let any_machine = package("any", Some(&compile(Some(architecture.triple()))));
+        let this_machine = package("this", Some(&compile(None)));
+        let none = package("none", None);
+        let init = |bootstrap: &Path, qemu: bool| {
+            let mut command = match qemu {
+                false => Command::new(bootstrap),
+                true => {
+                    let mut command = Command::new("qemu-aarch64-static");
+                    command
+                        .arg("-L")
+                        .arg("/usr/aarch64-linux-gnu")
+                        .arg(bootstrap);
+                    command
+                }
+            };
+            lambda_init_once(&mut command)
+        };
+        let rounds = self.rounds.min(15);
+        let any = measure(rounds, || init(&any_machine, false));
+        let this = measure(rounds, || init(&this_machine, false));
+        let compiled = measure(rounds.min(10), || init(&none, false));
+        println!(
+            "\nLambda init, bootstrap start → first /next (component loaded, configuration checked):"
+        );
+        println!(
+            "  {architecture}, package's component (any {architecture})   {}",
+            show(&any)
+        );
+        println!(
+            "  {architecture}, component for this machine's CPU      {}   {:.2}× the package's",
+            show(&this),
+            ratio(&this, &any)
+        );
+        println!(
+            "  {architecture}, no component: compiled at init        {}   {:.1}× the package's",
+            show(&compiled),
+            ratio(&compiled, &any)
+        );
+        // The arm64 package the tests built (unoptimised, see host/tests/all/lambda_arm64.rs).
+        let arm64 = self.root.join("target/arm64-package-test/lambda/arm64");
+        if architecture == certwatch::code_target::Architecture::X86_64
+            && arm64.join("bootstrap").exists()
+        {
+            let packaged = measure(rounds.min(5), || init(&arm64.join("bootstrap"), true));
+            println!(
+                "  aarch64 under qemu, unoptimised bootstrap, package's component {}",
+                show(&packaged)
+            );
+            if self.quick {
+                return;
+            }
+            // Once: Cranelift unoptimised under qemu takes minutes.
+            let bare = self.tmp.join("lambda-arm64-none");
+            std::fs::create_dir_all(&bare).expect("a package folder");
+            std::fs::copy(arm64.join("bootstrap"), bare.join("bootstrap")).expect("bootstrap");
+            let compiled = measure(1, || init(&bare.join("bootstrap"), true));
+            println!(
+                "  aarch64 under qemu, unoptimised bootstrap, compiled at init    {}   {:.1}× the package's",
+                show(&compiled),
+                ratio(&compiled, &packaged)
+            );
+        } else {
+            println!(
+                "  aarch64: not measured (no arm64 package here; the test `lambda_arm64` builds one)"
+            );
+        }
+    }
+
     /// A scheduled scan across member accounts (`SCAN_ACCOUNTS`; 1,000, `--accounts N` for
     /// another count) × 2 regions × 20 certificates, each account with its own `AssumeRole`,
     /// against a stub in a process of its own (so the peak memory is certwatch's). Measured
@@ -1100,6 +1197,37 @@ fn seed_python(root: &Path) -> Result<PathBuf, String> {
             candidate.display()
         )),
     }
+}
+
+/// Starts `command`, a Lambda bootstrap, on a Runtime API of its own and times it until it
+/// asks for its first invocation; then stops it.
+fn lambda_init_once(command: &mut Command) -> Duration {
+    use std::io::Read as _;
+    let api = std::net::TcpListener::bind("127.0.0.1:0").expect("a Runtime API port");
+    let address = api.local_addr().expect("its address");
+    let started = Instant::now();
+    let mut child = command
+        .env_clear()
+        .envs(settings("http://127.0.0.1:9"))
+        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+        .env("CERTWATCH_CACHE_DIR", "")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("bootstrap");
+    let (mut connection, _) = api.accept().expect("bootstrap's first request");
+    let mut head = [0u8; 64];
+    let read = connection.read(&mut head).unwrap_or(0);
+    let took = started.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    let asked = String::from_utf8_lossy(&head[..read]);
+    assert!(
+        asked.starts_with("GET /2018-06-01/runtime/invocation/next"),
+        "bootstrap's first request: {asked}"
+    );
+    took
 }
 
 fn stub(latency: Duration, catalogue: Catalogue) -> Stub {
