@@ -303,6 +303,19 @@ impl Bench {
             },
         )
         .expect("pooled runtime");
+        // What a Lambda package carries: code for any machine of this architecture.
+        let any_machine = {
+            let architecture = certwatch::code_target::Architecture::this_machine()
+                .expect("an x86_64 or aarch64 Linux machine");
+            let path = self.tmp.join("per-event-any-machine.cwasm");
+            let compiled = Command::new(&self.binary)
+                .args(["compile", "--target", architecture.triple(), "--output"])
+                .arg(&path)
+                .status()
+                .expect("certwatch compile --target");
+            assert!(compiled.success());
+            Runtime::from_file(&path, Limits::default()).expect("runtime")
+        };
         let event = |runtime: &Runtime| {
             let setup = EventSetup {
                 env: env.clone(),
@@ -335,15 +348,17 @@ impl Bench {
         };
         let n = self.rounds * 8;
         // Interleaved, so drift on a noisy machine hits every figure alike.
-        let (mut a, mut b, mut c, mut d, mut e) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut a, mut b, mut c, mut d, mut e, mut f) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
         for _ in 0..=n {
             a.push(event(&on_demand));
             b.push(event(&pooled));
             c.push(instance_only(&on_demand));
             d.push(instance_only(&pooled));
             e.push(native_event(&fixture));
+            f.push(event(&any_machine));
         }
-        let [a, b, c, d, e] = [a, b, c, d, e].map(|mut v| {
+        let [a, b, c, d, e, f] = [a, b, c, d, e, f].map(|mut v| {
             v.remove(0); // warm-up
             v.sort();
             v
@@ -356,6 +371,11 @@ impl Bench {
             "  component, pooling allocator             {}   pooled/on-demand = {:.2}×",
             show(&b),
             ratio(&b, &a)
+        );
+        println!(
+            "  component, code for any machine of this architecture (the Lambda package's) {}   /this CPU's = {:.2}×",
+            show(&f),
+            ratio(&f, &a)
         );
         println!("  instance + configuration check only:");
         println!("    on demand                              {}", show(&c));
