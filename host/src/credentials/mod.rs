@@ -193,8 +193,23 @@ async fn lookup(
                 e,
                 ChainError::ProviderTimedOut(_) | ChainError::ProviderError(_)
             );
-            Err((with_causes(&e), retryable))
+            let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
+            Err((with_what_to_do(with_causes(&e), &profile), retryable))
         }
+    }
+}
+
+/// `cause`, with what the person at the keyboard can do about it where certwatch knows: an
+/// SSO session that is missing or has expired needs them to sign in again, which no retry does.
+fn with_what_to_do(cause: String, profile: &str) -> String {
+    // aws-config's words for a token `aws sso login` has not cached, or that has expired.
+    let signed_out = [
+        "failed to load the cached SSO token",
+        "the SSO token has expired",
+    ];
+    match signed_out.iter().any(|words| cause.contains(words)) {
+        true => format!("{cause}; sign in again: aws sso login --profile {profile}"),
+        false => cause,
     }
 }
 
@@ -243,6 +258,21 @@ mod tests {
         let held = Held::new(credentials(Some(expires)), now);
         assert_eq!(held.refresh_at, expires - REFRESH_BEFORE_EXPIRY);
         assert_eq!(held.credentials.session_token.as_deref(), Some("TOKEN"));
+    }
+
+    #[test]
+    fn a_missing_or_expired_sso_token_says_to_sign_in_again() {
+        for cause in [
+            "an error occurred while loading an access token: failed to load the cached SSO token",
+            "an error occurred while loading an access token: the SSO token has expired and cannot be refreshed",
+        ] {
+            assert_eq!(
+                with_what_to_do(cause.into(), "ops"),
+                format!("{cause}; sign in again: aws sso login --profile ops")
+            );
+        }
+        let other = "error parsing XML: no root element";
+        assert_eq!(with_what_to_do(other.into(), "ops"), other);
     }
 
     #[test]
