@@ -1,6 +1,7 @@
 //! Credentials as the AWS SDKs find them, through aws-config's own providers: an ECS/EKS-style
 //! container endpoint and EC2 instance metadata (IMDSv2) served on loopback, a
-//! `credential_process` profile, and an assume-role profile against moto's STS. Each test
+//! `credential_process` profile, an assume-role profile and a web identity token against
+//! moto's STS, and an SSO profile whose cached token a loopback SSO portal takes. Each test
 //! signs real events with what the source gave, judged by moto; the last proves that nothing
 //! any source hands out appears in any output, at the most verbose log level.
 
@@ -423,6 +424,150 @@ fn an_assume_role_profile_signs_with_the_role_moto_handed_out() {
         &event(&arn, "base"),
     );
     assert_ne!(denied.code, Some(0), "{}", denied.stdout);
+}
+
+/// A token as an identity provider (EKS's, for IRSA) writes it: moto's STS reads none of it.
+const WEB_IDENTITY_TOKEN: &str =
+    "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6Y2VydHdhdGNoIn0.c2lnbmVk";
+
+#[test]
+fn a_web_identity_token_signs_with_the_role_sts_hands_out_for_it() {
+    let moto = session();
+    let arn = certificate_in_window(&moto);
+    let role_arn = moto.aws_one(json!({
+        "command": "create_role", "role": "certwatch-irsa", "policy": policy(&[]).to_string()
+    }));
+    let role_arn = role_arn.as_str().expect("a role ARN");
+    moto.enforce_auth();
+    let dir = scratch("web-identity");
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, WEB_IDENTITY_TOKEN).expect("writing the token");
+    // As EKS sets them for a pod whose service account names a role (IRSA).
+    let mut env = against_moto(&moto);
+    env.extend([
+        (
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            token_file.display().to_string(),
+        ),
+        ("AWS_ROLE_ARN", role_arn.to_owned()),
+        ("AWS_ROLE_SESSION_NAME", "certwatch-irsa".into()),
+        ("CERTWATCH_LOG", "trace".into()),
+    ]);
+    let ran = run_event(&env, &event(&arn, "web-identity"));
+    handled(&ran);
+    let output = ran.stdout.clone() + &ran.stderr;
+    assert!(
+        !output.contains(WEB_IDENTITY_TOKEN) && !output.contains("ASIA"),
+        "the token or an assumed key id leaked:\n{output}"
+    );
+    // Without a role to assume, the token alone signs nothing: the role did the work.
+    env.retain(|(name, _)| *name != "AWS_ROLE_ARN");
+    let unsigned = run_event(&env, &event(&arn, "no-role"));
+    assert_ne!(unsigned.code, Some(0), "{}", unsigned.stdout);
+}
+
+/// The access token `aws sso login` caches, which the SSO portal takes for the role's keys.
+const SSO_ACCESS_TOKEN: &str = "aoaAAAAAGPortalAccessTokenForTheCertwatchTest";
+
+#[test]
+fn an_sso_profile_signs_with_the_keys_the_portal_hands_out_for_its_cached_token() {
+    let moto = session();
+    let arn = certificate_in_window(&moto);
+    let keys = role_credentials(&moto, "certwatch-sso");
+    moto.enforce_auth();
+    // The SSO portal's GetRoleCredentials (moto has no portal): the role's keys, for the
+    // cached token only.
+    let expires_ms = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis()
+        + 3_600_000;
+    let handed_out = keys.clone();
+    let portal = Endpoint::start(move |seen: &Seen| {
+        let query_matches = seen.path.starts_with("/federation/credentials?")
+            && seen.path.contains(&format!("account_id={ACCOUNT}"))
+            && seen.path.contains("role_name=CertwatchOperator");
+        if seen.header("x-amz-sso_bearer_token") != Some(SSO_ACCESS_TOKEN) || !query_matches {
+            return (
+                401,
+                r#"{"message":"Session token not found or invalid"}"#.into(),
+            );
+        }
+        let credentials = json!({ "roleCredentials": {
+            "accessKeyId": handed_out.id, "secretAccessKey": handed_out.secret,
+            "sessionToken": handed_out.token, "expiration": expires_ms as u64,
+        }});
+        (200, credentials.to_string())
+    });
+    // What `aws configure sso` writes, and the token `aws sso login` caches under the
+    // SHA-1 of the session's name.
+    let dir = scratch("sso");
+    let config = format!(
+        "[profile ops]\nsso_session = corp\nsso_account_id = {ACCOUNT}\n\
+         sso_role_name = CertwatchOperator\nregion = {REGION}\n\n\
+         [sso-session corp]\nsso_start_url = https://d-0123456789.awsapps.com/start\n\
+         sso_region = {REGION}\nsso_registration_scopes = sso:account:access\n"
+    );
+    let cache = dir.join("home/.aws/sso/cache");
+    std::fs::create_dir_all(&cache).expect("the SSO cache folder");
+    let expires_at = rfc3339(SystemTime::now() + Duration::from_secs(3600));
+    std::fs::write(
+        cache.join(format!("{}.json", sha1_hex("corp"))),
+        json!({
+            "accessToken": SSO_ACCESS_TOKEN, "expiresAt": expires_at,
+            "region": REGION, "startUrl": "https://d-0123456789.awsapps.com/start",
+        })
+        .to_string(),
+    )
+    .expect("writing the cached token");
+    let mut env = against_moto(&moto);
+    env.extend(profile_env(&dir, &config, "", "ops"));
+    env.extend([
+        ("HOME", dir.join("home").display().to_string()),
+        ("AWS_ENDPOINT_URL_SSO", portal.url.clone()),
+        ("CERTWATCH_LOG", "trace".into()),
+    ]);
+    let ran = run_event(&env, &event(&arn, "sso"));
+    handled(&ran);
+    assert_eq!(portal.seen().len(), 1, "the portal is asked once");
+    let output = ran.stdout.clone() + &ran.stderr;
+    for secret in [SSO_ACCESS_TOKEN, &keys.secret, &keys.token, &keys.id] {
+        assert!(!output.contains(secret), "an SSO secret leaked:\n{output}");
+    }
+
+    // Signed out (no cached token): certwatch stops at start and says why.
+    std::fs::remove_dir_all(&cache).expect("the cache removed");
+    let signed_out = run_event(&env, &event(&arn, "signed-out"));
+    assert_eq!(signed_out.code, Some(2), "{}", signed_out.stdout);
+    assert!(
+        signed_out.stderr.contains("no AWS credentials")
+            && signed_out.stderr.contains(
+                "failed to load the cached SSO token; sign in again: aws sso login --profile ops"
+            ),
+        "{}",
+        signed_out.stderr
+    );
+    assert_eq!(
+        portal.seen().len(),
+        1,
+        "the portal is not asked without a token"
+    );
+}
+
+/// The SHA-1 of `text` in hex, as the SSO token cache names its files.
+fn sha1_hex(text: &str) -> String {
+    let output = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import hashlib, sys; print(hashlib.sha1(sys.argv[1].encode()).hexdigest())",
+            text,
+        ])
+        .output()
+        .expect("python3");
+    String::from_utf8(output.stdout)
+        .expect("hex")
+        .trim()
+        .to_owned()
 }
 
 #[test]

@@ -54,6 +54,12 @@ followed here:
 - an account without Security Hub gets each finding back in `FailedFindings` with
   `InvalidAccess`, where moto would have taken it.
 
+moto 5.2 with IAM enforcement on refuses an unsigned AssumeRoleWithWebIdentity: it lets
+requests through unsigned only by their `X-Amz-Target`, which a Query-protocol call has none
+of. STS's API reference documents that AssumeRoleWithWebIdentity needs no AWS credentials (the
+identity provider's token is the proof), and EKS's IRSA relies on it; here STS's unsigned call
+is let through, as AWS lets it.
+
 One fault is added, not mended: EventBridge's PutEvents can refuse single entries (the call
 succeeds, `FailedEntryCount` counts them, each refused entry carries `ErrorCode` and
 `ErrorMessage`, as the API reference documents), which moto does only for entries that are
@@ -72,11 +78,13 @@ from typing import Any
 
 import moto.securityhub.urls
 from moto.events.models import EventsBackend
+from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam import access_control
 from moto.securityhub.exceptions import SecurityHubClientError
 from moto.securityhub.models import Finding, SecurityHubBackend
 from moto.securityhub.responses import SecurityHubResponse
 from moto.server import main
+from moto.sts.responses import TokenResponse
 from moto.utilities.paginator import paginate
 
 _create_aws_request = access_control.IAMRequestBase._create_aws_request
@@ -89,6 +97,20 @@ def _create_aws_request_without_phantom_body(self):
 
 
 access_control.IAMRequestBase._create_aws_request = _create_aws_request_without_phantom_body
+
+_authenticate_and_authorize_action = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+# STS's operations that the API reference says take no AWS credentials.
+_UNSIGNED_STS_ACTIONS = {"AssumeRoleWithWebIdentity"}
+
+
+def _authenticate_unless_unsigned_by_design(self, iam_request_cls, resource="*"):
+    if isinstance(self, TokenResponse) and self._get_action() in _UNSIGNED_STS_ACTIONS:
+        return None
+    return _authenticate_and_authorize_action(self, iam_request_cls, resource)
+
+
+ActionAuthenticatorMixin._authenticate_and_authorize_action = _authenticate_unless_unsigned_by_design
 
 
 def _invalid(msg: str) -> SecurityHubClientError:
