@@ -1236,7 +1236,28 @@ fn lambda_init_once(command: &mut Command) -> Duration {
         .stderr(Stdio::null())
         .spawn()
         .expect("bootstrap");
-    let (mut connection, _) = api.accept().expect("bootstrap's first request");
+    // Not forever: a bootstrap that stops before it asks says so (unoptimised under qemu,
+    // compiling at init takes minutes).
+    api.set_nonblocking(true).expect("a non-blocking listener");
+    let mut connection = loop {
+        match api.accept() {
+            Ok((connection, _)) => break connection,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("bootstrap stopped before its first request: {status}");
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(900),
+                    "bootstrap asked for no invocation in 15 minutes"
+                );
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            Err(e) => panic!("the Runtime API: {e}"),
+        }
+    };
+    connection
+        .set_nonblocking(false)
+        .expect("a blocking connection");
     let mut head = [0u8; 64];
     let read = connection.read(&mut head).unwrap_or(0);
     let took = started.elapsed();

@@ -335,7 +335,11 @@ fn load_runtime(component: Option<&Path>, lambda: bool, limits: Limits) -> anyho
         match Runtime::from_file(&path, limits) {
             Ok(runtime) => {
                 let compiled_at_start = runtime.compiled_at_start();
-                tracing::info!(path = %path.display(), compiled_at_start, "the packaged component is loaded");
+                tracing::info!(
+                    path = %path.display(),
+                    compiled_at_start,
+                    "the packaged component is loaded"
+                );
                 return Ok(runtime);
             }
             // A packaged component that does not fit this build: compiling the embedded one

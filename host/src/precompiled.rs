@@ -35,7 +35,8 @@ const EMBEDDED_FINGERPRINT: &str = env!("CERTWATCH_GUEST_FINGERPRINT");
 pub enum PrecompiledError {
     #[error(
         "it was precompiled by another certwatch build or for another engine configuration \
-         (fingerprint {found}, this build's is {expected}); run `certwatch compile` again"
+         (fingerprint {found}, this build's is {expected}); run `certwatch compile` again \
+         (for a Lambda package, scripts/package-lambda)"
     )]
     /// Made from another component or for another engine configuration.
     Mismatch {

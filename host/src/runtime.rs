@@ -126,13 +126,18 @@ fn engine_to_load(limits: &Limits, file: &[u8]) -> wasmtime::Result<Engine> {
     if named == crate::precompiled::fingerprint(&this_machine) {
         return Ok(this_machine);
     }
+    // One engine at a time: with serve's pooling allocator, each reserves its instances'
+    // address space.
+    drop(this_machine);
     let any_machine = engine_for(limits, CodeTarget::AnyLinux(architecture))?;
-    Ok(
-        match named == crate::precompiled::fingerprint(&any_machine) {
-            true => any_machine,
-            false => this_machine,
-        },
-    )
+    match named == crate::precompiled::fingerprint(&any_machine) {
+        true => Ok(any_machine),
+        // Neither: this machine's engine refuses the file, saying why.
+        false => {
+            drop(any_machine);
+            engine(limits)
+        }
+    }
 }
 
 impl Runtime {

@@ -200,7 +200,9 @@ async fn lookup(
 }
 
 /// `cause`, with what the person at the keyboard can do about it where certwatch knows: an
-/// SSO session that is missing or has expired needs them to sign in again, which no retry does.
+/// SSO session that is missing or has expired needs them to sign in again. The event stays
+/// retryable: sent again once they have, it is handled, where refusing it for good would lose
+/// the alert.
 fn with_what_to_do(cause: String, profile: &str) -> String {
     // aws-config's words for a token `aws sso login` has not cached, or that has expired.
     let signed_out = [
@@ -264,7 +266,8 @@ mod tests {
     fn a_missing_or_expired_sso_token_says_to_sign_in_again() {
         for cause in [
             "an error occurred while loading an access token: failed to load the cached SSO token",
-            "an error occurred while loading an access token: the SSO token has expired and cannot be refreshed",
+            "an error occurred while loading an access token: \
+             the SSO token has expired and cannot be refreshed",
         ] {
             assert_eq!(
                 with_what_to_do(cause.into(), "ops"),

@@ -1,5 +1,5 @@
-//! The arm64 Lambda package, built on this x86_64 machine by `scripts/package-lambda arm64` as
-//! a user builds it (its bootstrap unoptimised, `CERTWATCH_LAMBDA_PROFILE=cross-check`, since an
+//! The arm64 Lambda package, built on this machine (x86_64, as CI's) by `scripts/package-lambda
+//! arm64` as a user builds it (its bootstrap unoptimised, `CERTWATCH_LAMBDA_PROFILE=cross-check`, since an
 //! optimised aarch64 wasmtime would take CI longer than every other test together; whether the
 //! precompiled component loads does not depend on how the host was optimised). Its bootstrap
 //! runs under qemu-aarch64 (Debian's qemu-user-static): as Lambda starts it, under
@@ -34,6 +34,9 @@ for entry in package.infolist():
 /// `target/lambda` is left as it is), unpacked: the folder holding `bootstrap` and
 /// `certwatch.cwasm`.
 fn arm64_package() -> PathBuf {
+    // The script installs the test tools itself: only once the run's own install is done, so
+    // that two installs never run at once.
+    crate::support::venv();
     let target_dir = repo_root().join("target/arm64-package-test");
     let built = Command::new(repo_root().join("scripts/package-lambda"))
         .arg("arm64")
