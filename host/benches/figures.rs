@@ -307,13 +307,8 @@ impl Bench {
         let any_machine = {
             let architecture = certwatch::code_target::Architecture::this_machine()
                 .expect("an x86_64 or aarch64 Linux machine");
-            let path = self.tmp.join("per-event-any-machine.cwasm");
-            let compiled = Command::new(&self.binary)
-                .args(["compile", "--target", architecture.triple(), "--output"])
-                .arg(&path)
-                .status()
-                .expect("certwatch compile --target");
-            assert!(compiled.success());
+            let path =
+                common::precompiled_for(&self.binary, &self.tmp, Some(architecture.triple()));
             Runtime::from_file(&path, Limits::default()).expect("runtime")
         };
         let event = |runtime: &Runtime| {
@@ -694,27 +689,19 @@ impl Bench {
     fn lambda_init(&self) {
         let architecture = certwatch::code_target::Architecture::this_machine()
             .expect("an x86_64 or aarch64 Linux machine");
-        let package = |name: &str, cwasm: Option<&[u8]>| {
+        let package = |name: &str, cwasm: Option<&Path>| {
             let dir = self.tmp.join(format!("lambda-{name}"));
             std::fs::create_dir_all(&dir).expect("a package folder");
             std::fs::copy(&self.binary, dir.join("bootstrap")).expect("bootstrap");
-            if let Some(bytes) = cwasm {
-                std::fs::write(dir.join("certwatch.cwasm"), bytes).expect("certwatch.cwasm");
+            if let Some(cwasm) = cwasm {
+                std::fs::copy(cwasm, dir.join("certwatch.cwasm")).expect("certwatch.cwasm");
             }
             dir.join("bootstrap")
         };
-        let compile = |target: Option<&str>| {
-            let out = self.tmp.join("lambda-compiled.cwasm");
-            let mut command = Command::new(&self.binary);
-            command.arg("compile").arg("--output").arg(&out);
-            if let Some(target) = target {
-                command.arg("--target").arg(target);
-            }
-            assert!(command.status().expect("certwatch compile").success());
-            std::fs::read(&out).expect("the compiled component")
-        };
-        let any_machine = package("any", Some(&compile(Some(architecture.triple()))));
-        let this_machine = package("this", Some(&compile(None)));
+        let for_any_machine =
+            common::precompiled_for(&self.binary, &self.tmp, Some(architecture.triple()));
+        let any_machine = package("any", Some(&for_any_machine));
+        let this_machine = package("this", Some(&self.cwasm));
         let none = package("none", None);
         let init = |bootstrap: &Path, qemu: bool| {
             let mut command = match qemu {
@@ -895,7 +882,7 @@ scan across {accounts} accounts × {} regions × {ORGANIZATION_CERTIFICATES} cer
         assert_eq!(queued, accounts, "accounts queued: {:?}", report.accounts);
         let messages = self.stub_messages(&stub.url);
         assert_eq!(messages.len(), accounts, "messages the stub's queue took");
-        let batches = accounts.div_ceil(10);
+        let batches = accounts.div_ceil(certwatch_guest::aws::sqs::MAX_BATCH_ENTRIES);
         let queueing_bound = rtt.mul_f64(batches as f64);
 
         // Phase 2: the queue's messages, handed to the instances as each becomes free; each

@@ -118,26 +118,20 @@ pub fn engine_for(limits: &Limits, target: CodeTarget) -> wasmtime::Result<Engin
 /// machine of this architecture. Any other file (a `.wasm`, or one made elsewhere) gets this
 /// machine's engine, which compiles the first and refuses the second.
 fn engine_to_load(limits: &Limits, file: &[u8]) -> wasmtime::Result<Engine> {
-    let this_machine = engine(limits)?;
-    let named = crate::precompiled::named_fingerprint(file);
-    let Some((named, architecture)) = named.zip(Architecture::this_machine()) else {
-        return Ok(this_machine);
-    };
-    if named == crate::precompiled::fingerprint(&this_machine) {
-        return Ok(this_machine);
-    }
-    // One engine at a time: with serve's pooling allocator, each reserves its instances'
-    // address space.
-    drop(this_machine);
-    let any_machine = engine_for(limits, CodeTarget::AnyLinux(architecture))?;
-    match named == crate::precompiled::fingerprint(&any_machine) {
-        true => Ok(any_machine),
-        // Neither: this machine's engine refuses the file, saying why.
-        false => {
-            drop(any_machine);
-            engine(limits)
+    if let Some(named) = crate::precompiled::named_fingerprint(file) {
+        let any_machine = Architecture::this_machine().map(CodeTarget::AnyLinux);
+        // One engine at a time: with serve's pooling allocator, each reserves its instances'
+        // address space.
+        for target in std::iter::once(CodeTarget::ThisMachine).chain(any_machine) {
+            let engine = engine_for(limits, target)?;
+            if named == crate::precompiled::fingerprint(&engine) {
+                return Ok(engine);
+            }
         }
     }
+    // Neither, or no precompiled file: this machine's engine compiles it or refuses it,
+    // saying why.
+    engine(limits)
 }
 
 impl Runtime {

@@ -5,18 +5,25 @@ use std::process::Command;
 
 /// The embedded component precompiled by `certwatch compile`, into `dir`.
 pub fn precompiled(binary: &Path, dir: &Path) -> PathBuf {
-    // One file per binary: a baseline build's must not overwrite this build's.
+    precompiled_for(binary, dir, None)
+}
+
+/// The same, for any machine of `target`'s architecture where one is given
+/// (`certwatch compile --target`, what a Lambda package carries).
+pub fn precompiled_for(binary: &Path, dir: &Path, target: Option<&str>) -> PathBuf {
+    // One file per binary and target: a baseline build's must not overwrite this build's.
     let which = binary.to_string_lossy().replace(['/', '\\', ':'], "_");
     let cwasm = dir.join(format!(
-        "certwatch-bench-{}-{which}.cwasm",
-        std::process::id()
+        "certwatch-bench-{}-{which}-{}.cwasm",
+        std::process::id(),
+        target.unwrap_or("this-machine")
     ));
-    let compiled = Command::new(binary)
-        .arg("compile")
-        .arg("--output")
-        .arg(&cwasm)
-        .status()
-        .expect("certwatch compile");
+    let mut command = Command::new(binary);
+    command.arg("compile").arg("--output").arg(&cwasm);
+    if let Some(target) = target {
+        command.arg("--target").arg(target);
+    }
+    let compiled = command.status().expect("certwatch compile");
     assert!(compiled.success(), "certwatch compile failed");
     cwasm
 }
